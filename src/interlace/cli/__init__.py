@@ -1,0 +1,1 @@
+"""The ``interlace`` command line: a thin typer layer over the library."""
