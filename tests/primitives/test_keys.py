@@ -59,3 +59,10 @@ def test_recover_rejects_bad_v() -> None:
     sig = sign_hash(key, keccak256(b"m"))
     with pytest.raises(InvalidSignature):
         recover_address(keccak256(b"m"), sig[:64] + b"\x1b")
+
+
+@given(st.binary(max_size=600))
+def test_keccak_matches_pycryptodome_reference(data: bytes) -> None:
+    from Crypto.Hash import keccak
+
+    assert keccak256(data) == keccak.new(digest_bits=256, data=data).digest()

@@ -9,6 +9,7 @@ traceback.
 import typer
 
 from interlace import __version__
+from interlace.cli import sim
 
 app = typer.Typer(
     name="interlace",
@@ -16,6 +17,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(sim.app, name="sim")
 
 
 @app.command("version")

@@ -1,0 +1,127 @@
+"""A mempool with validation and per-sender nonce ordering (shared by L1 and sequencers).
+
+``add`` validates a transaction against the pending state (head state plus
+the sender's queued transactions), so a transaction that could never run is
+refused at the door with a typed error and never reaches a block. A second
+transaction with the same sender and nonce is refused as a double spend
+(there is no replace-by-fee). A transaction whose nonce is a little ahead
+of the sender's next one (at most ``MAX_FUTURE_GAP``) waits in a future
+queue and is promoted when the gap fills, as geth's pool does, so two
+transactions that the network delivers out of order both get in.
+``candidates`` yields ready transactions in arrival order of senders and
+nonce order within a sender.
+"""
+
+from dataclasses import dataclass, field
+
+from interlace.primitives.tx import DepositTransaction, Transaction
+from interlace.primitives.types import Address, Hash32
+from interlace.protocol.chain.errors import (
+    DuplicateTransaction,
+    InsufficientFunds,
+    InvalidTransaction,
+    NonceTooHigh,
+    NonceTooLow,
+    UnsupportedTransaction,
+)
+from interlace.protocol.chain.execution import BlockEnv, check_transaction, fee_caps
+from interlace.protocol.chain.state import WorldState
+
+MAX_PENDING_PER_SENDER = 64
+MAX_FUTURE_GAP = 16
+
+
+@dataclass(slots=True)
+class Mempool:
+    """Pending transactions by sender, each sender's queue in nonce order."""
+
+    by_hash: dict[Hash32, Transaction] = field(default_factory=dict)
+    """Every pending transaction by hash."""
+    queues: dict[Address, list[Transaction]] = field(default_factory=dict)
+    """Per-sender queues, nonce-contiguous, in insertion order of senders."""
+    future: dict[Address, dict[int, Transaction]] = field(default_factory=dict)
+    """Per-sender transactions waiting for a nonce gap to fill."""
+
+    def add(self, tx: Transaction, state: WorldState, env: BlockEnv) -> None:
+        """Validate ``tx`` against head state plus the sender's queue; raise or enqueue."""
+        if isinstance(tx, DepositTransaction):
+            raise UnsupportedTransaction("deposit transactions cannot be submitted")
+        if tx.hash in self.by_hash or tx.hash in self._future_hashes(tx.sender):
+            raise DuplicateTransaction("transaction already pending")
+        queue = self.queues.get(tx.sender, [])
+        account = state.get_account(tx.sender)
+        expected = account.nonce + len(queue)
+        if tx.nonce < account.nonce:
+            raise NonceTooLow(f"nonce {tx.nonce} already used (account nonce {account.nonce})")
+        if tx.nonce < expected:
+            raise DuplicateTransaction(f"nonce {tx.nonce} is already pending (double spend)")
+        if tx.nonce > expected:
+            waiting = self.future.setdefault(tx.sender, {})
+            if tx.nonce > expected + MAX_FUTURE_GAP or len(waiting) >= MAX_FUTURE_GAP:
+                raise NonceTooHigh(f"nonce {tx.nonce} leaves a gap (next is {expected})")
+            if tx.nonce in waiting:
+                raise DuplicateTransaction(f"nonce {tx.nonce} is already queued (double spend)")
+            check_transaction(env, tx, env.gas_limit, tx.nonce, account.balance)
+            waiting[tx.nonce] = tx
+            return
+        if len(queue) >= MAX_PENDING_PER_SENDER:
+            raise NonceTooHigh("too many pending transactions for this sender")
+        # Validate as if it were the sender's next transaction, with the queue's
+        # worst-case spend reserved so queued transactions cannot overdraw.
+        pending_cost = sum(fee_caps(q)[0] * q.gas_limit + q.value for q in queue)
+        if account.balance < pending_cost:
+            raise InsufficientFunds("queued transactions already spend the whole balance")
+        check_transaction(env, tx, env.gas_limit, tx.nonce, account.balance - pending_cost)
+        self.by_hash[tx.hash] = tx
+        self.queues.setdefault(tx.sender, []).append(tx)
+        self._promote(tx.sender, state, env)
+
+    def _future_hashes(self, sender: Address) -> set[Hash32]:
+        return {t.hash for t in self.future.get(sender, {}).values()}
+
+    def _promote(self, sender: Address, state: WorldState, env: BlockEnv) -> None:
+        """Move queued future transactions that now follow on into the ready queue."""
+        waiting = self.future.get(sender)
+        if not waiting:
+            return
+        queue = self.queues.get(sender, [])
+        next_nonce = state.get_account(sender).nonce + len(queue)
+        following = waiting.pop(next_nonce, None)
+        if not waiting:
+            del self.future[sender]
+        if following is not None:
+            try:
+                self.add(following, state, env)
+            except InvalidTransaction:
+                return
+
+    def candidates(self) -> list[Transaction]:
+        """Pending transactions: senders in arrival order, each in nonce order."""
+        return [tx for queue in self.queues.values() for tx in queue]
+
+    def prune(self, state: WorldState) -> None:
+        """Drop transactions whose nonce the new head state has used."""
+        for sender in list(self.future):
+            nonce = state.get_account(sender).nonce
+            kept_future = {n: t for n, t in self.future[sender].items() if n >= nonce}
+            if kept_future:
+                self.future[sender] = kept_future
+            else:
+                del self.future[sender]
+        for sender in list(self.queues):
+            nonce = state.get_account(sender).nonce
+            queue = self.queues[sender]
+            kept = [tx for tx in queue if tx.nonce >= nonce]
+            for tx in queue:
+                if tx.nonce < nonce:
+                    del self.by_hash[tx.hash]
+            if kept:
+                self.queues[sender] = kept
+            else:
+                del self.queues[sender]
+
+    def __len__(self) -> int:
+        return len(self.by_hash)
+
+    def __contains__(self, tx_hash: object) -> bool:
+        return tx_hash in self.by_hash

@@ -1,0 +1,231 @@
+"""World state: accounts in a secure Merkle-Patricia trie, storage in one trie per account.
+
+An account is RLP[nonce, balance, storageRoot, codeHash], exactly as
+Ethereum stores it, so an ``eth_getProof`` answer from our nodes verifies
+with any Ethereum tool. Storage values are RLP of the minimal big-endian
+integer, as in Ethereum. Reads and writes go through a write-back cache and
+a journal: ``checkpoint``/``revert_to`` undo a failed call cheaply, and
+``state_root`` flushes the cache into the tries. ``copy`` is cheap because
+the tries share structure.
+"""
+
+from dataclasses import dataclass
+from typing import Final
+
+from interlace.primitives.hashing import EMPTY_KECCAK
+from interlace.primitives.mpt import EMPTY_TRIE_ROOT, Trie
+from interlace.primitives.rlp_codec import (
+    decode_rlp,
+    encode_rlp,
+    encode_uint,
+    read_bytes,
+    read_hash32,
+    read_list,
+    read_u64,
+    read_u256,
+)
+from interlace.primitives.types import U64, U256, Address, Hash32
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """One account as the state trie stores it."""
+
+    nonce: U64 = U64(0)
+    """Number of transactions sent (deposits included)."""
+    balance: U256 = U256(0)
+    """Balance in wei."""
+    storage_root: Hash32 = EMPTY_TRIE_ROOT
+    """Root of this account's storage trie."""
+    code_hash: Hash32 = EMPTY_KECCAK
+    """keccak of the code; native modules carry the hash of a marker, see ``modules``."""
+
+
+EMPTY_ACCOUNT: Final = Account()
+
+
+def encode_account(account: Account) -> bytes:
+    """RLP[nonce, balance, storageRoot, codeHash]."""
+    return encode_rlp(
+        [
+            encode_uint(account.nonce),
+            encode_uint(account.balance),
+            account.storage_root,
+            account.code_hash,
+        ]
+    )
+
+
+def decode_account(raw: bytes) -> Account:
+    """Inverse of ``encode_account``; raises ``MalformedRLP``."""
+    fields = read_list(decode_rlp(raw), 4, "account")
+    return Account(
+        nonce=read_u64(fields[0], "nonce"),
+        balance=read_u256(fields[1], "balance"),
+        storage_root=read_hash32(fields[2], "storageRoot"),
+        code_hash=read_hash32(fields[3], "codeHash"),
+    )
+
+
+def is_empty_account(account: Account) -> bool:
+    """EIP-161 emptiness: no nonce, no balance, no code (storage cannot exist without code)."""
+    return account.nonce == 0 and account.balance == 0 and account.code_hash == EMPTY_KECCAK
+
+
+_MISSING: Final = object()
+
+
+class WorldState:
+    """Mutable world state with a journal; see the module docstring."""
+
+    __slots__ = ("_accounts", "_dirty_accounts", "_dirty_storage", "_journal", "_storage")
+
+    def __init__(self) -> None:
+        self._accounts = Trie(secure=True)
+        self._storage: dict[Address, Trie] = {}
+        self._dirty_accounts: dict[Address, Account] = {}
+        self._dirty_storage: dict[tuple[Address, bytes], int] = {}
+        self._journal: list[tuple[int, object, object]] = []
+
+    # ---- accounts -----------------------------------------------------------
+
+    def get_account(self, address: Address) -> Account:
+        """The account at ``address`` (an empty one if absent)."""
+        cached = self._dirty_accounts.get(address)
+        if cached is not None:
+            return cached
+        raw = self._accounts.get(address)
+        return EMPTY_ACCOUNT if raw is None else decode_account(raw)
+
+    def set_account(self, address: Address, account: Account) -> None:
+        """Replace the account at ``address`` (journaled)."""
+        self._journal.append((0, address, self._dirty_accounts.get(address, _MISSING)))
+        self._dirty_accounts[address] = account
+
+    # ---- storage ------------------------------------------------------------
+
+    def get_storage(self, address: Address, slot: bytes) -> int:
+        """The 256-bit word at ``slot`` (32 bytes) of ``address``'s storage."""
+        cached = self._dirty_storage.get((address, slot))
+        if cached is not None:
+            return cached
+        trie = self._storage.get(address)
+        if trie is None:
+            return 0
+        raw = trie.get(slot)
+        return 0 if raw is None else int.from_bytes(read_bytes(decode_rlp(raw)), "big")
+
+    def set_storage(self, address: Address, slot: bytes, value: int) -> None:
+        """Write one storage word (journaled); zero deletes the slot."""
+        key = (address, slot)
+        self._journal.append((1, key, self._dirty_storage.get(key, _MISSING)))
+        self._dirty_storage[key] = value
+
+    # ---- journal ------------------------------------------------------------
+
+    def checkpoint(self) -> int:
+        """A mark to revert to."""
+        return len(self._journal)
+
+    def revert_to(self, mark: int) -> None:
+        """Undo every write since ``mark``."""
+        journal = self._journal
+        while len(journal) > mark:
+            kind, key, old = journal.pop()
+            table: dict[object, object] = self._dirty_accounts if kind == 0 else self._dirty_storage  # type: ignore[assignment]
+            if old is _MISSING:
+                del table[key]
+            else:
+                table[key] = old
+
+    # ---- commitment ---------------------------------------------------------
+
+    def state_root(self) -> Hash32:
+        """Flush cached writes into the tries and return the state root."""
+        self._flush()
+        return self._accounts.root()
+
+    def storage_trie(self, address: Address) -> Trie:
+        """The (flushed) storage trie of ``address``, for proofs."""
+        self._flush()
+        return self._storage.get(address) or Trie(secure=True)
+
+    def account_trie(self) -> Trie:
+        """The (flushed) account trie, for proofs."""
+        self._flush()
+        return self._accounts
+
+    def _flush(self) -> None:
+        if not self._dirty_accounts and not self._dirty_storage:
+            return
+        touched_storage: set[Address] = set()
+        for (address, slot), value in self._dirty_storage.items():
+            trie = self._storage.get(address)
+            if trie is None:
+                trie = self._storage[address] = Trie(secure=True)
+            trie.set(slot, encode_rlp(encode_uint(value)) if value else b"")
+            touched_storage.add(address)
+        for address in touched_storage:
+            account = self._dirty_accounts.get(address) or self.get_account(address)
+            self._dirty_accounts[address] = Account(
+                account.nonce, account.balance, self._storage[address].root(), account.code_hash
+            )
+        for address, account in self._dirty_accounts.items():
+            if is_empty_account(account) and account.storage_root == EMPTY_TRIE_ROOT:
+                self._accounts.delete(address)
+            else:
+                self._accounts.set(address, encode_account(account))
+        self._dirty_accounts.clear()
+        self._dirty_storage.clear()
+        self._journal.clear()
+
+    def copy(self) -> "WorldState":
+        """An independent copy (flushes first; tries share structure)."""
+        self._flush()
+        other = WorldState()
+        other._accounts = self._accounts.copy()
+        other._storage = {a: t.copy() for a, t in self._storage.items()}
+        return other
+
+    # ---- convenience --------------------------------------------------------
+
+    def balance_of(self, address: Address) -> U256:
+        """Balance of ``address``."""
+        return self.get_account(address).balance
+
+    def add_balance(self, address: Address, amount: int) -> None:
+        """Credit ``amount`` wei."""
+        account = self.get_account(address)
+        self.set_account(
+            address,
+            Account(
+                account.nonce,
+                U256(account.balance + amount),
+                account.storage_root,
+                account.code_hash,
+            ),
+        )
+
+    def sub_balance(self, address: Address, amount: int) -> None:
+        """Debit ``amount`` wei; the caller has checked that it is covered."""
+        account = self.get_account(address)
+        assert account.balance >= amount
+        self.set_account(
+            address,
+            Account(
+                account.nonce,
+                U256(account.balance - amount),
+                account.storage_root,
+                account.code_hash,
+            ),
+        )
+
+    def bump_nonce(self, address: Address) -> None:
+        """Increment the nonce of ``address``."""
+        account = self.get_account(address)
+        self.set_account(
+            address,
+            Account(
+                U64(account.nonce + 1), account.balance, account.storage_root, account.code_hash
+            ),
+        )

@@ -1,0 +1,1 @@
+"""The L1 settlement chain's native modules: rollup registry, batch inbox, deposit portal."""

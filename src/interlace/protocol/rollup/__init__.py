@@ -1,0 +1,1 @@
+"""Rollup rules: predeploy modules, L1 attributes, batches and derivation from L1."""

@@ -1,0 +1,143 @@
+"""A rollup's chain: genesis, block building from derivation inputs, and replay.
+
+``RollupChain`` is what the sequencer and the verifier node both hold: the
+canonical blocks with their states and receipts. The sequencer extends it
+with ``build_next`` from its mempool; the verifier extends it with the same
+function from batch data, so an honest sequencer's block and the derived
+block are byte-identical.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from interlace.primitives.receipt import Receipt
+from interlace.primitives.tx import Transaction
+from interlace.primitives.types import U64, Address, ChainId, Hash32
+from interlace.protocol.chain.block import (
+    Block,
+    BuiltBlock,
+    ChainConfig,
+    build_block,
+    execute_block,
+    genesis_header,
+)
+from interlace.protocol.chain.modules import NativeModule, install_module
+from interlace.protocol.chain.state import WorldState
+from interlace.protocol.rollup.derivation import L1Origin, attributes_deposit
+from interlace.protocol.rollup.predeploys import read_l1_origin, rollup_modules
+
+
+@dataclass(frozen=True, slots=True)
+class RollupGenesis:
+    """Block 0 of a rollup."""
+
+    chain_id: ChainId
+    """The rollup's chain id."""
+    l1_origin: L1Origin
+    """The L1 block the rollup starts from."""
+    timestamp: int
+    """Genesis timestamp."""
+    alloc: Mapping[Address, int] = field(default_factory=dict)
+    """Prefunded balances."""
+
+
+class RollupChain:
+    """Canonical rollup blocks with states and receipts."""
+
+    def __init__(self, genesis: RollupGenesis) -> None:
+        self.genesis = genesis
+        self.config = ChainConfig(genesis.chain_id)
+        self.modules: dict[Address, NativeModule] = {
+            Address(a): m for a, m in rollup_modules().items()
+        }
+        state = WorldState()
+        for module in self.modules.values():
+            install_module(state, module)
+        for address, balance in genesis.alloc.items():
+            state.add_balance(address, balance)
+        header = genesis_header(self.config, state, genesis.timestamp)
+        self.blocks: list[Block] = [Block(header, ())]
+        self.states: dict[int, WorldState] = {0: state}
+        self.receipts: list[tuple[Receipt, ...]] = [()]
+        self.origins: list[L1Origin] = [genesis.l1_origin]
+
+    @property
+    def head(self) -> Block:
+        """The head block."""
+        return self.blocks[-1]
+
+    @property
+    def head_state(self) -> WorldState:
+        """State after the head."""
+        return self.states[self.head.number]
+
+    def origin_at(self, number: int) -> L1Origin:
+        """L1Origin of block ``number``."""
+        return self.origins[number]
+
+    def sequence_number(self, origin: L1Origin) -> int:
+        """Sequence number the next block gets under ``origin``."""
+        parent = self.origins[-1]
+        if parent.hash == origin.hash:
+            return read_l1_origin(self.head_state)[2] + 1 if self.head.number else 1
+        return 0
+
+    def build_next(
+        self,
+        origin: L1Origin,
+        deposits: Sequence[Transaction],
+        user_txs: Sequence[Transaction],
+        timestamp: int,
+        extra_data: bytes = b"",
+    ) -> BuiltBlock:
+        """Build (not append) the next block: attributes deposit, deposits, user txs."""
+        sequence = self.sequence_number(origin)
+        candidates: list[Transaction] = [attributes_deposit(origin, sequence)]
+        if sequence == 0:
+            candidates.extend(deposits)
+        candidates.extend(user_txs)
+        return build_block(
+            self.config,
+            self.head.header,
+            self.head_state,
+            self.modules,
+            candidates,
+            timestamp=timestamp,
+            extra_data=extra_data,
+            prev_randao=Hash32(origin.hash),
+        )
+
+    def append(self, built: BuiltBlock, origin: L1Origin) -> None:
+        """Make a built block the new head."""
+        self.blocks.append(built.block)
+        self.states[built.block.number] = built.state
+        self.receipts.append(built.receipts)
+        self.origins.append(origin)
+
+    def replay(self, block: Block, origin: L1Origin) -> None:
+        """Re-execute a stored block on the head and append it (restart path)."""
+        state, receipts = execute_block(
+            self.config, self.head.header, self.head_state, self.modules, block
+        )
+        self.blocks.append(block)
+        self.states[block.number] = state
+        self.receipts.append(receipts)
+        self.origins.append(origin)
+
+    def rewind(self, number: int) -> list[Block]:
+        """Drop every block above ``number``; return the dropped blocks, lowest first."""
+        dropped = self.blocks[number + 1 :]
+        for block in dropped:
+            self.states.pop(block.number, None)
+        del self.blocks[number + 1 :]
+        del self.receipts[number + 1 :]
+        del self.origins[number + 1 :]
+        return dropped
+
+    def block_at(self, number: int) -> Block | None:
+        """Canonical block at ``number``."""
+        return self.blocks[number] if 0 <= number < len(self.blocks) else None
+
+    def next_timestamp(self, block_time: int) -> U64:
+        """Timestamp of the next block (parent + block time)."""
+        return U64(self.head.header.timestamp + block_time)

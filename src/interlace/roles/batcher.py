@@ -1,0 +1,258 @@
+"""The batcher role: posts a rollup's blocks to the L1 batch inbox (data availability).
+
+It follows its sequencer's gossip (and asks it for missing blocks), and on
+every L1 block posts the lowest range of blocks that no canonical L1 block
+holds yet, as one compressed batch in one L1 transaction signed by the
+registered batcher key. It tracks which L1 block holds each rollup block,
+so when an L1 reorg drops a batch the range becomes unposted and is sent
+again. A batch in flight that has not landed after ``resubmit_after`` L1
+blocks is sent again with the same nonce. ``SetOutage`` pauses it.
+"""
+
+from dataclasses import dataclass
+from typing import Final
+
+from interlace.primitives.envelope import verify_envelope
+from interlace.primitives.errors import InterlaceError
+from interlace.primitives.keys import PrivateKey
+from interlace.primitives.tx import (
+    DepositTransaction,
+    UnsignedDynamicFeeTransaction,
+    sign_transaction,
+)
+from interlace.primitives.types import U64, U256, Address, ChainId
+from interlace.protocol.chain.block import Block
+from interlace.protocol.l1.modules import INBOX_ABI, INBOX_ADDRESS
+from interlace.protocol.l1.view import L1View
+from interlace.protocol.rollup.derivation import (
+    Batch,
+    BatchBlock,
+    decode_batch,
+    encode_batch,
+)
+from interlace.protocol.rollup.payload import block_from_payload
+from interlace.protocol.rollup.predeploys import L1_BLOCK_ABI
+from interlace.roles.base import (
+    Effect,
+    Event,
+    MessageReceived,
+    NodeId,
+    Role,
+    SendMessage,
+    Started,
+    StoreView,
+    Timestamp,
+    record,
+)
+from interlace.roles.messages import (
+    L1_BLOCKS_TOPIC,
+    BlockGossip,
+    BlocksRequest,
+    L1BlockPublished,
+    L1SyncRequest,
+    SetOutage,
+    SubmitL1Transaction,
+    rollup_blocks_topic,
+)
+
+BATCH_GAS_FLOOR: Final = 100_000
+MAX_FEE_PER_GAS: Final = 10**11
+
+
+@dataclass(frozen=True, slots=True)
+class BatcherParams:
+    """Static parameters of one rollup's batcher."""
+
+    chain_id: ChainId
+    """The rollup it posts for."""
+    l1_chain_id: ChainId
+    """The L1's chain id (its transactions are EIP-155 signed for it)."""
+    batcher_key: PrivateKey
+    """Registered batcher key on L1."""
+    sequencer_address: Address
+    """Only envelopes signed by this key are batched."""
+    sequencer_node: NodeId
+    """Where to ask for missing blocks."""
+    l1_node: NodeId = NodeId("l1")
+    """Where to send L1 transactions."""
+    max_blocks_per_batch: int = 64
+    """Largest range in one batch."""
+    resubmit_after: int = 3
+    """L1 blocks to wait before re-sending a batch that has not landed."""
+
+
+@dataclass(slots=True)
+class _InFlight:
+    first: int
+    last: int
+    nonce: int
+    sent_at_l1: int
+
+
+class Batcher(Role):
+    """See the module docstring."""
+
+    def __init__(self, node_id: NodeId, params: BatcherParams, store: StoreView) -> None:
+        del store  # everything a batcher knows can be re-read from L1 and its sequencer
+        self.node_id = node_id
+        self.params = params
+        self.l1 = L1View()
+        self.blocks: dict[int, Block] = {}
+        self.included_in: dict[int, int] = {}
+        self.in_flight: _InFlight | None = None
+        self.paused = False
+        self.batches_posted = 0
+
+    def subscriptions(self) -> tuple[str, ...]:
+        return (L1_BLOCKS_TOPIC, rollup_blocks_topic(self.params.chain_id))
+
+    def handle(self, event: Event, now: Timestamp) -> list[Effect]:
+        if isinstance(event, Started):
+            return [
+                SendMessage(self.params.l1_node, L1SyncRequest(0)),
+                SendMessage(self.params.sequencer_node, BlocksRequest(1)),
+            ]
+        if not isinstance(event, MessageReceived):
+            return []
+        message = event.message
+        if isinstance(message, BlockGossip):
+            return self._on_block(message)
+        if isinstance(message, L1BlockPublished):
+            return self._on_l1(message)
+        if isinstance(message, SetOutage):
+            self.paused = message.paused
+            return [record("batcher.outage", chain=self.params.chain_id, paused=message.paused)]
+        return []
+
+    def _on_block(self, message: BlockGossip) -> list[Effect]:
+        try:
+            signed = verify_envelope(message.envelope, self.params.chain_id)
+            if signed.signer != self.params.sequencer_address:
+                return []
+            block = block_from_payload(signed.payload, signed.parent_beacon_block_root)
+        except InterlaceError:
+            return []
+        number = block.number
+        parent = self.blocks.get(number - 1)
+        if number in self.blocks or (
+            parent is not None and parent.hash != block.header.parent_hash
+        ):
+            return []
+        self.blocks[number] = block
+        return []
+
+    def _on_l1(self, message: L1BlockPublished) -> list[Effect]:
+        replaced = self.l1.apply(
+            message.block,
+            message.receipts,
+            message.safe_number,
+            message.finalized_number,
+            message.reorged_from,
+        )
+        effects: list[Effect] = []
+        if replaced is not None:
+            lost = [n for n, l1_number in self.included_in.items() if l1_number >= replaced]
+            for n in lost:
+                del self.included_in[n]
+            if lost:
+                effects.append(
+                    record("batcher.batch_dropped", chain=self.params.chain_id, blocks=len(lost))
+                )
+        self._scan(message.block)
+        gap = self.l1.missing_below(message.block.number)
+        if gap is not None:
+            effects.append(SendMessage(self.params.l1_node, L1SyncRequest(gap)))
+            return effects
+        effects.extend(self._maybe_post())
+        return effects
+
+    def _scan(self, l1_block: Block) -> None:
+        receipts = self.l1.receipts[l1_block.number]
+        for tx, receipt in zip(l1_block.transactions, receipts, strict=True):
+            if tx.sender != self.params.batcher_key.address or not receipt.success:
+                continue
+            try:
+                _name, args = INBOX_ABI.decode_call(tx.data)
+                batch = decode_batch(bytes(args[1]))
+            except InterlaceError:
+                continue
+            for entry in batch.blocks:
+                self.included_in.setdefault(entry.number, l1_block.number)
+            if self.in_flight is not None and self.in_flight.nonce == tx.nonce:
+                self.in_flight = None
+
+    def _next_nonce(self) -> int:
+        me = self.params.batcher_key.address
+        return sum(
+            1 for block in self.l1.blocks.values() for tx in block.transactions if tx.sender == me
+        )
+
+    def _maybe_post(self) -> list[Effect]:
+        if self.paused:
+            return []
+        head_l1 = self.l1.head_number
+        if self.in_flight is not None:
+            if head_l1 - self.in_flight.sent_at_l1 < self.params.resubmit_after:
+                return []
+            self.in_flight = None
+        first = 1
+        while first in self.included_in:
+            first += 1
+        if first not in self.blocks:
+            missing: list[Effect] = []
+            if self.blocks and max(self.blocks) > first:
+                missing.append(SendMessage(self.params.sequencer_node, BlocksRequest(first)))
+            return missing
+        last = first
+        while last + 1 in self.blocks and last + 1 - first < self.params.max_blocks_per_batch:
+            last += 1
+        batch = Batch(
+            self.params.chain_id,
+            tuple(_batch_entry(self.blocks[n]) for n in range(first, last + 1)),
+        )
+        data = encode_batch(batch)
+        calldata = INBOX_ABI.function("postBatch").encode_call(self.params.chain_id, data)
+        nonce = self._next_nonce()
+        tx = sign_transaction(
+            UnsignedDynamicFeeTransaction(
+                chain_id=self.params.l1_chain_id,
+                nonce=U64(nonce),
+                max_priority_fee_per_gas=U256(1),
+                max_fee_per_gas=U256(MAX_FEE_PER_GAS),
+                gas_limit=U64(BATCH_GAS_FLOOR + 16 * len(calldata)),
+                to=INBOX_ADDRESS,
+                value=U256(0),
+                data=calldata,
+                access_list=(),
+            ),
+            self.params.batcher_key,
+        )
+        self.in_flight = _InFlight(first, last, nonce, head_l1)
+        self.batches_posted += 1
+        return [
+            SendMessage(self.params.l1_node, SubmitL1Transaction(tx.raw)),
+            record(
+                "batcher.batch",
+                chain=self.params.chain_id,
+                first=first,
+                last=last,
+                bytes=len(data),
+                nonce=nonce,
+            ),
+        ]
+
+
+def _batch_entry(block: Block) -> BatchBlock:
+    attributes = block.transactions[0]
+    _name, args = L1_BLOCK_ABI.decode_call(attributes.data)
+    origin_number, _ts, _fee, origin_hash = args[:4]
+    assert isinstance(origin_number, int) and isinstance(origin_hash, bytes)
+    return BatchBlock(
+        number=U64(block.number),
+        timestamp=U64(block.header.timestamp),
+        origin_number=U64(origin_number),
+        origin_hash=origin_hash,  # type: ignore[arg-type]
+        transactions=tuple(
+            tx.raw for tx in block.transactions if not isinstance(tx, DepositTransaction)
+        ),
+    )

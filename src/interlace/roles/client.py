@@ -1,0 +1,198 @@
+"""The workload client role: a deterministic stream of user transfers and L1 deposits.
+
+Per rollup it owns a few development accounts (keys derived from the
+scenario seed), and every tick it signs EIP-1559 transfers between them and
+submits them to the rollup's sequencer. Every ``deposit_every`` seconds it
+deposits ETH from an L1 account through the portal. Choices that look
+random come from keccak of the seed and a counter, so the role reads no
+random source. It remembers which transactions the sequencer acknowledged,
+which the crash-restart checker uses.
+"""
+
+from dataclasses import dataclass, field
+
+from interlace.primitives.hashing import keccak256
+from interlace.primitives.keys import PrivateKey, private_key_from_seed
+from interlace.primitives.tx import UnsignedDynamicFeeTransaction, sign_transaction
+from interlace.primitives.types import U64, U256, ChainId
+from interlace.protocol.l1.modules import PORTAL_ABI, PORTAL_ADDRESS
+from interlace.roles.base import (
+    Effect,
+    Event,
+    MessageReceived,
+    NodeId,
+    Role,
+    SendMessage,
+    SetTimer,
+    Started,
+    StoreView,
+    TimerFired,
+    Timestamp,
+    record,
+)
+from interlace.roles.messages import (
+    SubmitL1Transaction,
+    SubmitTransaction,
+    TransactionAccepted,
+    TransactionRejected,
+)
+
+MAX_FEE: int = 10**11
+
+
+def dev_key(seed: int, label: str, index: int) -> PrivateKey:
+    """Deterministic development key ``index`` of ``label`` under ``seed``."""
+    return private_key_from_seed(f"interlace/{seed}/{label}/{index}".encode())
+
+
+@dataclass(frozen=True, slots=True)
+class ClientParams:
+    """What the workload does."""
+
+    seed: int
+    """Scenario seed (keys and choices derive from it)."""
+    rollups: tuple[tuple[ChainId, NodeId], ...]
+    """(chain id, sequencer node) of each rollup."""
+    l1_chain_id: ChainId
+    """The L1's chain id."""
+    accounts_per_chain: int = 4
+    """Funded accounts per rollup."""
+    interval: float = 1.0
+    """Seconds between ticks."""
+    transfers_per_tick: int = 2
+    """Transfers per rollup per tick."""
+    deposit_every: float = 0.0
+    """Seconds between L1 deposits (0 disables)."""
+    deposit_value: int = 10**15
+    """Wei per deposit."""
+    stop_at: float = float("inf")
+    """No new transactions after this time (the liveness phase drains)."""
+    l1_node: NodeId = NodeId("l1")
+    """Where deposits go."""
+
+
+@dataclass(slots=True)
+class ClientState:
+    """Nonces and bookkeeping (in memory: the client is never crashed)."""
+
+    nonces: dict[tuple[int, int], int] = field(default_factory=dict)
+    l1_nonce: int = 0
+    counter: int = 0
+    acked: set[bytes] = field(default_factory=set)
+    pending: dict[bytes, tuple[int, int, int]] = field(default_factory=dict)
+    last_acked: dict[tuple[int, int], int] = field(default_factory=dict)
+    sent: int = 0
+    rejected: int = 0
+    deposits: int = 0
+
+
+class WorkloadClient(Role):
+    """See the module docstring."""
+
+    def __init__(self, node_id: NodeId, params: ClientParams, store: StoreView) -> None:
+        del store
+        self.node_id = node_id
+        self.params = params
+        self.s = ClientState()
+        self.keys = {
+            chain_id: [
+                dev_key(params.seed, f"rollup-{chain_id}", i)
+                for i in range(params.accounts_per_chain)
+            ]
+            for chain_id, _node in params.rollups
+        }
+        self.l1_key = dev_key(params.seed, "l1", 0)
+        self._last_deposit = 0.0
+
+    def handle(self, event: Event, now: Timestamp) -> list[Effect]:
+        if isinstance(event, Started):
+            return [SetTimer("tick", Timestamp(now + self.params.interval))]
+        if isinstance(event, TimerFired) and event.tag == "tick":
+            if now > self.params.stop_at:
+                return []
+            return [*self._tick(now), SetTimer("tick", Timestamp(now + self.params.interval))]
+        if isinstance(event, MessageReceived):
+            message = event.message
+            if isinstance(message, TransactionAccepted):
+                self.s.acked.add(message.tx_hash)
+                sent = self.s.pending.pop(message.tx_hash, None)
+                if sent is not None:
+                    chain_id, index, nonce = sent
+                    last = self.s.last_acked.get((chain_id, index), -1)
+                    self.s.last_acked[(chain_id, index)] = max(last, nonce)
+                return [record("client.acked", tx=message.tx_hash.hex()[:16])]
+            if isinstance(message, TransactionRejected):
+                self.s.rejected += 1
+                sent = self.s.pending.pop(message.tx_hash, None)
+                if sent is not None:
+                    # Resynchronise this account's nonce after what the sequencer has.
+                    chain_id, index, _nonce = sent
+                    self.s.nonces[(chain_id, index)] = (
+                        self.s.last_acked.get((chain_id, index), -1) + 1
+                    )
+                return [record("client.rejected", error=message.error)]
+        return []
+
+    def _pick(self, modulus: int) -> int:
+        self.s.counter += 1
+        digest = keccak256(f"{self.params.seed}/{self.s.counter}".encode())
+        return int.from_bytes(digest[:8], "big") % modulus
+
+    def _tick(self, now: Timestamp) -> list[Effect]:
+        effects: list[Effect] = []
+        for chain_id, sequencer in self.params.rollups:
+            keys = self.keys[chain_id]
+            for _ in range(self.params.transfers_per_tick):
+                i = self._pick(len(keys))
+                j = (i + 1 + self._pick(len(keys) - 1)) % len(keys) if len(keys) > 1 else i
+                nonce = self.s.nonces.get((chain_id, i), 0)
+                self.s.nonces[(chain_id, i)] = nonce + 1
+                tx = sign_transaction(
+                    UnsignedDynamicFeeTransaction(
+                        chain_id=chain_id,
+                        nonce=U64(nonce),
+                        max_priority_fee_per_gas=U256(1_000),
+                        max_fee_per_gas=U256(MAX_FEE),
+                        gas_limit=U64(21_000),
+                        to=keys[j].address,
+                        value=U256(1_000 + self._pick(1_000)),
+                        data=b"",
+                        access_list=(),
+                    ),
+                    keys[i],
+                )
+                self.s.sent += 1
+                self.s.pending[tx.hash] = (chain_id, i, nonce)
+                effects.append(SendMessage(sequencer, SubmitTransaction(tx.raw)))
+        every = self.params.deposit_every
+        if every and now - self._last_deposit >= every:
+            self._last_deposit = float(now)
+            effects.extend(self._deposit())
+        return effects
+
+    def _deposit(self) -> list[Effect]:
+        chain_id, _node = self.params.rollups[self._pick(len(self.params.rollups))]
+        recipient = self.keys[chain_id][0].address
+        calldata = PORTAL_ABI.function("depositTransaction").encode_call(
+            chain_id, recipient, 0, 100_000, b""
+        )
+        tx = sign_transaction(
+            UnsignedDynamicFeeTransaction(
+                chain_id=self.params.l1_chain_id,
+                nonce=U64(self.s.l1_nonce),
+                max_priority_fee_per_gas=U256(1_000),
+                max_fee_per_gas=U256(MAX_FEE),
+                gas_limit=U64(200_000),
+                to=PORTAL_ADDRESS,
+                value=U256(self.params.deposit_value),
+                data=calldata,
+                access_list=(),
+            ),
+            self.l1_key,
+        )
+        self.s.l1_nonce += 1
+        self.s.deposits += 1
+        return [
+            SendMessage(self.params.l1_node, SubmitL1Transaction(tx.raw)),
+            record("client.deposit", chain=chain_id, value=self.params.deposit_value),
+        ]

@@ -1,0 +1,122 @@
+"""Messages that roles exchange (gossip topics and point-to-point).
+
+In the simulator they travel by reference; the live runtime serialises
+them. Every field is immutable.
+"""
+
+from dataclasses import dataclass
+
+from interlace.primitives.receipt import Receipt
+from interlace.protocol.chain.block import Block
+from interlace.roles.base import Message
+
+L1_BLOCKS_TOPIC = "l1/blocks"
+
+
+def rollup_blocks_topic(chain_id: int) -> str:
+    """Gossip topic of a rollup's signed block envelopes."""
+    return f"blocks/{chain_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class L1BlockPublished(Message):
+    """The L1 node's new head (or a new head after a reorg), with its receipts."""
+
+    block: Block
+    """The new head block."""
+    receipts: tuple[Receipt, ...]
+    """Its receipts (derivation reads deposits and batches from them)."""
+    safe_number: int
+    """Highest block the L1 considers safe."""
+    finalized_number: int
+    """Highest finalized block; never moves back."""
+    reorged_from: int | None = None
+    """If set, blocks from this number on replace the ones announced before."""
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitL1Transaction(Message):
+    """Ask the L1 node to include a signed transaction."""
+
+    raw: bytes
+    """The transaction in its network encoding."""
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitTransaction(Message):
+    """A user transaction for a rollup sequencer (the simulator's RPC)."""
+
+    raw: bytes
+    """The transaction in its network encoding."""
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionAccepted(Message):
+    """The sequencer durably accepted a transaction (the RPC's returned hash)."""
+
+    tx_hash: bytes
+    """Hash of the accepted transaction."""
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionRejected(Message):
+    """The sequencer refused a transaction, with the typed error's name and text."""
+
+    tx_hash: bytes
+    """Hash of the refused transaction (empty if it did not decode)."""
+    error: str
+    """Error class name."""
+    reason: str
+    """Human-readable reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class BlockGossip(Message):
+    """A sequencer's signed block envelope (OP ``blocks/v3`` bytes)."""
+
+    chain_id: int
+    """The rollup the envelope claims to belong to."""
+    envelope: bytes
+    """signature ‖ parentBeaconBlockRoot ‖ SSZ(ExecutionPayload)."""
+
+
+@dataclass(frozen=True, slots=True)
+class InjectReorg(Message):
+    """Fault control: make the L1 node replace its last ``depth`` blocks."""
+
+    depth: int
+    """How many blocks to replace."""
+
+
+@dataclass(frozen=True, slots=True)
+class SetByzantine(Message):
+    """Fault control: switch a sequencer's equivocation on or off."""
+
+    equivocate: bool
+    """When on, the sequencer signs two different blocks per height."""
+
+
+@dataclass(frozen=True, slots=True)
+class SetOutage(Message):
+    """Fault control: pause or resume a batcher."""
+
+    paused: bool
+    """True to stop posting batches."""
+
+
+@dataclass(frozen=True, slots=True)
+class L1SyncRequest(Message):
+    """Ask the L1 node to re-send its canonical blocks from ``from_number`` on."""
+
+    from_number: int
+    """First block wanted."""
+
+
+@dataclass(frozen=True, slots=True)
+class BlocksRequest(Message):
+    """Ask a sequencer for its signed envelopes from ``from_number`` on."""
+
+    from_number: int
+    """First block wanted."""
+    limit: int = 256
+    """At most this many."""

@@ -1,0 +1,352 @@
+"""The sequencer role: orders user transactions into signed rollup blocks.
+
+Every ``block_time`` it builds a block on its head: the L1-attributes
+deposit, the user deposits of a new L1Origin, then mempool transactions in
+per-sender nonce order. The L1Origin trails the L1 head by
+``confirmation_depth`` blocks, advances at most one L1 block per rollup
+block, and once a block's timestamp runs ``max_drift`` seconds past its
+origin's, the block carries no user transactions (OP's drift rule). Each
+block is signed as an OP ``blocks/v3`` envelope and gossiped.
+
+Durability: an accepted transaction is persisted before the acceptance is
+returned; a block is persisted together with the deletion of the
+transactions it includes, in one batch. A restart replays the stored blocks
+and reloads the pending transactions, so nothing acknowledged is lost and
+nothing runs twice. If an L1 reorg removes the origin of unsafe blocks, the
+sequencer rewinds to the last block whose origin is still canonical and
+returns the dropped user transactions to its mempool.
+
+A byzantine switch (``SetByzantine``) makes it sign a second, different
+block at every height and gossip both: equivocation, for the fault
+scenarios.
+"""
+
+from dataclasses import dataclass
+from typing import Final
+
+from interlace.primitives.envelope import sign_envelope
+from interlace.primitives.errors import InterlaceError
+from interlace.primitives.keys import PrivateKey
+from interlace.primitives.rlp_codec import (
+    decode_rlp,
+    encode_rlp,
+    encode_uint,
+    read_bytes,
+    read_hash32,
+    read_list,
+    read_u64,
+    read_u256,
+)
+from interlace.primitives.tx import Transaction, decode_transaction
+from interlace.primitives.types import ZERO_HASH
+from interlace.protocol.chain.block import Block, BuiltBlock, block_env
+from interlace.protocol.chain.mempool import Mempool
+from interlace.protocol.l1.view import L1View
+from interlace.protocol.rollup.chain import RollupChain, RollupGenesis
+from interlace.protocol.rollup.derivation import L1Origin, deposits_in_l1_block, origin_of
+from interlace.protocol.rollup.payload import payload_from_block
+from interlace.roles.base import (
+    Broadcast,
+    Effect,
+    Event,
+    MessageReceived,
+    NodeId,
+    PersistBatch,
+    Role,
+    SendMessage,
+    SetTimer,
+    Started,
+    StoreView,
+    TimerFired,
+    Timestamp,
+    record,
+)
+from interlace.roles.l1_node import decode_stored_block, encode_stored_block
+from interlace.roles.messages import (
+    L1_BLOCKS_TOPIC,
+    BlockGossip,
+    BlocksRequest,
+    L1BlockPublished,
+    L1SyncRequest,
+    SetByzantine,
+    SubmitTransaction,
+    TransactionAccepted,
+    TransactionRejected,
+    rollup_blocks_topic,
+)
+
+_BLOCK_KEY: Final = b"seq/block/"
+_TX_KEY: Final = b"seq/tx/"
+
+
+@dataclass(frozen=True, slots=True)
+class RollupParams:
+    """Static parameters of one rollup's sequencing."""
+
+    genesis: RollupGenesis
+    """Block 0."""
+    sequencer_key: PrivateKey
+    """Signs every envelope; its address is registered on L1."""
+    l1_node: NodeId = NodeId("l1")
+    """Where to ask for L1 re-syncs."""
+    block_time: float = 1.0
+    """Seconds between blocks."""
+    confirmation_depth: int = 2
+    """The L1Origin stays at least this many blocks behind the L1 head."""
+    max_drift: int = 30
+    """Seconds a block may run ahead of its origin before it drops user transactions."""
+    max_block_transactions: int = 1_000
+    """Most user transactions per block."""
+
+
+def encode_origin(origin: L1Origin) -> list[bytes]:
+    """RLP fields of an ``L1Origin``."""
+    return [
+        encode_uint(origin.number),
+        origin.hash,
+        encode_uint(origin.timestamp),
+        encode_uint(origin.base_fee),
+    ]
+
+
+def decode_origin(item: object) -> L1Origin:
+    """Inverse of ``encode_origin`` on a decoded RLP item."""
+    number, block_hash, timestamp, base_fee = read_list(item, 4, "origin")  # type: ignore[arg-type]
+    return L1Origin(
+        read_u64(number), read_hash32(block_hash), read_u64(timestamp), read_u256(base_fee)
+    )
+
+
+class Sequencer(Role):
+    """See the module docstring."""
+
+    def __init__(self, node_id: NodeId, params: RollupParams, store: StoreView) -> None:
+        self.node_id = node_id
+        self.params = params
+        self.chain_id = params.genesis.chain_id
+        self.chain = RollupChain(params.genesis)
+        self.l1 = L1View()
+        self.mempool = Mempool()
+        self.equivocate = False
+        self.envelopes: dict[int, bytes] = {}
+        self._restore(store)
+
+    def subscriptions(self) -> tuple[str, ...]:
+        return (L1_BLOCKS_TOPIC,)
+
+    # ---- events --------------------------------------------------------------
+
+    def handle(self, event: Event, now: Timestamp) -> list[Effect]:
+        if isinstance(event, Started):
+            return [
+                SendMessage(self.params.l1_node, L1SyncRequest(0)),
+                self._arm(now),
+            ]
+        if isinstance(event, TimerFired) and event.tag == "block":
+            return [*self._produce(now), self._arm(now)]
+        if not isinstance(event, MessageReceived):
+            return []
+        message = event.message
+        if isinstance(message, L1BlockPublished):
+            return self._on_l1(message)
+        if isinstance(message, SubmitTransaction):
+            return self._accept(event.sender, message.raw, now)
+        if isinstance(message, BlocksRequest):
+            return self._serve(event.sender, message)
+        if isinstance(message, SetByzantine):
+            self.equivocate = message.equivocate
+            return [record("sequencer.byzantine", chain=self.chain_id, on=message.equivocate)]
+        return []
+
+    def _arm(self, now: Timestamp) -> SetTimer:
+        interval = self.params.block_time
+        return SetTimer("block", Timestamp((int(now / interval + 1e-9) + 1) * interval))
+
+    # ---- transactions ------------------------------------------------------------
+
+    def _accept(self, client: NodeId, raw: bytes, now: Timestamp) -> list[Effect]:
+        tx_hash = b""
+        try:
+            tx = decode_transaction(raw, expected_chain_id=self.chain_id)
+            tx_hash = tx.hash
+            env = block_env(self.chain.config, self.chain.head.header, int(now))
+            self.mempool.add(tx, self.chain.head_state, env)
+        except InterlaceError as exc:
+            return [
+                SendMessage(client, TransactionRejected(tx_hash, type(exc).__name__, str(exc))),
+                record("sequencer.tx_rejected", chain=self.chain_id, error=type(exc).__name__),
+            ]
+        return [
+            PersistBatch(((_TX_KEY + tx.hash, raw),)),
+            SendMessage(client, TransactionAccepted(tx.hash)),
+        ]
+
+    # ---- L1 ------------------------------------------------------------------------
+
+    def _on_l1(self, message: L1BlockPublished) -> list[Effect]:
+        replaced = self.l1.apply(
+            message.block,
+            message.receipts,
+            message.safe_number,
+            message.finalized_number,
+            message.reorged_from,
+        )
+        effects: list[Effect] = []
+        if replaced is not None:
+            effects.extend(self._rewind_to_canonical_origin())
+        gap = self.l1.missing_below(message.block.number)
+        if gap is not None:
+            effects.append(SendMessage(self.params.l1_node, L1SyncRequest(gap)))
+        return effects
+
+    def _rewind_to_canonical_origin(self) -> list[Effect]:
+        chain = self.chain
+        keep = chain.head.number
+        while keep > 0:
+            origin = chain.origin_at(keep)
+            if origin.number > self.l1.head_number or self.l1.is_canonical(
+                origin.number, origin.hash
+            ):
+                break
+            keep -= 1
+        if keep == chain.head.number:
+            return []
+        dropped = chain.rewind(keep)
+        env = block_env(chain.config, chain.head.header, chain.head.header.timestamp)
+        writes: list[tuple[bytes, bytes | None]] = []
+        for block in dropped:
+            writes.append((_block_key(block.number), None))
+            self.envelopes.pop(block.number, None)
+            for tx in block.transactions:
+                if tx.hash in self.mempool or tx.chain_id is None:
+                    continue
+                try:
+                    self.mempool.add(tx, chain.head_state, env)
+                except InterlaceError:
+                    continue
+                writes.append((_TX_KEY + tx.hash, tx.raw))
+        return [
+            PersistBatch(tuple(writes)),
+            record("sequencer.unsafe_reorg", chain=self.chain_id, to=keep, dropped=len(dropped)),
+        ]
+
+    # ---- blocks ----------------------------------------------------------------------
+
+    def _choose_origin(self, timestamp: int) -> L1Origin | None:
+        current = self.chain.origins[-1]
+        if not self.l1.is_canonical(current.number, current.hash):
+            return None
+        limit = self.l1.head_number - self.params.confirmation_depth
+        candidate = self.l1.block(current.number + 1)
+        if (
+            current.number + 1 <= limit
+            and candidate is not None
+            and candidate.header.timestamp <= timestamp
+        ):
+            return origin_of(candidate)
+        return current
+
+    def _produce(self, now: Timestamp) -> list[Effect]:
+        chain = self.chain
+        timestamp = max(int(now), chain.head.header.timestamp)
+        origin = self._choose_origin(timestamp)
+        if origin is None:
+            return [record("sequencer.waiting_for_l1", chain=self.chain_id)]
+        deposits: list[Transaction] = []
+        if origin.hash != chain.origins[-1].hash:
+            l1_block = self.l1.block(origin.number)
+            assert l1_block is not None
+            deposits.extend(
+                deposits_in_l1_block(l1_block, self.l1.receipts[origin.number], self.chain_id)
+            )
+        drifted = timestamp > origin.timestamp + self.params.max_drift
+        user_txs = (
+            [] if drifted else self.mempool.candidates()[: self.params.max_block_transactions]
+        )
+        parent_number = chain.head.number
+        built = chain.build_next(origin, deposits, user_txs, timestamp)
+        alternative: BuiltBlock | None = None
+        if self.equivocate:
+            alternative = chain.build_next(
+                origin, deposits, (), timestamp, extra_data=b"equivocation"
+            )
+        chain.append(built, origin)
+        self.mempool.prune(built.state)
+        block = built.block
+        envelope = self._sign(block)
+        self.envelopes[block.number] = envelope
+        writes: list[tuple[bytes, bytes | None]] = [
+            (_block_key(block.number), _encode_entry(block, origin))
+        ]
+        writes.extend((_TX_KEY + tx.hash, None) for tx in block.transactions[1:])
+        effects: list[Effect] = [
+            PersistBatch(tuple(writes)),
+            Broadcast(rollup_blocks_topic(self.chain_id), BlockGossip(self.chain_id, envelope)),
+            record(
+                "sequencer.block",
+                chain=self.chain_id,
+                number=block.number,
+                hash=block.hash.hex()[:16],
+                txs=len(block.transactions),
+                origin=origin.number,
+                parent=parent_number,
+            ),
+        ]
+        if drifted:
+            effects.append(record("sequencer.drift", chain=self.chain_id, number=block.number))
+        if alternative is not None:
+            effects.append(
+                Broadcast(
+                    rollup_blocks_topic(self.chain_id),
+                    BlockGossip(self.chain_id, self._sign(alternative.block)),
+                )
+            )
+            effects.append(
+                record("sequencer.equivocated", chain=self.chain_id, number=block.number)
+            )
+        return effects
+
+    def _sign(self, block: Block) -> bytes:
+        return sign_envelope(
+            payload_from_block(block), ZERO_HASH, self.chain_id, self.params.sequencer_key
+        )
+
+    def _serve(self, requester: NodeId, request: BlocksRequest) -> list[Effect]:
+        effects: list[Effect] = []
+        last = min(self.chain.head.number, request.from_number + request.limit - 1)
+        for number in range(max(request.from_number, 1), last + 1):
+            envelope = self.envelopes.get(number)
+            if envelope is None:
+                block = self.chain.block_at(number)
+                assert block is not None
+                envelope = self.envelopes[number] = self._sign(block)
+            effects.append(SendMessage(requester, BlockGossip(self.chain_id, envelope)))
+        return effects
+
+    # ---- restart --------------------------------------------------------------------
+
+    def _restore(self, store: StoreView) -> None:
+        for _key, raw in store.iterate_prefix(_BLOCK_KEY):
+            block, origin = _decode_entry(raw)
+            self.chain.replay(block, origin)
+        env = block_env(self.chain.config, self.chain.head.header, self.chain.head.header.timestamp)
+        pending = [decode_transaction(raw) for _key, raw in store.iterate_prefix(_TX_KEY)]
+        pending.sort(key=lambda tx: tx.nonce)
+        for tx in pending:
+            try:
+                self.mempool.add(tx, self.chain.head_state, env)
+            except InterlaceError:
+                continue
+
+
+def _block_key(number: int) -> bytes:
+    return _BLOCK_KEY + number.to_bytes(8, "big")
+
+
+def _encode_entry(block: Block, origin: L1Origin) -> bytes:
+    return encode_rlp([encode_stored_block(block), encode_origin(origin)])
+
+
+def _decode_entry(raw: bytes) -> tuple[Block, L1Origin]:
+    block_raw, origin_item = read_list(decode_rlp(raw), 2, "sequencer block")
+    return decode_stored_block(read_bytes(block_raw)), decode_origin(origin_item)

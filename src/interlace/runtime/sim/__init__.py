@@ -1,0 +1,1 @@
+"""The deterministic simulator: virtual time, a seeded network and fault injection."""

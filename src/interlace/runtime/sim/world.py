@@ -1,0 +1,387 @@
+"""A simulated world built from a scenario and a seed: one L1, N rollups, a workload.
+
+``World`` wires the roles into the simulator kernel (L1 node; per rollup a
+sequencer, a batcher and a verifier node; one workload client), schedules
+the scenario's faults, attaches the invariant checkers, and after the run
+collects the metrics. The run has two phases, as TigerBeetle's VOPR does:
+a safety phase with traffic and faults, then a liveness phase in which
+every fault is healed, traffic stops, and the system must converge (every
+batch posted and derived, every acknowledged transaction included).
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from interlace.primitives.types import U64, Address, ChainId
+from interlace.protocol.chain.block import Block, ChainConfig
+from interlace.protocol.l1.genesis import L1_CHAIN_ID, L1Genesis, build_l1_genesis
+from interlace.protocol.l1.modules import RollupKind, RollupRecord
+from interlace.protocol.rollup.chain import RollupGenesis
+from interlace.protocol.rollup.derivation import origin_of
+from interlace.roles.base import NodeId, RecordEvent, Role, StoreView, Timestamp, fields_dict
+from interlace.roles.batcher import Batcher, BatcherParams
+from interlace.roles.client import ClientParams, WorkloadClient, dev_key
+from interlace.roles.l1_node import L1Node, L1Params
+from interlace.roles.messages import InjectReorg, SetByzantine, SetOutage
+from interlace.roles.sequencer import RollupParams, Sequencer
+from interlace.roles.verifier import VerifierNode, VerifierParams
+from interlace.runtime.sim.checkers import ALL_CHECKERS, CHECKER_NAMES, Checker
+from interlace.runtime.sim.kernel import Simulator
+from interlace.runtime.sim.network import LinkProfile
+from interlace.runtime.sim.scenario import FaultSpec, Scenario, ScenarioError
+
+FIRST_ROLLUP_CHAIN_ID = 901
+DEV_BALANCE = 10**24
+L1_NODE = NodeId("l1")
+CLIENT_NODE = NodeId("client")
+
+
+@dataclass(slots=True)
+class Timeline:
+    """Notable records, in order, for the human-readable summary."""
+
+    entries: list[tuple[float, str, str]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    seq_blocks: dict[tuple[int, int], float] = field(default_factory=dict)
+    safe_latency: list[float] = field(default_factory=list)
+
+    NOTABLE = frozenset(
+        {
+            "l1.reorg",
+            "l1.reorg_refused",
+            "sim.crash",
+            "sim.restart",
+            "sim.partition",
+            "sim.heal",
+            "sequencer.byzantine",
+            "sequencer.unsafe_reorg",
+            "verifier.evidence",
+            "verifier.safe_reorg",
+            "verifier.bad_batch",
+            "batcher.batch_dropped",
+            "batcher.outage",
+        }
+    )
+
+    def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
+        self.counts[event.kind] = self.counts.get(event.kind, 0) + 1
+        if event.kind == "sequencer.block":
+            f = fields_dict(event)
+            self.seq_blocks.setdefault((int(f["chain"]), int(f["number"])), float(now))  # type: ignore[call-overload]
+        elif event.kind == "verifier.safe":
+            f = fields_dict(event)
+            produced = self.seq_blocks.get((int(f["chain"]), int(f["number"])))  # type: ignore[call-overload]
+            if produced is not None:
+                self.safe_latency.append(float(now) - produced)
+        if event.kind in self.NOTABLE:
+            details = " ".join(f"{k}={v}" for k, v in event.fields)
+            self.entries.append((float(now), str(node), f"{event.kind} {details}".strip()))
+
+    def after_step(self, sim: Simulator) -> None:
+        del sim
+
+
+class World:
+    """See the module docstring."""
+
+    def __init__(self, scenario: Scenario, seed: int) -> None:
+        self.scenario = scenario
+        self.seed = seed
+        self.sim = Simulator(seed)
+        net = scenario.network
+        self.sim.network.default = LinkProfile(
+            latency_s=net.latency_ms / 1000,
+            jitter_s=net.jitter_ms / 1000,
+            loss=net.loss,
+            duplicate=net.duplicate,
+        )
+        self.chain_ids = [ChainId(FIRST_ROLLUP_CHAIN_ID + i) for i in range(scenario.rollups.count)]
+        self.timeline = Timeline()
+        self.sim.observers.append(self.timeline)
+        self.checkers: list[Checker] = [cls(CHECKER_NAMES[cls], self) for cls in ALL_CHECKERS]
+        self.sim.observers.extend(self.checkers)
+        self._down: set[NodeId] = set()
+        self._partitioned: set[NodeId] = set()
+        self._build()
+        self._schedule_faults()
+
+    # ---- construction ----------------------------------------------------------
+
+    def _build(self) -> None:
+        s = self.scenario
+        seed = self.seed
+        kind = RollupKind.OPTIMISTIC if s.rollups.kind == "optimistic" else RollupKind.VALIDITY
+        self.sequencer_keys = {c: dev_key(seed, "sequencer", c) for c in self.chain_ids}
+        self.batcher_keys = {c: dev_key(seed, "batcher", c) for c in self.chain_ids}
+        admin = dev_key(seed, "admin", 0)
+        records = [
+            RollupRecord(
+                chain_id=c,
+                kind=kind,
+                sequencer=self.sequencer_keys[c].address,
+                batcher=self.batcher_keys[c].address,
+                challenge_window=U64(60),
+                admin=admin.address,
+            )
+            for c in self.chain_ids
+        ]
+        alloc: dict[Address, int] = {k.address: DEV_BALANCE for k in self.batcher_keys.values()}
+        alloc[dev_key(seed, "l1", 0).address] = DEV_BALANCE
+        genesis = L1Genesis(ChainConfig(L1_CHAIN_ID), alloc, records)
+        l1_params = L1Params(genesis, s.l1.block_time, s.l1.safe_depth, s.l1.finality_depth)
+        l1_header, _state = build_l1_genesis(genesis)
+        l1_origin = origin_of(Block(l1_header, ()))
+        self._add(L1_NODE, lambda store: L1Node(L1_NODE, l1_params, store))
+        for chain_id in self.chain_ids:
+            accounts = {
+                dev_key(seed, f"rollup-{chain_id}", i).address: DEV_BALANCE
+                for i in range(s.workload.accounts_per_chain)
+            }
+            rollup_genesis = RollupGenesis(chain_id, l1_origin, 0, accounts)
+            seq_node = NodeId(f"seq-{chain_id}")
+            seq_params = RollupParams(
+                genesis=rollup_genesis,
+                sequencer_key=self.sequencer_keys[chain_id],
+                block_time=s.rollups.block_time,
+                confirmation_depth=s.rollups.confirmation_depth,
+                max_drift=s.rollups.max_drift,
+            )
+            batcher_params = BatcherParams(
+                chain_id=chain_id,
+                l1_chain_id=L1_CHAIN_ID,
+                batcher_key=self.batcher_keys[chain_id],
+                sequencer_address=self.sequencer_keys[chain_id].address,
+                sequencer_node=seq_node,
+            )
+            verifier_params = VerifierParams(
+                genesis=rollup_genesis,
+                sequencer_address=self.sequencer_keys[chain_id].address,
+                batcher_address=self.batcher_keys[chain_id].address,
+                max_drift=s.rollups.max_drift,
+            )
+            self._add(seq_node, _factory(Sequencer, seq_node, seq_params))
+            batcher_node = NodeId(f"batcher-{chain_id}")
+            self._add(batcher_node, _factory(Batcher, batcher_node, batcher_params))
+            verifier_node = NodeId(f"verifier-{chain_id}")
+            self._add(verifier_node, _factory(VerifierNode, verifier_node, verifier_params))
+        client_params = ClientParams(
+            seed=seed,
+            rollups=tuple((c, NodeId(f"seq-{c}")) for c in self.chain_ids),
+            l1_chain_id=L1_CHAIN_ID,
+            accounts_per_chain=s.workload.accounts_per_chain,
+            interval=s.rollups.block_time,
+            transfers_per_tick=s.workload.transfers_per_block,
+            deposit_every=s.workload.deposit_every,
+            stop_at=s.duration,
+        )
+        self._add(CLIENT_NODE, _factory(WorkloadClient, CLIENT_NODE, client_params))
+
+    def _add(self, node: NodeId, factory: Callable[[StoreView], Role]) -> None:
+        self.sim.add_node(node, factory)
+
+    # ---- faults -----------------------------------------------------------------
+
+    def _chain_of(self, fault: FaultSpec) -> ChainId:
+        if fault.chain in self.chain_ids:
+            return ChainId(fault.chain)
+        if 0 <= fault.chain < len(self.chain_ids):
+            return self.chain_ids[fault.chain]
+        msg = f"fault chain {fault.chain} is neither a rollup index nor a chain id"
+        raise ScenarioError(msg)
+
+    def _schedule_faults(self) -> None:
+        end = self.scenario.duration
+        sim = self.sim
+        for fault in self.scenario.faults:
+            stop = min(fault.at + fault.duration if fault.duration else end, end)
+            if fault.kind == "l1_reorg":
+                sim.schedule(
+                    fault.at, partial(sim.inject, L1_NODE, InjectReorg(fault.depth)), "reorg"
+                )
+            elif fault.kind == "crash":
+                node = NodeId(fault.node)
+                if node not in sim.nodes:
+                    msg = f"crash fault names unknown node {fault.node!r}"
+                    raise ScenarioError(msg)
+                sim.schedule(fault.at, partial(self._crash, node), "crash")
+                sim.schedule(stop, partial(self._restart, node), "restart")
+            elif fault.kind == "partition":
+                side = {NodeId(n) for n in fault.nodes}
+                unknown = side - set(sim.nodes)
+                if unknown:
+                    msg = f"partition fault names unknown nodes {sorted(unknown)}"
+                    raise ScenarioError(msg)
+                sim.schedule(fault.at, partial(self._partition, side), "partition")
+                sim.schedule(stop, self._heal, "heal")
+            elif fault.kind == "equivocate":
+                node = NodeId(f"seq-{self._chain_of(fault)}")
+                sim.schedule(fault.at, partial(sim.inject, node, SetByzantine(True)), "byzantine")
+                sim.schedule(stop, partial(sim.inject, node, SetByzantine(False)), "honest")
+            elif fault.kind == "batcher_outage":
+                node = NodeId(f"batcher-{self._chain_of(fault)}")
+                sim.schedule(fault.at, partial(sim.inject, node, SetOutage(True)), "outage")
+                sim.schedule(stop, partial(sim.inject, node, SetOutage(False)), "outage_end")
+
+    def _crash(self, node: NodeId) -> None:
+        self.sim.note("sim.crash", node=node)
+        self.sim.crash(node)
+        self._down.add(node)
+
+    def _restart(self, node: NodeId) -> None:
+        self.sim.restart(node)
+        self._down.discard(node)
+        self.sim.note("sim.restart", node=node)
+
+    def _partition(self, side: set[NodeId]) -> None:
+        others = set(self.sim.nodes) - side
+        self.sim.network.partition(side, others)
+        self._partitioned |= side
+        self.sim.note("sim.partition", nodes=",".join(sorted(side)))
+
+    def _heal(self) -> None:
+        self.sim.network.heal()
+        self._partitioned.clear()
+        self.sim.note("sim.heal")
+
+    def partitioned_or_down(self, chain: int) -> bool:
+        """True while the chain's verifier cannot hear its sequencer."""
+        nodes = {NodeId(f"verifier-{chain}"), NodeId(f"seq-{chain}")}
+        return bool(nodes & (self._down | self._partitioned))
+
+    # ---- access for checkers and metrics ----------------------------------------
+
+    def l1_node(self) -> L1Node | None:
+        """The live L1 node."""
+        role = self.sim.role(L1_NODE)
+        return role if isinstance(role, L1Node) else None
+
+    def verifier(self, chain: int) -> VerifierNode | None:
+        """The live verifier of ``chain``."""
+        return self.verifier_by_node(NodeId(f"verifier-{chain}"))
+
+    def verifier_by_node(self, node: NodeId) -> VerifierNode | None:
+        """The live verifier at ``node`` (None if it is not a verifier)."""
+        slot = self.sim.nodes.get(node)
+        role = slot.role if slot else None
+        return role if isinstance(role, VerifierNode) else None
+
+    def sequencer_by_node(self, node: NodeId) -> Sequencer | None:
+        """The live sequencer at ``node``."""
+        slot = self.sim.nodes.get(node)
+        role = slot.role if slot else None
+        return role if isinstance(role, Sequencer) else None
+
+    def verifiers(self) -> Iterator[VerifierNode]:
+        """Every live verifier."""
+        for chain in self.chain_ids:
+            verifier = self.verifier(chain)
+            if verifier is not None:
+                yield verifier
+
+    def sequencers(self) -> Iterator[Sequencer]:
+        """Every live sequencer."""
+        for chain in self.chain_ids:
+            sequencer = self.sequencer_by_node(NodeId(f"seq-{chain}"))
+            if sequencer is not None:
+                yield sequencer
+
+    def client(self) -> WorkloadClient:
+        """The workload client."""
+        role = self.sim.role(CLIENT_NODE)
+        assert isinstance(role, WorkloadClient)
+        return role
+
+    # ---- running ---------------------------------------------------------------------
+
+    def run(self, progress: Callable[[float], None] | None = None) -> dict[str, Any]:
+        """Run both phases and return the metrics."""
+        s = self.scenario
+        self.sim.run_until(s.duration, progress)
+        for node in sorted(self._down):
+            self._restart(node)
+        if self._partitioned:
+            self._heal()
+        self.sim.run_until(s.duration + s.drain, progress)
+        for checker in self.checkers:
+            checker.finish()
+        self._check_convergence()
+        return self.metrics()
+
+    def _check_convergence(self) -> None:
+        """Liveness: after healing, every honest chain's safe head reached its sequencer's."""
+        for sequencer in self.sequencers():
+            chain = sequencer.chain_id
+            verifier = self.verifier(chain)
+            if verifier is None or verifier.frozen:
+                continue
+            lag = sequencer.chain.head.number - verifier.safe_head
+            # Blocks made in the last L1 block times cannot be derived yet.
+            allowance = int(3 * self.scenario.l1.block_time / self.scenario.rollups.block_time) + 2
+            if lag > allowance:
+                self.checkers[0].fail(
+                    self.sim.now,
+                    f"liveness: chain {chain} safe head {verifier.safe_head} is {lag} blocks "
+                    f"behind its sequencer after the drain phase",
+                )
+
+    def metrics(self) -> dict[str, Any]:
+        """Metrics JSON of the run (see docs/simulator.md for each field)."""
+        l1 = self.l1_node()
+        chains: dict[str, Any] = {}
+        for chain in self.chain_ids:
+            sequencer = self.sequencer_by_node(NodeId(f"seq-{chain}"))
+            verifier = self.verifier(chain)
+            chains[str(chain)] = {
+                "sequencer_head": sequencer.chain.head.number if sequencer else None,
+                "safe_head": verifier.safe_head if verifier else None,
+                "transactions": sum(len(b.transactions) for b in sequencer.chain.blocks)
+                if sequencer
+                else None,
+                "evidence": [e.kind for e in verifier.evidence] if verifier else [],
+                "frozen": verifier.frozen if verifier else None,
+                "invalid_batches": verifier.invalid_batches if verifier else None,
+            }
+        latency = sorted(self.timeline.safe_latency)
+        counts = self.timeline.counts
+        return {
+            "scenario": self.scenario.name,
+            "seed": self.seed,
+            "trace_hash": self.sim.trace_hash(),
+            "virtual_seconds": self.sim.now,
+            "steps": self.sim.steps,
+            "invariants": {c.name: c.violation or "ok" for c in self.checkers},
+            "l1": {
+                "head": l1.head.number if l1 else None,
+                "finalized": l1.finalized_number if l1 else None,
+                "reorgs": counts.get("l1.reorg", 0),
+            },
+            "rollups": chains,
+            "blocks_produced": counts.get("sequencer.block", 0),
+            "batches_posted": counts.get("batcher.batch", 0),
+            "batches_dropped_by_reorg": counts.get("batcher.batch_dropped", 0),
+            "transactions_acknowledged": len(self.client().s.acked),
+            "transactions_rejected": self.client().s.rejected,
+            "deposits": self.client().s.deposits,
+            "safe_latency_s": _percentiles(latency),
+        }
+
+
+def _percentiles(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"p50": None, "p90": None, "p99": None}
+
+    def pick(q: float) -> float:
+        return round(values[min(len(values) - 1, int(q * len(values)))], 4)
+
+    return {"p50": pick(0.5), "p90": pick(0.9), "p99": pick(0.99)}
+
+
+def _factory(cls: Any, node: NodeId, params: Any) -> Callable[[StoreView], Role]:
+    def build(store: StoreView) -> Role:
+        role = cls(node, params, store)
+        assert isinstance(role, Role)
+        return role
+
+    return build
