@@ -1,8 +1,9 @@
 """The batcher role: posts a rollup's blocks to the L1 batch inbox (data availability).
 
-It follows its sequencer's gossip (and asks it for missing blocks), and on
-every L1 block posts the lowest range of blocks that no canonical L1 block
-holds yet, as one compressed batch in one L1 transaction signed by the
+On every L1 block it asks its own sequencer for its canonical blocks from
+the lowest one that no canonical L1 block holds yet (as OP's batcher polls
+its rollup node rather than trusting gossip), and posts that range as one
+compressed batch in one L1 transaction signed by the
 registered batcher key. It tracks which L1 block holds each rollup block,
 so when an L1 reorg drops a batch the range becomes unposted and is sent
 again. A batch in flight that has not landed after ``resubmit_after`` L1
@@ -46,13 +47,12 @@ from interlace.roles.base import (
 )
 from interlace.roles.messages import (
     L1_BLOCKS_TOPIC,
-    BlockGossip,
     BlocksRequest,
+    BlocksResponse,
     L1BlockPublished,
     L1SyncRequest,
     SetOutage,
     SubmitL1Transaction,
-    rollup_blocks_topic,
 )
 
 BATCH_GAS_FLOOR: Final = 100_000
@@ -104,19 +104,17 @@ class Batcher(Role):
         self.batches_posted = 0
 
     def subscriptions(self) -> tuple[str, ...]:
-        return (L1_BLOCKS_TOPIC, rollup_blocks_topic(self.params.chain_id))
+        return (L1_BLOCKS_TOPIC,)
 
     def handle(self, event: Event, now: Timestamp) -> list[Effect]:
         if isinstance(event, Started):
-            return [
-                SendMessage(self.params.l1_node, L1SyncRequest(0)),
-                SendMessage(self.params.sequencer_node, BlocksRequest(1)),
-            ]
+            return [SendMessage(self.params.l1_node, L1SyncRequest(0))]
         if not isinstance(event, MessageReceived):
             return []
         message = event.message
-        if isinstance(message, BlockGossip):
-            return self._on_block(message)
+        if isinstance(message, BlocksResponse):
+            self._on_blocks(message)
+            return self._maybe_post()
         if isinstance(message, L1BlockPublished):
             return self._on_l1(message)
         if isinstance(message, SetOutage):
@@ -124,22 +122,28 @@ class Batcher(Role):
             return [record("batcher.outage", chain=self.params.chain_id, paused=message.paused)]
         return []
 
-    def _on_block(self, message: BlockGossip) -> list[Effect]:
-        try:
-            signed = verify_envelope(message.envelope, self.params.chain_id)
-            if signed.signer != self.params.sequencer_address:
-                return []
-            block = block_from_payload(signed.payload, signed.parent_beacon_block_root)
-        except InterlaceError:
-            return []
-        number = block.number
-        parent = self.blocks.get(number - 1)
-        if number in self.blocks or (
-            parent is not None and parent.hash != block.header.parent_hash
-        ):
-            return []
-        self.blocks[number] = block
-        return []
+    def _first_unposted(self) -> int:
+        first = 1
+        while first in self.included_in:
+            first += 1
+        return first
+
+    def _on_blocks(self, message: BlocksResponse) -> None:
+        """Take the sequencer's canonical blocks; they replace unposted ones that differ."""
+        for envelope in message.envelopes:
+            try:
+                signed = verify_envelope(envelope, self.params.chain_id)
+                if signed.signer != self.params.sequencer_address:
+                    return
+                block = block_from_payload(signed.payload, signed.parent_beacon_block_root)
+            except InterlaceError:
+                return
+            known = self.blocks.get(block.number)
+            if known is not None and known.hash != block.hash:
+                for stale in [n for n in self.blocks if n >= block.number]:
+                    if stale not in self.included_in:
+                        del self.blocks[stale]
+            self.blocks[block.number] = block
 
     def _on_l1(self, message: L1BlockPublished) -> list[Effect]:
         replaced = self.l1.apply(
@@ -163,7 +167,11 @@ class Batcher(Role):
         if gap is not None:
             effects.append(SendMessage(self.params.l1_node, L1SyncRequest(gap)))
             return effects
-        effects.extend(self._maybe_post())
+        if not self.paused:
+            # Ask the sequencer for its canonical chain; the answer triggers the post.
+            effects.append(
+                SendMessage(self.params.sequencer_node, BlocksRequest(self._first_unposted()))
+            )
         return effects
 
     def _scan(self, l1_block: Block) -> None:

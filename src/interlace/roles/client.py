@@ -6,7 +6,10 @@ submits them to the rollup's sequencer. Every ``deposit_every`` seconds it
 deposits ETH from an L1 account through the portal. Choices that look
 random come from keccak of the seed and a counter, so the role reads no
 random source. It remembers which transactions the sequencer acknowledged,
-which the crash-restart checker uses.
+which the crash-restart checker uses. It follows L1 heads to learn which of
+its deposits landed, so a deposit lost in an L1 reorg does not leave a gap
+in its L1 nonces: an unseen deposit older than ``DEPOSIT_TIMEOUT`` is given
+up and its nonce reused.
 """
 
 from dataclasses import dataclass, field
@@ -16,6 +19,7 @@ from interlace.primitives.keys import PrivateKey, private_key_from_seed
 from interlace.primitives.tx import UnsignedDynamicFeeTransaction, sign_transaction
 from interlace.primitives.types import U64, U256, ChainId
 from interlace.protocol.l1.modules import PORTAL_ABI, PORTAL_ADDRESS
+from interlace.protocol.l1.view import L1View
 from interlace.roles.base import (
     Effect,
     Event,
@@ -31,6 +35,8 @@ from interlace.roles.base import (
     record,
 )
 from interlace.roles.messages import (
+    L1_BLOCKS_TOPIC,
+    L1BlockPublished,
     SubmitL1Transaction,
     SubmitTransaction,
     TransactionAccepted,
@@ -38,6 +44,7 @@ from interlace.roles.messages import (
 )
 
 MAX_FEE: int = 10**11
+DEPOSIT_TIMEOUT: float = 12.0
 
 
 def dev_key(seed: int, label: str, index: int) -> PrivateKey:
@@ -76,11 +83,11 @@ class ClientState:
     """Nonces and bookkeeping (in memory: the client is never crashed)."""
 
     nonces: dict[tuple[int, int], int] = field(default_factory=dict)
-    l1_nonce: int = 0
+    l1_inflight: dict[bytes, float] = field(default_factory=dict)
     counter: int = 0
     acked: set[bytes] = field(default_factory=set)
     pending: dict[bytes, tuple[int, int, int]] = field(default_factory=dict)
-    last_acked: dict[tuple[int, int], int] = field(default_factory=dict)
+    acked_nonces: dict[tuple[int, int], set[int]] = field(default_factory=dict)
     sent: int = 0
     rejected: int = 0
     deposits: int = 0
@@ -103,6 +110,10 @@ class WorkloadClient(Role):
         }
         self.l1_key = dev_key(params.seed, "l1", 0)
         self._last_deposit = 0.0
+        self.l1 = L1View()
+
+    def subscriptions(self) -> tuple[str, ...]:
+        return (L1_BLOCKS_TOPIC,)
 
     def handle(self, event: Event, now: Timestamp) -> list[Effect]:
         if isinstance(event, Started):
@@ -113,23 +124,36 @@ class WorkloadClient(Role):
             return [*self._tick(now), SetTimer("tick", Timestamp(now + self.params.interval))]
         if isinstance(event, MessageReceived):
             message = event.message
+            if isinstance(message, L1BlockPublished):
+                self.l1.apply(
+                    message.block,
+                    message.receipts,
+                    message.safe_number,
+                    message.finalized_number,
+                    message.reorged_from,
+                )
+                for tx in message.block.transactions:
+                    self.s.l1_inflight.pop(tx.hash, None)
+                return []
             if isinstance(message, TransactionAccepted):
                 self.s.acked.add(message.tx_hash)
                 sent = self.s.pending.pop(message.tx_hash, None)
                 if sent is not None:
                     chain_id, index, nonce = sent
-                    last = self.s.last_acked.get((chain_id, index), -1)
-                    self.s.last_acked[(chain_id, index)] = max(last, nonce)
+                    self.s.acked_nonces.setdefault((chain_id, index), set()).add(nonce)
                 return [record("client.acked", tx=message.tx_hash.hex()[:16])]
             if isinstance(message, TransactionRejected):
                 self.s.rejected += 1
                 sent = self.s.pending.pop(message.tx_hash, None)
                 if sent is not None:
-                    # Resynchronise this account's nonce after what the sequencer has.
+                    # Resynchronise: resend from the lowest nonce the sequencer never
+                    # acknowledged (a lost message leaves such a gap).
                     chain_id, index, _nonce = sent
-                    self.s.nonces[(chain_id, index)] = (
-                        self.s.last_acked.get((chain_id, index), -1) + 1
-                    )
+                    acked = self.s.acked_nonces.get((chain_id, index), set())
+                    gap = 0
+                    while gap in acked:
+                        gap += 1
+                    self.s.nonces[(chain_id, index)] = gap
                 return [record("client.rejected", error=message.error)]
         return []
 
@@ -167,10 +191,21 @@ class WorkloadClient(Role):
         every = self.params.deposit_every
         if every and now - self._last_deposit >= every:
             self._last_deposit = float(now)
-            effects.extend(self._deposit())
+            effects.extend(self._deposit(now))
         return effects
 
-    def _deposit(self) -> list[Effect]:
+    def _l1_nonce(self, now: Timestamp) -> int:
+        """Own transactions in canonical L1 blocks, plus deposits still plausibly in flight."""
+        me = self.l1_key.address
+        landed = sum(
+            1 for block in self.l1.blocks.values() for tx in block.transactions if tx.sender == me
+        )
+        self.s.l1_inflight = {
+            h: t for h, t in self.s.l1_inflight.items() if now - t < DEPOSIT_TIMEOUT
+        }
+        return landed + len(self.s.l1_inflight)
+
+    def _deposit(self, now: Timestamp) -> list[Effect]:
         chain_id, _node = self.params.rollups[self._pick(len(self.params.rollups))]
         recipient = self.keys[chain_id][0].address
         calldata = PORTAL_ABI.function("depositTransaction").encode_call(
@@ -179,7 +214,7 @@ class WorkloadClient(Role):
         tx = sign_transaction(
             UnsignedDynamicFeeTransaction(
                 chain_id=self.params.l1_chain_id,
-                nonce=U64(self.s.l1_nonce),
+                nonce=U64(self._l1_nonce(now)),
                 max_priority_fee_per_gas=U256(1_000),
                 max_fee_per_gas=U256(MAX_FEE),
                 gas_limit=U64(200_000),
@@ -190,7 +225,7 @@ class WorkloadClient(Role):
             ),
             self.l1_key,
         )
-        self.s.l1_nonce += 1
+        self.s.l1_inflight[tx.hash] = float(now)
         self.s.deposits += 1
         return [
             SendMessage(self.params.l1_node, SubmitL1Transaction(tx.raw)),

@@ -135,7 +135,7 @@ class L1Node(Role):
             if isinstance(message, SubmitL1Transaction):
                 return self._accept(message.raw, now)
             if isinstance(message, InjectReorg):
-                return self._reorg(message.depth, now)
+                return self._reorg(message.depth, message.drop_transactions)
             if isinstance(message, L1SyncRequest):
                 return self._resend(event.sender, message.from_number)
         return []
@@ -195,7 +195,7 @@ class L1Node(Role):
             ),
         )
 
-    def _reorg(self, depth: int, now: Timestamp) -> list[Effect]:
+    def _reorg(self, depth: int, drop_transactions: bool) -> list[Effect]:
         head = self.head.number
         depth = min(depth, head - self.finalized_number)
         if depth <= 0:
@@ -209,7 +209,8 @@ class L1Node(Role):
                 "l1.reorg",
                 depth=depth,
                 fork_point=fork_point,
-                dropped_txs=sum(len(b.transactions) for b in old),
+                txs=sum(len(b.transactions) for b in old),
+                txs_lost=drop_transactions,
             )
         ]
         writes: list[tuple[bytes, bytes | None]] = []
@@ -231,6 +232,15 @@ class L1Node(Role):
                 self._announce(built.block, built.receipts, fork_point + 1 if index == 0 else None)
             )
         self.mempool.prune(self.head_state)
+        if not drop_transactions:
+            env = self.next_env(self.head.header.timestamp)
+            for tx in sorted(
+                (tx for block in old for tx in block.transactions), key=lambda t: t.nonce
+            ):
+                try:
+                    self.mempool.add(tx, self.head_state, env)
+                except InterlaceError:
+                    continue
         effects.insert(0, PersistBatch(tuple(writes)))
         return effects
 

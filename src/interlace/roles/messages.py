@@ -86,6 +86,9 @@ class InjectReorg(Message):
 
     depth: int
     """How many blocks to replace."""
+    drop_transactions: bool = False
+    """If True the replaced blocks' transactions are lost (the winning fork never saw
+    them and the mempool forgot them); otherwise they return to the mempool, as geth does."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +113,16 @@ class L1SyncRequest(Message):
 
     from_number: int
     """First block wanted."""
+
+
+@dataclass(frozen=True, slots=True)
+class BlocksResponse(Message):
+    """A sequencer's answer to ``BlocksRequest``: its own canonical chain, in order."""
+
+    chain_id: int
+    """The rollup."""
+    envelopes: tuple[bytes, ...]
+    """Signed envelopes of consecutive blocks from the requested number on."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,6 +66,7 @@ from interlace.roles.messages import (
     L1_BLOCKS_TOPIC,
     BlockGossip,
     BlocksRequest,
+    BlocksResponse,
     L1BlockPublished,
     L1SyncRequest,
     SetByzantine,
@@ -271,7 +272,7 @@ class Sequencer(Role):
                 origin, deposits, (), timestamp, extra_data=b"equivocation"
             )
         chain.append(built, origin)
-        self.mempool.prune(built.state)
+        superseded = self.mempool.prune(built.state)
         block = built.block
         envelope = self._sign(block)
         self.envelopes[block.number] = envelope
@@ -279,6 +280,7 @@ class Sequencer(Role):
             (_block_key(block.number), _encode_entry(block, origin))
         ]
         writes.extend((_TX_KEY + tx.hash, None) for tx in block.transactions[1:])
+        writes.extend((_TX_KEY + tx.hash, None) for tx in superseded)
         effects: list[Effect] = [
             PersistBatch(tuple(writes)),
             Broadcast(rollup_blocks_topic(self.chain_id), BlockGossip(self.chain_id, envelope)),
@@ -312,7 +314,7 @@ class Sequencer(Role):
         )
 
     def _serve(self, requester: NodeId, request: BlocksRequest) -> list[Effect]:
-        effects: list[Effect] = []
+        envelopes: list[bytes] = []
         last = min(self.chain.head.number, request.from_number + request.limit - 1)
         for number in range(max(request.from_number, 1), last + 1):
             envelope = self.envelopes.get(number)
@@ -320,8 +322,8 @@ class Sequencer(Role):
                 block = self.chain.block_at(number)
                 assert block is not None
                 envelope = self.envelopes[number] = self._sign(block)
-            effects.append(SendMessage(requester, BlockGossip(self.chain_id, envelope)))
-        return effects
+            envelopes.append(envelope)
+        return [SendMessage(requester, BlocksResponse(self.chain_id, tuple(envelopes)))]
 
     # ---- restart --------------------------------------------------------------------
 

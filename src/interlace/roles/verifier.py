@@ -16,12 +16,28 @@ checked) and reports conflicts as evidence:
   one the sequencer signed.
 On an L1 reorg it rewinds the safe chain to the blocks whose batches are
 still canonical and derives again.
+
+Durability: every derived block is persisted with the L1 block (number and
+hash) that carried its batch, together with the derivation cursor, and
+evidence is persisted as it is found. A restart replays the stored blocks,
+re-syncs L1, and rewinds whatever was derived from L1 blocks that are no
+longer canonical.
 """
 
 from dataclasses import dataclass, field
+from typing import Final
 
 from interlace.primitives.envelope import verify_envelope
 from interlace.primitives.errors import InterlaceError
+from interlace.primitives.rlp_codec import (
+    decode_rlp,
+    encode_rlp,
+    encode_uint,
+    read_bytes,
+    read_hash32,
+    read_list,
+    read_u64,
+)
 from interlace.primitives.tx import Transaction, decode_transaction
 from interlace.primitives.types import Address, ChainId, Hash32
 from interlace.protocol.l1.view import L1View
@@ -38,6 +54,7 @@ from interlace.roles.base import (
     Event,
     MessageReceived,
     NodeId,
+    PersistBatch,
     Role,
     SendMessage,
     Started,
@@ -45,6 +62,7 @@ from interlace.roles.base import (
     Timestamp,
     record,
 )
+from interlace.roles.l1_node import decode_stored_block, encode_stored_block
 from interlace.roles.messages import (
     L1_BLOCKS_TOPIC,
     BlockGossip,
@@ -52,6 +70,7 @@ from interlace.roles.messages import (
     L1SyncRequest,
     rollup_blocks_topic,
 )
+from interlace.roles.sequencer import decode_origin, encode_origin
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +109,6 @@ class VerifierNode(Role):
     """See the module docstring."""
 
     def __init__(self, node_id: NodeId, params: VerifierParams, store: StoreView) -> None:
-        del store  # derived state is rebuilt from L1 on restart
         self.node_id = node_id
         self.params = params
         self.chain_id = params.genesis.chain_id
@@ -98,11 +116,13 @@ class VerifierNode(Role):
         self.l1 = L1View()
         self.derived_l1 = -1
         """Highest L1 block whose batches have been derived."""
-        self.included_in: dict[int, int] = {}
+        self.included_in: dict[int, tuple[int, Hash32]] = {}
+        """Rollup block number → (L1 number, L1 hash) of the block that carried its batch."""
         self.unsafe: dict[int, dict[Hash32, bytes]] = {}
         self.evidence: list[Evidence] = []
         self.frozen = False
         self.invalid_batches = 0
+        self._restore(store)
 
     def subscriptions(self) -> tuple[str, ...]:
         return (L1_BLOCKS_TOPIC, rollup_blocks_topic(self.chain_id))
@@ -147,13 +167,15 @@ class VerifierNode(Role):
         effects: list[Effect] = []
         if len(seen) > 1:
             self.frozen = True
-            self.evidence.append(
-                Evidence(
-                    "equivocation",
-                    self.chain_id,
-                    payload.block_number,
-                    tuple(seen),
-                    tuple(seen.values()),
+            effects.append(
+                self._keep(
+                    Evidence(
+                        "equivocation",
+                        self.chain_id,
+                        payload.block_number,
+                        tuple(seen),
+                        tuple(seen.values()),
+                    )
                 )
             )
             effects.append(
@@ -174,12 +196,17 @@ class VerifierNode(Role):
             return []
         if any(e.kind == "l1_conflict" and e.number == number for e in self.evidence):
             return []
-        self.evidence.append(
-            Evidence("l1_conflict", self.chain_id, number, (derived.hash, *signed))
-        )
+        evidence = Evidence("l1_conflict", self.chain_id, number, (derived.hash, *signed))
         return [
-            record("verifier.evidence", chain=self.chain_id, evidence="l1_conflict", number=number)
+            self._keep(evidence),
+            record("verifier.evidence", chain=self.chain_id, evidence="l1_conflict", number=number),
         ]
+
+    def _keep(self, evidence: Evidence) -> PersistBatch:
+        """Remember evidence and persist it."""
+        self.evidence.append(evidence)
+        key = _EVIDENCE_KEY + len(self.evidence).to_bytes(4, "big")
+        return PersistBatch(((key, _encode_evidence(evidence)),))
 
     # ---- derivation ----------------------------------------------------------------
 
@@ -192,23 +219,62 @@ class VerifierNode(Role):
             message.reorged_from,
         )
         effects: list[Effect] = []
+        stale = self._first_stale_inclusion()
+        if stale is not None:
+            replaced = stale if replaced is None else min(replaced, stale)
         if replaced is not None and replaced <= self.derived_l1:
             effects.extend(self._rewind(replaced))
-        while self.derived_l1 + 1 in self.l1.blocks:
+        while self.derived_l1 + 1 <= self.l1.complete_through:
+            first_new = self.chain.head.number + 1
             effects.extend(self._derive_from(self.derived_l1 + 1))
             self.derived_l1 += 1
+            writes: list[tuple[bytes, bytes | None]] = [
+                (_CURSOR_KEY, self.derived_l1.to_bytes(8, "big", signed=True))
+            ]
+            for number in range(first_new, self.chain.head.number + 1):
+                block = self.chain.blocks[number]
+                l1_number, l1_hash = self.included_in[number]
+                writes.append(
+                    (
+                        _block_key(number),
+                        encode_rlp(
+                            [
+                                encode_stored_block(block),
+                                encode_origin(self.chain.origin_at(number)),
+                                encode_uint(l1_number),
+                                l1_hash,
+                            ]
+                        ),
+                    )
+                )
+            effects.append(PersistBatch(tuple(writes)))
         if self.derived_l1 < self.l1.head_number:
             effects.append(SendMessage(self.params.l1_node, L1SyncRequest(self.derived_l1 + 1)))
         return effects
 
+    def _first_stale_inclusion(self) -> int | None:
+        """Lowest L1 number carrying one of our batches whose block is no longer canonical."""
+        stale = [
+            number
+            for number, block_hash in set(self.included_in.values())
+            if number in self.l1.blocks and self.l1.blocks[number].hash != block_hash
+        ]
+        return min(stale, default=None)
+
     def _rewind(self, replaced: int) -> list[Effect]:
         keep = self.chain.head.number
-        while keep > 0 and self.included_in.get(keep, -1) >= replaced:
+        writes: list[tuple[bytes, bytes | None]] = []
+        while keep > 0 and self.included_in.get(keep, (-1, b""))[0] >= replaced:
             del self.included_in[keep]
+            writes.append((_block_key(keep), None))
             keep -= 1
         dropped = self.chain.rewind(keep)
-        self.derived_l1 = replaced - 1
-        return [record("verifier.safe_reorg", chain=self.chain_id, to=keep, dropped=len(dropped))]
+        self.derived_l1 = min(self.derived_l1, replaced - 1)
+        writes.append((_CURSOR_KEY, self.derived_l1.to_bytes(8, "big", signed=True)))
+        return [
+            PersistBatch(tuple(writes)),
+            record("verifier.safe_reorg", chain=self.chain_id, to=keep, dropped=len(dropped)),
+        ]
 
     def _derive_from(self, l1_number: int) -> list[Effect]:
         l1_block = self.l1.blocks[l1_number]
@@ -283,5 +349,56 @@ class VerifierNode(Role):
         if built.rejected:
             return f"invalid transaction: {built.rejected[0][1]}"
         chain.append(built, origin)
-        self.included_in[entry.number] = l1_number
+        self.included_in[entry.number] = (l1_number, self.l1.blocks[l1_number].hash)
         return None
+
+    # ---- restart ---------------------------------------------------------------------
+
+    def _restore(self, store: StoreView) -> None:
+        for _key, raw in store.iterate_prefix(_BLOCK_KEY):
+            block_raw, origin_item, l1_number, l1_hash = read_list(
+                decode_rlp(raw), 4, "verifier block"
+            )
+            block = decode_stored_block(read_bytes(block_raw))
+            self.chain.replay(block, decode_origin(origin_item))
+            self.included_in[block.number] = (
+                read_u64(l1_number),
+                read_hash32(l1_hash),
+            )
+        cursor = store.get(_CURSOR_KEY)
+        if cursor is not None:
+            self.derived_l1 = int.from_bytes(cursor, "big", signed=True)
+        for _key, raw in store.iterate_prefix(_EVIDENCE_KEY):
+            self.evidence.append(_decode_evidence(self.chain_id, raw))
+        self.frozen = any(e.kind == "equivocation" for e in self.evidence)
+
+
+_BLOCK_KEY: Final = b"ver/block/"
+_CURSOR_KEY: Final = b"ver/cursor"
+_EVIDENCE_KEY: Final = b"ver/evidence/"
+
+
+def _block_key(number: int) -> bytes:
+    return _BLOCK_KEY + number.to_bytes(8, "big")
+
+
+def _encode_evidence(evidence: Evidence) -> bytes:
+    return encode_rlp(
+        [
+            evidence.kind.encode(),
+            encode_uint(evidence.number),
+            list(evidence.hashes),
+            list(evidence.envelopes),
+        ]
+    )
+
+
+def _decode_evidence(chain_id: ChainId, raw: bytes) -> Evidence:
+    kind, number, hashes, envelopes = read_list(decode_rlp(raw), 4, "evidence")
+    return Evidence(
+        read_bytes(kind).decode(),
+        chain_id,
+        read_u64(number),
+        tuple(read_hash32(h) for h in read_list(hashes)),
+        tuple(read_bytes(e) for e in read_list(envelopes)),
+    )

@@ -99,26 +99,37 @@ class Mempool:
         """Pending transactions: senders in arrival order, each in nonce order."""
         return [tx for queue in self.queues.values() for tx in queue]
 
-    def prune(self, state: WorldState) -> None:
-        """Drop transactions whose nonce the new head state has used."""
-        for sender in list(self.future):
+    def prune(self, state: WorldState) -> list[Transaction]:
+        """Re-align every sender's queues with a new head state; return what was dropped.
+
+        Transactions whose nonce the head has used are dropped. After a
+        reorg lowers a sender's nonce, the ready queue may no longer start at
+        it: its transactions go back to the future queue until the gap fills.
+        """
+        dropped: list[Transaction] = []
+        for sender in list(self.queues.keys() | self.future.keys()):
             nonce = state.get_account(sender).nonce
-            kept_future = {n: t for n, t in self.future[sender].items() if n >= nonce}
-            if kept_future:
-                self.future[sender] = kept_future
-            else:
-                del self.future[sender]
-        for sender in list(self.queues):
-            nonce = state.get_account(sender).nonce
-            queue = self.queues[sender]
-            kept = [tx for tx in queue if tx.nonce >= nonce]
-            for tx in queue:
-                if tx.nonce < nonce:
-                    del self.by_hash[tx.hash]
-            if kept:
-                self.queues[sender] = kept
-            else:
-                del self.queues[sender]
+            ready = self.queues.pop(sender, [])
+            waiting = self.future.pop(sender, {})
+            merged = {tx.nonce: tx for tx in ready} | waiting
+            for tx in ready:
+                del self.by_hash[tx.hash]
+            queue: list[Transaction] = []
+            later: dict[int, Transaction] = {}
+            for n in sorted(merged):
+                tx = merged[n]
+                if n < nonce:
+                    dropped.append(tx)
+                elif n == nonce + len(queue):
+                    queue.append(tx)
+                    self.by_hash[tx.hash] = tx
+                else:
+                    later[n] = tx
+            if queue:
+                self.queues[sender] = queue
+            if later:
+                self.future[sender] = later
+        return dropped
 
     def __len__(self) -> int:
         return len(self.by_hash)

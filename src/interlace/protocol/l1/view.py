@@ -26,6 +26,8 @@ class L1View:
     """Highest safe L1 block."""
     finalized_number: int = 0
     """Highest finalized L1 block."""
+    complete_through: int = -1
+    """Highest n such that every block 0..n is known (announcements may arrive out of order)."""
 
     @property
     def head_number(self) -> int:
@@ -49,19 +51,17 @@ class L1View:
         elif reorged_from is not None and reorged_from <= self.head_number:
             replaced = reorged_from
         if replaced is not None:
-            for stale in [n for n in self.blocks if n >= replaced]:
-                del self.blocks[stale]
-                self.receipts.pop(stale, None)
+            self._forget_from(replaced)
         parent = self.blocks.get(number - 1)
         if parent is not None and block.header.parent_hash != parent.hash:
             # A gap in what we saw hides a reorg below this block: drop the stale parent
             # chain; a re-sync fills the range again.
-            for stale in [n for n in self.blocks if n >= number - 1]:
-                del self.blocks[stale]
-                self.receipts.pop(stale, None)
+            self._forget_from(number - 1)
             replaced = number - 1 if replaced is None else min(replaced, number - 1)
         self.blocks[number] = block
         self.receipts[number] = receipts
+        while self.complete_through + 1 in self.blocks:
+            self.complete_through += 1
         self.safe_number = max(self.safe_number, min(safe_number, number))
         self.finalized_number = max(self.finalized_number, min(finalized_number, number))
         return replaced
@@ -77,7 +77,11 @@ class L1View:
 
     def missing_below(self, number: int) -> int | None:
         """Lowest number ≤ ``number`` the view lacks (for re-sync), or None."""
-        for n in range(number + 1):
-            if n not in self.blocks:
-                return n
-        return None
+        first_missing = self.complete_through + 1
+        return first_missing if first_missing <= number else None
+
+    def _forget_from(self, number: int) -> None:
+        for stale in [n for n in self.blocks if n >= number]:
+            del self.blocks[stale]
+            self.receipts.pop(stale, None)
+        self.complete_through = min(self.complete_through, number - 1)

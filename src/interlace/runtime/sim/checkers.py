@@ -185,6 +185,8 @@ class CrashRecovery(Checker):
         pending: set[bytes] = set()
         for sequencer in self.world.sequencers():
             pending.update(sequencer.mempool.by_hash)
+            for waiting in sequencer.mempool.future.values():
+                pending.update(tx.hash for tx in waiting.values())
         client = self.world.client()
         for tx_hash in client.s.acked:
             if tx_hash not in included and tx_hash not in pending:

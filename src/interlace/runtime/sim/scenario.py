@@ -98,6 +98,8 @@ class FaultSpec:
     """Target rollup index 0… or chain id (equivocate, batcher_outage)."""
     depth: int = 1
     """Reorg depth (l1_reorg)."""
+    drop_transactions: bool = False
+    """l1_reorg: lose the replaced blocks' transactions instead of re-queuing them."""
     nodes: tuple[str, ...] = ()
     """One side of a partition (the rest of the world is the other)."""
 

@@ -33,6 +33,7 @@ from interlace.runtime.sim.network import LinkProfile
 from interlace.runtime.sim.scenario import FaultSpec, Scenario, ScenarioError
 
 FIRST_ROLLUP_CHAIN_ID = 901
+BATCHER_RESUBMIT_AFTER = 3
 DEV_BALANCE = 10**24
 L1_NODE = NodeId("l1")
 CLIENT_NODE = NodeId("client")
@@ -154,6 +155,7 @@ class World:
                 batcher_key=self.batcher_keys[chain_id],
                 sequencer_address=self.sequencer_keys[chain_id].address,
                 sequencer_node=seq_node,
+                resubmit_after=BATCHER_RESUBMIT_AFTER,
             )
             verifier_params = VerifierParams(
                 genesis=rollup_genesis,
@@ -198,7 +200,9 @@ class World:
             stop = min(fault.at + fault.duration if fault.duration else end, end)
             if fault.kind == "l1_reorg":
                 sim.schedule(
-                    fault.at, partial(sim.inject, L1_NODE, InjectReorg(fault.depth)), "reorg"
+                    fault.at,
+                    partial(sim.inject, L1_NODE, InjectReorg(fault.depth, fault.drop_transactions)),
+                    "reorg",
                 )
             elif fault.kind == "crash":
                 node = NodeId(fault.node)
@@ -317,8 +321,12 @@ class World:
             if verifier is None or verifier.frozen:
                 continue
             lag = sequencer.chain.head.number - verifier.safe_head
-            # Blocks made in the last L1 block times cannot be derived yet.
-            allowance = int(3 * self.scenario.l1.block_time / self.scenario.rollups.block_time) + 2
+            # Blocks made in the last few L1 block times cannot be derived yet: one L1
+            # block to post, up to ``resubmit_after`` more if the post was lost, one to derive.
+            l1_blocks = BATCHER_RESUBMIT_AFTER + 3
+            allowance = (
+                int(l1_blocks * self.scenario.l1.block_time / self.scenario.rollups.block_time) + 2
+            )
             if lag > allowance:
                 self.checkers[0].fail(
                     self.sim.now,
