@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from interlace.primitives.hashing import keccak256
-from interlace.primitives.header import BlockHeader, header_hash
+from interlace.primitives.header import BlockHeader
 from interlace.primitives.tx import DepositTransaction, Transaction
 from interlace.primitives.types import U64, U256, Address, Hash32
 from interlace.protocol.chain.block import (
@@ -62,7 +62,9 @@ def _some_txs() -> list[Transaction]:
     return [
         transfer(ALICE, 0, BOB.address, 5),
         call_tx(BOB, 0, COUNTER_ADDRESS, COUNTER_ABI.function("increment").encode_call(1)),
-        call_tx(CAROL, 0, COUNTER_ADDRESS, COUNTER_ABI.function("incrementThenRevert").encode_call(1)),
+        call_tx(
+            CAROL, 0, COUNTER_ADDRESS, COUNTER_ABI.function("incrementThenRevert").encode_call(1)
+        ),
         transfer(ALICE, 1, CAROL.address, 7),
     ]
 
@@ -382,3 +384,19 @@ def test_prune_keeps_a_future_transaction_that_becomes_next() -> None:
     built = build_block(CONFIG, parent, state, MODULES, [a0], timestamp=2)  # a0 came another way
     pool.prune(built.state)
     assert a1 in pool.candidates()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"coinbase": Address(b"\x42" * 20)},
+        {"withdrawals_root": JUNK},
+        {"ommers_hash": JUNK},
+        {"difficulty": U256(1)},
+    ],
+    ids=lambda v: next(iter(v)),
+)
+def test_unchecked_header_fields_are_rejected(changes: dict[str, object]) -> None:
+    parent, state, block = _built()
+    with pytest.raises(InvalidBlock):
+        execute_block(CONFIG, parent, state, MODULES, _tampered(block, **changes))

@@ -1,4 +1,4 @@
-"""Transaction validation (one typed error per rule) and execution (fees, transfers, modules, deposits)."""
+"""Transaction validation (one typed error per rule) and execution (fees, modules, deposits)."""
 
 import pytest
 

@@ -223,7 +223,7 @@ class L1Node(Role):
                 self.modules,
                 (),
                 timestamp=replaced.header.timestamp,
-                extra_data=b"reorg-%d" % self.reorg_count,
+                extra_data=b"reorg-" + replaced.hash[:8],
                 prev_randao=_randao(self.head.header),
             )
             self._append(built.block, built.state, built.receipts)

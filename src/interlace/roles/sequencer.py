@@ -37,7 +37,7 @@ from interlace.primitives.rlp_codec import (
     read_u64,
     read_u256,
 )
-from interlace.primitives.tx import Transaction, decode_transaction
+from interlace.primitives.tx import DepositTransaction, Transaction, decode_transaction
 from interlace.primitives.types import ZERO_HASH
 from interlace.protocol.chain.block import Block, BuiltBlock, block_env
 from interlace.protocol.chain.mempool import Mempool
@@ -215,17 +215,24 @@ class Sequencer(Role):
         dropped = chain.rewind(keep)
         env = block_env(chain.config, chain.head.header, chain.head.header.timestamp)
         writes: list[tuple[bytes, bytes | None]] = []
+        # The rewind lowered senders' nonces: re-align the pool first, then give the
+        # dropped user transactions back in nonce order so they fill the gaps.
+        self.mempool.prune(chain.head_state)
+        returned = [
+            tx
+            for block in dropped
+            for tx in block.transactions
+            if not isinstance(tx, DepositTransaction)
+        ]
         for block in dropped:
             writes.append((_block_key(block.number), None))
             self.envelopes.pop(block.number, None)
-            for tx in block.transactions:
-                if tx.hash in self.mempool or tx.chain_id is None:
-                    continue
-                try:
-                    self.mempool.add(tx, chain.head_state, env)
-                except InterlaceError:
-                    continue
-                writes.append((_TX_KEY + tx.hash, tx.raw))
+        for tx in sorted(returned, key=lambda t: t.nonce):
+            try:
+                self.mempool.add(tx, chain.head_state, env)
+            except InterlaceError:
+                continue
+            writes.append((_TX_KEY + tx.hash, tx.raw))
         return [
             PersistBatch(tuple(writes)),
             record("sequencer.unsafe_reorg", chain=self.chain_id, to=keep, dropped=len(dropped)),

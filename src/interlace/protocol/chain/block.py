@@ -176,6 +176,17 @@ def execute_block(
         raise InvalidBlock("timestamp goes backwards")
     if header.gas_limit != config.gas_limit:
         raise InvalidBlock("wrong gas limit")
+    if header.coinbase != config.coinbase:
+        raise InvalidBlock("wrong coinbase")
+    if (
+        header.ommers_hash != EMPTY_OMMERS_HASH
+        or header.difficulty != 0
+        or header.nonce != b"\x00" * 8
+        or header.withdrawals_root != EMPTY_TRIE_ROOT
+        or header.blob_gas_used != 0
+        or header.excess_blob_gas != 0
+    ):
+        raise InvalidBlock("post-merge constant fields (ommers, difficulty, nonce, ...) are wrong")
     env = block_env(config, parent, header.timestamp)
     if header.base_fee_per_gas != env.base_fee:
         raise InvalidBlock(f"base fee {header.base_fee_per_gas} should be {env.base_fee}")

@@ -129,8 +129,10 @@ def decode_batch(raw: bytes) -> Batch:
     try:
         inflater = zlib.decompressobj()
         body = inflater.decompress(raw[1:], MAX_BATCH_BYTES)
-        if inflater.unconsumed_tail or not inflater.eof:
-            raise MalformedBatch("batch is truncated or exceeds the size limit")
+        if inflater.unconsumed_tail or inflater.unused_data or not inflater.eof:
+            raise MalformedBatch(
+                "batch is truncated, has trailing bytes, or exceeds the size limit"
+            )
     except zlib.error as exc:
         raise MalformedBatch(f"bad compression: {exc}") from exc
     try:

@@ -190,7 +190,7 @@ def _reject_unknown(data: dict[str, Any], allowed: set[str], prefix: str) -> Non
     for key in data:
         if key not in allowed:
             raise ScenarioError(
-                f"unknown field {prefix}{key!r} (allowed: {', '.join(sorted(allowed))})"
+                f"unknown field '{prefix}{key}' (allowed: {', '.join(sorted(allowed))})"
             )
 
 

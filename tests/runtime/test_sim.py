@@ -1,0 +1,237 @@
+"""Simulator tests: determinism, built-in scenarios, random faults, restarts, bad scenario files."""
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from interlace.cli.main import app
+from interlace.roles.base import NodeId
+from interlace.roles.sequencer import Sequencer
+from interlace.runtime.sim.scenario import (
+    FaultSpec,
+    Scenario,
+    ScenarioError,
+    builtin_scenarios,
+    load_scenario,
+    parse_scenario,
+)
+from interlace.runtime.sim.world import World
+
+SMALL = """
+name = "small"
+description = "test world"
+duration = 20
+drain = 12
+[rollups]
+count = 2
+[workload]
+transfers_per_block = 2
+deposit_every = 3.0
+"""
+
+
+def small(**faults: object) -> Scenario:
+    return parse_scenario(SMALL)
+
+
+def test_same_seed_same_trace_hash() -> None:
+    first = World(load_scenario("quickstart"), 7).run()
+    second = World(load_scenario("quickstart"), 7).run()
+    assert first["trace_hash"] == second["trace_hash"]
+    assert first == second
+
+
+def test_different_seed_different_trace() -> None:
+    assert World(small(), 1).run()["trace_hash"] != World(small(), 2).run()["trace_hash"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(builtin_scenarios()))
+def test_builtin_scenarios_hold_every_invariant(name: str) -> None:
+    metrics = World(load_scenario(name), 1).run()
+    assert metrics["invariants"] == dict.fromkeys(metrics["invariants"], "ok")
+    assert metrics["blocks_produced"] > 0
+    for chain in metrics["rollups"].values():
+        assert chain["safe_head"] > 0
+
+
+def test_quickstart_makes_progress_everywhere() -> None:
+    metrics = World(load_scenario("quickstart"), 1).run()
+    assert metrics["l1"]["head"] >= 35
+    assert metrics["batches_posted"] > 20
+    assert metrics["deposits"] > 0
+    for chain in metrics["rollups"].values():
+        assert chain["safe_head"] >= chain["sequencer_head"] - 10
+        assert chain["transactions"] > chain["sequencer_head"]  # user txs beyond the L1-info
+
+
+def test_equivocation_scenario_produces_evidence_and_freezes_only_that_chain() -> None:
+    metrics = World(load_scenario("sequencer-equivocation"), 3).run()
+    rollups = metrics["rollups"]
+    assert rollups["902"]["evidence"] and rollups["902"]["frozen"]
+    assert not rollups["901"]["frozen"]
+    assert not rollups["903"]["evidence"]
+
+
+def test_reorg_scenario_drops_and_resubmits_batches() -> None:
+    metrics = World(load_scenario("l1-reorg"), 2).run()
+    assert metrics["l1"]["reorgs"] == 3
+    assert metrics["batches_dropped_by_reorg"] > 0
+    assert all(v == "ok" for v in metrics["invariants"].values())
+
+
+def test_deposits_reach_rollups() -> None:
+    world = World(small(), 5)
+    world.run()
+    minted = 0
+    for sequencer in world.sequencers():
+        for block in sequencer.chain.blocks:
+            minted += sum(getattr(tx, "mint", 0) for tx in block.transactions)
+    assert minted > 0
+
+
+def test_crashed_sequencer_restarts_with_the_same_chain() -> None:
+    world = World(small(), 3)
+    node = NodeId("seq-901")
+    world.sim.run_until(10.0)
+    before = world.sim.role(node)
+    assert isinstance(before, Sequencer)
+    hashes = [b.hash for b in before.chain.blocks]
+    pending = set(before.mempool.by_hash)
+    world.sim.crash(node)
+    world.sim.restart(node)
+    after = world.sim.role(node)
+    assert isinstance(after, Sequencer)
+    assert after is not before
+    assert [b.hash for b in after.chain.blocks] == hashes
+    assert set(after.mempool.by_hash) == pending
+
+
+def test_checker_catches_missing_evidence(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The equivocation checker is not vacuous: a verifier that ignores gossip fails it."""
+    from interlace.roles.verifier import VerifierNode
+
+    monkeypatch.setattr(VerifierNode, "_on_gossip", lambda self, message: [])
+    metrics = World(load_scenario("sequencer-equivocation"), 1).run()
+    assert metrics["invariants"]["inv6_equivocation_evidence"] != "ok"
+
+
+def test_checker_catches_lost_transactions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The crash-recovery checker fails if a sequencer forgets its pending transactions."""
+    monkeypatch.setattr(Sequencer, "_restore", lambda self, store: None)
+    metrics = World(load_scenario("crash-restart"), 1).run()
+    assert metrics["invariants"]["inv9_crash_recovery"] != "ok"
+
+
+fault_kinds = st.sampled_from(["l1_reorg", "crash", "partition", "equivocate", "batcher_outage"])
+nodes = st.sampled_from(["l1", "seq-901", "seq-902", "batcher-901", "verifier-902"])
+
+
+@st.composite
+def faults(draw: st.DrawFn) -> FaultSpec:
+    kind = draw(fault_kinds)
+    at = draw(st.floats(min_value=2, max_value=18))
+    duration = draw(st.floats(min_value=1, max_value=8))
+    if kind == "l1_reorg":
+        return FaultSpec(
+            kind, at, depth=draw(st.integers(1, 3)), drop_transactions=draw(st.booleans())
+        )
+    if kind == "crash":
+        return FaultSpec(kind, at, duration, node=draw(nodes))
+    if kind == "partition":
+        return FaultSpec(kind, at, duration, nodes=(draw(nodes),))
+    return FaultSpec(kind, at, duration, chain=draw(st.integers(0, 1)))
+
+
+@pytest.mark.slow
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32), chosen=st.lists(faults(), max_size=4))
+def test_random_faults_keep_every_invariant(seed: int, chosen: list[FaultSpec]) -> None:
+    base = parse_scenario(SMALL)
+    scenario = Scenario(
+        name="random",
+        description="",
+        duration=base.duration,
+        drain=base.drain,
+        l1=base.l1,
+        rollups=base.rollups,
+        workload=base.workload,
+        network=base.network,
+        faults=tuple(chosen),
+    )
+    metrics = World(scenario, seed).run()
+    assert metrics["invariants"] == dict.fromkeys(metrics["invariants"], "ok"), (seed, chosen)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("duration = 'long'", "duration"),
+        ("[rollups]\ncount = 0", "rollups.count"),
+        ("[rollups]\nblock_tme = 1.0", "rollups.block_tme"),
+        ("[l1]\nblock_time = true", "l1.block_time"),
+        ("[[faults]]\nkind = 'meteor'\nat = 1", "faults[0].kind"),
+        ("[[faults]]\nkind = 'crash'\nat = 1", "faults[0].node"),
+        ("[[faults]]\nat = 1", "faults[0]"),
+        ("[network]\nloss = 1.5", "network.loss"),
+        ("not toml ===", "TOML"),
+    ],
+)
+def test_bad_scenarios_name_the_field(text: str, named: str) -> None:
+    with pytest.raises(ScenarioError, match=named.replace("[", r"\[").replace("]", r"\]")):
+        parse_scenario(text)
+
+
+def test_unknown_node_in_fault_is_a_scenario_error() -> None:
+    scenario = parse_scenario("[[faults]]\nkind = 'crash'\nat = 1\nnode = 'nobody'")
+    with pytest.raises(ScenarioError, match="nobody"):
+        World(scenario, 1)
+
+
+def test_missing_scenario_is_a_scenario_error() -> None:
+    with pytest.raises(ScenarioError, match="no scenario"):
+        load_scenario("does-not-exist")
+
+
+runner = CliRunner()
+
+
+def test_cli_lists_builtins() -> None:
+    result = runner.invoke(app, ["sim", "list"])
+    assert result.exit_code == 0
+    for name in ("quickstart", "l1-reorg", "sequencer-equivocation", "crash-restart", "partition"):
+        assert name in result.stdout
+
+
+def test_cli_run_json_and_out(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(SMALL)
+    result = runner.invoke(
+        app, ["sim", "run", str(scenario), "--seed", "4", "--json", "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout)
+    assert metrics["seed"] == 4
+    assert metrics["trace_hash"].startswith("0x")
+    assert set(metrics["invariants"]) >= {"inv5_safety_monotonic", "inv9_crash_recovery"}
+    assert json.loads((tmp_path / "o" / "metrics.json").read_text()) == metrics
+
+
+def test_cli_run_human_summary() -> None:
+    result = runner.invoke(app, ["sim", "run", "sequencer-equivocation", "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    assert "verifier.evidence" in result.stdout
+    assert "trace hash" in result.stdout
+
+
+def test_cli_bad_scenario_is_a_clear_error(tmp_path: Path) -> None:
+    scenario = tmp_path / "bad.toml"
+    scenario.write_text("[rollups]\ncount = -1\n")
+    result = runner.invoke(app, ["sim", "run", str(scenario)])
+    assert result.exit_code == 2
+    assert "rollups.count" in result.output
+    assert "Traceback" not in result.output
