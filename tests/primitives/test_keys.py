@@ -66,3 +66,59 @@ def test_keccak_matches_pycryptodome_reference(data: bytes) -> None:
     from Crypto.Hash import keccak
 
     assert keccak256(data) == keccak.new(digest_bits=256, data=data).digest()
+
+
+rlp_items = st.recursive(
+    st.binary(max_size=80) | st.integers(min_value=0, max_value=2**256),
+    lambda children: st.lists(children, max_size=6),
+    max_leaves=30,
+)
+
+
+@given(rlp_items)
+def test_rlp_encoder_matches_pyrlp(item: object) -> None:
+    import rlp
+
+    from interlace.primitives.rlp_codec import encode_rlp
+
+    assert encode_rlp(item) == rlp.encode(item)
+
+
+def _pyrlp_decode(raw: bytes) -> object:
+    import rlp
+
+    try:
+        return rlp.decode(raw, strict=True)
+    except (rlp.exceptions.DecodingError, RecursionError):
+        return "error"
+
+
+def _ours_decode(raw: bytes) -> object:
+    from interlace.primitives.errors import MalformedRLP
+    from interlace.primitives.rlp_codec import decode_rlp
+
+    try:
+        return decode_rlp(raw)
+    except MalformedRLP:
+        return "error"
+
+
+@given(rlp_items, st.data())
+def test_rlp_decoder_agrees_with_pyrlp_on_valid_and_mutated_input(
+    item: object, data: st.DataObject
+) -> None:
+    import rlp
+
+    raw = bytearray(rlp.encode(item))
+    assert _ours_decode(bytes(raw)) == _pyrlp_decode(bytes(raw))
+    if raw:
+        index = data.draw(st.integers(0, len(raw) - 1))
+        raw[index] = data.draw(st.integers(0, 255))
+        cut = data.draw(st.integers(0, len(raw)))
+        for variant in (bytes(raw), bytes(raw[:cut]), bytes(raw) + b"\x00"):
+            assert _ours_decode(variant) == _pyrlp_decode(variant)
+
+
+@given(st.binary(max_size=120))
+def test_rlp_decoder_agrees_with_pyrlp_on_random_bytes(raw: bytes) -> None:
+    assert _ours_decode(raw) == _pyrlp_decode(raw)

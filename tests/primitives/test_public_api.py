@@ -181,6 +181,7 @@ EXPECTED_DEFINED: dict[str, set[str]] = {
         "sign_hash",
     },
     "interlace.primitives.rlp_codec": {
+        "MAX_RLP_DEPTH",
         "RLPItem",
         "decode_rlp",
         "encode_list",
@@ -286,9 +287,17 @@ EXPECTED_SIGNATURES: list[tuple[str, Callable[..., Any], Params]] = [
         ],
     ),
     ("exit_tree.ExitTree", exit_tree.ExitTree, []),
-    ("exit_tree.ExitTree.append", exit_tree.ExitTree.append, [("self", _POS, _EMPTY), ("leaf", _POS, _EMPTY)]),  # fmt: skip
+    (
+        "exit_tree.ExitTree.append",
+        exit_tree.ExitTree.append,
+        [("self", _POS, _EMPTY), ("leaf", _POS, _EMPTY)],
+    ),
     ("exit_tree.ExitTree.root", exit_tree.ExitTree.root, [("self", _POS, _EMPTY)]),
-    ("exit_tree.ExitTree.proof", exit_tree.ExitTree.proof, [("self", _POS, _EMPTY), ("index", _POS, _EMPTY)]),  # fmt: skip
+    (
+        "exit_tree.ExitTree.proof",
+        exit_tree.ExitTree.proof,
+        [("self", _POS, _EMPTY), ("index", _POS, _EMPTY)],
+    ),
     (
         "exit_tree.verify_exit_proof",
         exit_tree.verify_exit_proof,

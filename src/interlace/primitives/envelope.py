@@ -19,6 +19,7 @@ The module also rebuilds the Ethereum header a payload commits to
 
 import dataclasses
 import functools
+import itertools
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -345,17 +346,15 @@ def _decode_transactions(data: bytes, start: int, end: int) -> tuple[bytes, ...]
     count = first // 4
     if count > MAX_TRANSACTIONS_PER_PAYLOAD:
         raise MalformedEnvelope("more than 2**20 transactions")
-    offsets = struct.unpack_from(f"<{count}I", data, start)
-    txs: list[bytes] = []
-    for i in range(count):
-        lo = offsets[i]
-        hi = offsets[i + 1] if i + 1 < count else size
-        if hi < lo or hi > size:
-            raise MalformedEnvelope(f"transaction {i} has a bad offset")
-        if hi - lo > MAX_BYTES_PER_TRANSACTION:
-            raise MalformedEnvelope(f"transaction {i} is over 2**30 bytes")
-        txs.append(data[start + lo : start + hi])
-    return tuple(txs)
+    bounds = (*struct.unpack_from(f"<{count}I", data, start), size)
+    # Offsets must be non-decreasing and end inside the list (checked in C by sorted()).
+    if list(bounds) != sorted(bounds):
+        raise MalformedEnvelope("transaction offsets out of order or out of range")
+    if size > MAX_BYTES_PER_TRANSACTION and any(
+        hi - lo > MAX_BYTES_PER_TRANSACTION for lo, hi in itertools.pairwise(bounds)
+    ):
+        raise MalformedEnvelope("a transaction is over 2**30 bytes")
+    return tuple(data[start + lo : start + hi] for lo, hi in itertools.pairwise(bounds))
 
 
 # ---------------------------------------------------------------------------

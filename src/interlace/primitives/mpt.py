@@ -17,8 +17,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Final, TypeAlias
 
-from Crypto.Hash import keccak as _keccak
-
 from interlace.primitives.errors import (
     InterlaceError,
     InvalidProof,
@@ -45,7 +43,6 @@ EMPTY_TRIE_ROOT: Final = Hash32(
 )
 """keccak256(rlp(b"")): the root of a trie with no keys."""
 
-_keccak_new = _keccak.new
 _NIBBLE: Final = {c: i for i, c in enumerate("0123456789abcdef")}
 _HEX: Final = "0123456789abcdef"
 _EMPTY_STRING: Final = b"\x80"
@@ -166,7 +163,7 @@ def node_ref(node: Node) -> bytes:
     ref = node.ref
     if ref is None:
         enc = encode_node(node)
-        ref = enc if len(enc) < 32 else b"\xa0" + _keccak_new(digest_bits=256, data=enc).digest()
+        ref = enc if len(enc) < 32 else b"\xa0" + keccak256(enc)
         _set_attr(node, "ref", ref)
     return ref
 
@@ -710,7 +707,7 @@ def verify_proof(root: bytes, key: bytes, proof: list[bytes], secure: bool = Fal
             if index == len(nodes):
                 raise InvalidProof("proof ends before the key's path does")
             raw = nodes[index]
-            got = _keccak_new(digest_bits=256, data=raw).digest()
+            got = keccak256(raw)
             if got != expected:
                 raise InvalidProof(f"proof node {index} does not match its reference")
             if index > 0 and len(raw) < 32:

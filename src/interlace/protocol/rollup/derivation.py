@@ -9,7 +9,7 @@ supply. Everything else is derived. Each block's transactions are:
    0x7E deposit with OP's user-deposit source hash (L1 block hash, log index);
 3. the user transactions from the batch.
 
-Simplified on purpose (see docs/derivation.md): batches are posted whole in
+Simplified on purpose (see docs/architecture.md): batches are posted whole in
 one L1 transaction (no channels or frames), and a missing batch does not
 force deposit-only blocks after a sequencing window; the safe head simply
 waits.
