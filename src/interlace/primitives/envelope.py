@@ -417,6 +417,10 @@ def decode_payload_reference(data: bytes) -> ExecutionPayload:
         v: Any = _ssz_decode(data, PAYLOAD_SEDES)
     except (SSZException, ValueError, TypeError, IndexError, OverflowError) as exc:
         raise MalformedEnvelope(f"py-ssz rejects payload: {exc}") from exc
+    except AttributeError as exc:
+        # py-ssz 0.5/0.6 bug: ByteList.deserialize builds its "too long" error message
+        # from a missing attribute, so an over-long byte list surfaces as AttributeError.
+        raise MalformedEnvelope(f"py-ssz rejects payload (over-long byte list): {exc}") from exc
     return ExecutionPayload(
         parent_hash=Hash32(bytes(v[0])),
         fee_recipient=Address(bytes(v[1])),
