@@ -29,12 +29,16 @@ class PrivateKey:
     """The 32-byte secret scalar, 1 ≤ secret < n."""
     address: Address = field(init=False)
     """The address derived from the public key (last 20 bytes of its keccak)."""
+    _signer: _CoincurvePrivateKey = field(init=False, repr=False, compare=False)
+    """coincurve's key object, kept because building one recomputes the public key."""
 
     def __post_init__(self) -> None:
         if len(self.secret) != 32 or not 0 < int.from_bytes(self.secret, "big") < SECP256K1_N:
             raise MalformedValue("a private key is a 32-byte scalar in [1, n)")
-        pub = _CoincurvePrivateKey(self.secret).public_key.format(compressed=False)
+        signer = _CoincurvePrivateKey(self.secret)
+        pub = signer.public_key.format(compressed=False)
         object.__setattr__(self, "address", address_from_public_key(pub))
+        object.__setattr__(self, "_signer", signer)
 
     def __repr__(self) -> str:
         return f"PrivateKey(address=0x{self.address.hex()})"
@@ -55,7 +59,7 @@ def address_from_public_key(public_key: bytes) -> Address:
 
 def sign_hash(key: PrivateKey, message_hash: Hash32) -> bytes:
     """Sign a 32-byte hash; returns r‖s‖v with v ∈ {0, 1} and low s (RFC 6979)."""
-    return bytes(_CoincurvePrivateKey(key.secret).sign_recoverable(message_hash, hasher=None))
+    return bytes(key._signer.sign_recoverable(message_hash, hasher=None))
 
 
 def recover_address(message_hash: Hash32, signature: bytes) -> Address:

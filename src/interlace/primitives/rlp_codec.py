@@ -31,7 +31,16 @@ def encode_rlp(item: object) -> bytes:
             return raw
         return _length_prefix(len(raw), 0x80) + raw
     if isinstance(item, list | tuple):
-        payload = b"".join([encode_rlp(x) for x in item])
+        # Byte strings are encoded inline: they are most list elements, and the
+        # recursive call per element was most of the encoder's time.
+        payload = b"".join(
+            [
+                (x if len(x) == 1 and x[0] < 0x80 else _length_prefix(len(x), 0x80) + x)
+                if type(x) is bytes
+                else encode_rlp(x)
+                for x in item
+            ]
+        )
         return _length_prefix(len(payload), 0xC0) + payload
     if isinstance(item, int) and not isinstance(item, bool):
         if item < 0:

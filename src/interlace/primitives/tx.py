@@ -507,44 +507,66 @@ def _seal_signed(tx: SignedTransaction) -> None:
 
 
 def sign_transaction(tx: UnsignedTransaction, key: PrivateKey) -> SignedTransaction:
-    """Sign with RFC 6979 nonces (byte-identical to eth-account for the same key and fields)."""
+    """Sign with RFC 6979 nonces (byte-identical to eth-account for the same key and fields).
+
+    The sender is the signing key's address, so nothing is recovered; the
+    signed transaction is encoded once for its ``raw`` bytes and hash.
+    """
     signature = sign_hash(key, signing_hash(tx))
     r = U256(int.from_bytes(signature[0:32], "big"))
     s = U256(int.from_bytes(signature[32:64], "big"))
     y_parity = U8(signature[64])
+    signed: SignedTransaction
     if isinstance(tx, UnsignedLegacyTransaction):
         v = 27 + y_parity if tx.chain_id is None else _EIP155_V_OFFSET + 2 * tx.chain_id + y_parity
-        return LegacyTransaction(
-            tx.nonce, tx.gas_price, tx.gas_limit, tx.to, tx.value, tx.data, U256(v), r, s
+        signed = _assemble(
+            LegacyTransaction,
+            nonce=tx.nonce,
+            gas_price=tx.gas_price,
+            gas_limit=tx.gas_limit,
+            to=tx.to,
+            value=tx.value,
+            data=tx.data,
+            v=U256(v),
+            r=r,
+            s=s,
         )
-    if isinstance(tx, UnsignedAccessListTransaction):
-        return AccessListTransaction(
-            tx.chain_id,
-            tx.nonce,
-            tx.gas_price,
-            tx.gas_limit,
-            tx.to,
-            tx.value,
-            tx.data,
-            tx.access_list,
-            y_parity,
-            r,
-            s,
+    elif isinstance(tx, UnsignedAccessListTransaction):
+        signed = _assemble(
+            AccessListTransaction,
+            chain_id=tx.chain_id,
+            nonce=tx.nonce,
+            gas_price=tx.gas_price,
+            gas_limit=tx.gas_limit,
+            to=tx.to,
+            value=tx.value,
+            data=tx.data,
+            access_list=tx.access_list,
+            y_parity=y_parity,
+            r=r,
+            s=s,
         )
-    return DynamicFeeTransaction(
-        tx.chain_id,
-        tx.nonce,
-        tx.max_priority_fee_per_gas,
-        tx.max_fee_per_gas,
-        tx.gas_limit,
-        tx.to,
-        tx.value,
-        tx.data,
-        tx.access_list,
-        y_parity,
-        r,
-        s,
-    )
+    else:
+        signed = _assemble(
+            DynamicFeeTransaction,
+            chain_id=tx.chain_id,
+            nonce=tx.nonce,
+            max_priority_fee_per_gas=tx.max_priority_fee_per_gas,
+            max_fee_per_gas=tx.max_fee_per_gas,
+            gas_limit=tx.gas_limit,
+            to=tx.to,
+            value=tx.value,
+            data=tx.data,
+            access_list=tx.access_list,
+            y_parity=y_parity,
+            r=r,
+            s=s,
+        )
+    raw = encode_transaction(signed)
+    object.__setattr__(signed, "sender", key.address)
+    object.__setattr__(signed, "raw", raw)
+    object.__setattr__(signed, "hash", keccak256(raw))
+    return signed
 
 
 # --- Decoding -----------------------------------------------------------------

@@ -13,15 +13,17 @@ blocks is sent again with the same nonce. ``SetOutage`` pauses it.
 from dataclasses import dataclass
 from typing import Final
 
-from interlace.primitives.envelope import verify_envelope
-from interlace.primitives.errors import InterlaceError
+from interlace.primitives.envelope import ExecutionPayload, verify_envelope
+from interlace.primitives.errors import InterlaceError, MalformedEnvelope
 from interlace.primitives.keys import PrivateKey
 from interlace.primitives.tx import (
+    DEPOSIT_TX_TYPE,
     DepositTransaction,
     UnsignedDynamicFeeTransaction,
+    decode_transaction,
     sign_transaction,
 )
-from interlace.primitives.types import U64, U256, Address, ChainId
+from interlace.primitives.types import U64, U256, Address, ChainId, Hash32
 from interlace.protocol.chain.block import Block
 from interlace.protocol.l1.modules import INBOX_ABI, INBOX_ADDRESS
 from interlace.protocol.l1.view import L1View
@@ -31,7 +33,6 @@ from interlace.protocol.rollup.derivation import (
     decode_batch,
     encode_batch,
 )
-from interlace.protocol.rollup.payload import block_from_payload
 from interlace.protocol.rollup.predeploys import L1_BLOCK_ABI
 from interlace.roles.base import (
     Effect,
@@ -97,7 +98,8 @@ class Batcher(Role):
         self.node_id = node_id
         self.params = params
         self.l1 = L1View()
-        self.blocks: dict[int, Block] = {}
+        self.blocks: dict[int, tuple[Hash32, BatchBlock]] = {}
+        """Rollup block number → (block hash, batch entry), from the sequencer's answers."""
         self.included_in: dict[int, int] = {}
         self.in_flight: _InFlight | None = None
         self.paused = False
@@ -135,15 +137,16 @@ class Batcher(Role):
                 signed = verify_envelope(envelope, self.params.chain_id)
                 if signed.signer != self.params.sequencer_address:
                     return
-                block = block_from_payload(signed.payload, signed.parent_beacon_block_root)
+                entry = _batch_entry(signed.payload)
             except InterlaceError:
                 return
-            known = self.blocks.get(block.number)
-            if known is not None and known.hash != block.hash:
-                for stale in [n for n in self.blocks if n >= block.number]:
+            block_hash = signed.payload.block_hash
+            known = self.blocks.get(entry.number)
+            if known is not None and known[0] != block_hash:
+                for stale in [n for n in self.blocks if n >= entry.number]:
                     if stale not in self.included_in:
                         del self.blocks[stale]
-            self.blocks[block.number] = block
+            self.blocks[entry.number] = (block_hash, entry)
 
     def _on_l1(self, message: L1BlockPublished) -> list[Effect]:
         replaced = self.l1.apply(
@@ -203,20 +206,15 @@ class Batcher(Role):
             if head_l1 - self.in_flight.sent_at_l1 < self.params.resubmit_after:
                 return []
             self.in_flight = None
-        first = 1
-        while first in self.included_in:
-            first += 1
+        first = self._first_unposted()
         if first not in self.blocks:
-            missing: list[Effect] = []
-            if self.blocks and max(self.blocks) > first:
-                missing.append(SendMessage(self.params.sequencer_node, BlocksRequest(first)))
-            return missing
+            return []
         last = first
         while last + 1 in self.blocks and last + 1 - first < self.params.max_blocks_per_batch:
             last += 1
         batch = Batch(
             self.params.chain_id,
-            tuple(_batch_entry(self.blocks[n]) for n in range(first, last + 1)),
+            tuple(self.blocks[n][1] for n in range(first, last + 1)),
         )
         data = encode_batch(batch)
         calldata = INBOX_ABI.function("postBatch").encode_call(self.params.chain_id, data)
@@ -250,17 +248,23 @@ class Batcher(Role):
         ]
 
 
-def _batch_entry(block: Block) -> BatchBlock:
-    attributes = block.transactions[0]
+def _batch_entry(payload: ExecutionPayload) -> BatchBlock:
+    """The batch entry of a payload: no sender recovery, no header rebuild (L1 re-derives)."""
+    if not payload.transactions:
+        raise MalformedEnvelope("a rollup block starts with its L1-attributes deposit")
+    attributes = decode_transaction(payload.transactions[0])
+    if not isinstance(attributes, DepositTransaction):
+        raise MalformedEnvelope("a rollup block starts with its L1-attributes deposit")
     _name, args = L1_BLOCK_ABI.decode_call(attributes.data)
     origin_number, _ts, _fee, origin_hash = args[:4]
-    assert isinstance(origin_number, int) and isinstance(origin_hash, bytes)
+    assert isinstance(origin_number, int)
+    assert isinstance(origin_hash, bytes)
     return BatchBlock(
-        number=U64(block.number),
-        timestamp=U64(block.header.timestamp),
+        number=payload.block_number,
+        timestamp=payload.timestamp,
         origin_number=U64(origin_number),
-        origin_hash=origin_hash,  # type: ignore[arg-type]
+        origin_hash=Hash32(origin_hash),
         transactions=tuple(
-            tx.raw for tx in block.transactions if not isinstance(tx, DepositTransaction)
+            raw for raw in payload.transactions if raw[:1] != bytes((DEPOSIT_TX_TYPE,))
         ),
     )

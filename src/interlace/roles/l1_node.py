@@ -13,7 +13,7 @@ from typing import Final
 
 from interlace.primitives.errors import InterlaceError
 from interlace.primitives.hashing import keccak256
-from interlace.primitives.header import BlockHeader, decode_header, encode_header, header_hash
+from interlace.primitives.header import decode_header, encode_header
 from interlace.primitives.receipt import Receipt
 from interlace.primitives.rlp_codec import decode_rlp, encode_rlp, read_bytes, read_list
 from interlace.primitives.tx import decode_transaction
@@ -161,7 +161,8 @@ class L1Node(Role):
             self.modules,
             self.mempool.candidates(),
             timestamp=int(now),
-            prev_randao=_randao(self.head.header),
+            prev_randao=_randao(self.head),
+            parent_hash=self.head.hash,
         )
         self._append(built.block, built.state, built.receipts)
         self.mempool.prune(built.state)
@@ -224,7 +225,8 @@ class L1Node(Role):
                 (),
                 timestamp=replaced.header.timestamp,
                 extra_data=b"reorg-" + replaced.hash[:8],
-                prev_randao=_randao(self.head.header),
+                prev_randao=_randao(self.head),
+                parent_hash=self.head.hash,
             )
             self._append(built.block, built.state, built.receipts)
             writes.append((_block_key(built.block.number), encode_stored_block(built.block)))
@@ -262,7 +264,12 @@ class L1Node(Role):
         for _key, raw in store.iterate_prefix(_BLOCK_KEY):
             block = decode_stored_block(raw)
             state, receipts = execute_block(
-                config, self.head.header, self.head_state, self.modules, block
+                config,
+                self.head.header,
+                self.head_state,
+                self.modules,
+                block,
+                parent_hash=self.head.hash,
             )
             self._append(block, state, receipts)
 
@@ -271,6 +278,6 @@ def _block_key(number: int) -> bytes:
     return _BLOCK_KEY + number.to_bytes(8, "big")
 
 
-def _randao(parent: BlockHeader) -> Hash32:
+def _randao(parent: Block) -> Hash32:
     """Deterministic stand-in for RANDAO: keccak of the parent's hash (documented)."""
-    return keccak256(header_hash(parent))
+    return keccak256(parent.hash)

@@ -119,11 +119,13 @@ def build_block(
     extra_data: bytes = b"",
     prev_randao: Hash32 = ZERO_HASH,
     parent_beacon_block_root: Hash32 = ZERO_HASH,
+    parent_hash: Hash32 | None = None,
 ) -> BuiltBlock:
     """Execute ``candidates`` on a copy of ``parent_state`` and seal the block.
 
     Deposits are always included (they were validated by derivation); a
     fee-paying transaction that fails validation is skipped and reported.
+    ``parent_hash`` saves re-hashing a parent whose hash the caller holds.
     """
     state = parent_state.copy()
     env = block_env(config, parent, timestamp)
@@ -144,7 +146,7 @@ def build_block(
         receipts.append(receipt)
     header = _seal(
         config,
-        parent_hash=header_hash(parent),
+        parent_hash=parent_hash or header_hash(parent),
         number=parent.number + 1,
         timestamp=timestamp,
         base_fee=env.base_fee,
@@ -165,10 +167,12 @@ def execute_block(
     parent_state: WorldState,
     modules: Mapping[Address, NativeModule],
     block: Block,
+    *,
+    parent_hash: Hash32 | None = None,
 ) -> tuple[WorldState, tuple[Receipt, ...]]:
     """Re-execute ``block`` on ``parent_state``; raise ``InvalidBlock`` on any mismatch."""
     header = block.header
-    if header.parent_hash != header_hash(parent):
+    if header.parent_hash != (parent_hash or header_hash(parent)):
         raise InvalidBlock("parent hash does not match the parent block")
     if header.number != parent.number + 1:
         raise InvalidBlock(f"block number {header.number} does not follow {parent.number}")

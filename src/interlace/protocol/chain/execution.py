@@ -38,7 +38,7 @@ from interlace.protocol.chain.errors import (
     WrongChainTransaction,
 )
 from interlace.protocol.chain.modules import G_MODULE_CALL, CallContext, CallEnv, NativeModule
-from interlace.protocol.chain.state import WorldState
+from interlace.protocol.chain.state import Account, WorldState
 
 G_TRANSACTION: Final = 21_000
 G_CALLDATA_ZERO: Final = 4
@@ -46,6 +46,7 @@ G_CALLDATA_NONZERO: Final = 16
 G_ACCESS_LIST_ADDRESS: Final = 2_400
 G_ACCESS_LIST_KEY: Final = 1_900
 DEPOSIT_TX_TYPE: Final = 0x7E
+_EMPTY_BLOOM: Final = logs_bloom(())
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,9 +151,13 @@ def execute_transaction(
         return _execute_deposit(state, env, tx, modules, cumulative_gas)
     sender = tx.sender
     price = effective_gas_price(tx, env.base_fee)
+    gas_used = intrinsic_gas(tx)
+    if tx.to is not None and tx.to not in modules:
+        return _execute_plain_transfer(
+            state, env, tx, price=price, gas_used=gas_used, cumulative_gas=cumulative_gas
+        )
     state.sub_balance(sender, tx.gas_limit * price)
     state.bump_nonce(sender)
-    gas_used = intrinsic_gas(tx)
     success, logs, gas_used = _run_call(
         state,
         env=env,
@@ -173,6 +178,48 @@ def execute_transaction(
         cumulative_gas_used=U64(cumulative_gas + gas_used),
         logs_bloom=logs_bloom(logs),
         logs=tuple(logs),
+    )
+    return receipt, gas_used
+
+
+def _execute_plain_transfer(
+    state: WorldState,
+    env: BlockEnv,
+    tx: Transaction,
+    *,
+    price: int,
+    gas_used: int,
+    cumulative_gas: int,
+) -> tuple[Receipt, int]:
+    """A value transfer to an account without code: the same rules in one write per account.
+
+    Validation guaranteed balance ≥ gas_limit × max_fee + value, so the
+    debit cannot fail; this path exists because transfers are the bulk of
+    traffic, and the tests run both paths against the same expectations.
+    """
+    assert tx.to is not None
+    sender = tx.sender
+    account = state.get_account(sender)
+    state.set_account(
+        sender,
+        Account(
+            U64(account.nonce + 1),
+            U256(account.balance - gas_used * price - tx.value),
+            account.storage_root,
+            account.code_hash,
+        ),
+    )
+    if tx.value:
+        state.add_balance(tx.to, tx.value)
+    tip = price - env.base_fee
+    if tip:
+        state.add_balance(env.coinbase, gas_used * tip)
+    receipt = Receipt(
+        tx_type=U8(tx.tx_type),
+        success=True,
+        cumulative_gas_used=U64(cumulative_gas + gas_used),
+        logs_bloom=_EMPTY_BLOOM,
+        logs=(),
     )
     return receipt, gas_used
 

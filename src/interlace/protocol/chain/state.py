@@ -78,7 +78,14 @@ _MISSING: Final = object()
 class WorldState:
     """Mutable world state with a journal; see the module docstring."""
 
-    __slots__ = ("_accounts", "_dirty_accounts", "_dirty_storage", "_journal", "_storage")
+    __slots__ = (
+        "_accounts",
+        "_clean_accounts",
+        "_dirty_accounts",
+        "_dirty_storage",
+        "_journal",
+        "_storage",
+    )
 
     def __init__(self) -> None:
         self._accounts = Trie(secure=True)
@@ -86,16 +93,20 @@ class WorldState:
         self._dirty_accounts: dict[Address, Account] = {}
         self._dirty_storage: dict[tuple[Address, bytes], int] = {}
         self._journal: list[tuple[int, object, object]] = []
+        self._clean_accounts: dict[Address, Account] = {}
+        """Decoded accounts as the trie holds them (a read cache; writes go to the dirty map)."""
 
     # ---- accounts -----------------------------------------------------------
 
     def get_account(self, address: Address) -> Account:
         """The account at ``address`` (an empty one if absent)."""
-        cached = self._dirty_accounts.get(address)
+        cached = self._dirty_accounts.get(address) or self._clean_accounts.get(address)
         if cached is not None:
             return cached
         raw = self._accounts.get(address)
-        return EMPTY_ACCOUNT if raw is None else decode_account(raw)
+        account = EMPTY_ACCOUNT if raw is None else decode_account(raw)
+        self._clean_accounts[address] = account
+        return account
 
     def set_account(self, address: Address, account: Account) -> None:
         """Replace the account at ``address`` (journaled)."""
@@ -173,8 +184,10 @@ class WorldState:
         for address, account in self._dirty_accounts.items():
             if is_empty_account(account) and account.storage_root == EMPTY_TRIE_ROOT:
                 self._accounts.delete(address)
+                self._clean_accounts[address] = EMPTY_ACCOUNT
             else:
                 self._accounts.set(address, encode_account(account))
+                self._clean_accounts[address] = account
         self._dirty_accounts.clear()
         self._dirty_storage.clear()
         self._journal.clear()
@@ -185,6 +198,8 @@ class WorldState:
         other = WorldState()
         other._accounts = self._accounts.copy()
         other._storage = {a: t.copy() for a, t in self._storage.items()}
+        if len(self._clean_accounts) <= 4096:  # bounded: copy() runs once per block
+            other._clean_accounts = self._clean_accounts.copy()
         return other
 
     # ---- convenience --------------------------------------------------------

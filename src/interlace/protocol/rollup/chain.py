@@ -105,6 +105,7 @@ class RollupChain:
             timestamp=timestamp,
             extra_data=extra_data,
             prev_randao=Hash32(origin.hash),
+            parent_hash=self.head.hash,
         )
 
     def append(self, built: BuiltBlock, origin: L1Origin) -> None:
@@ -117,7 +118,12 @@ class RollupChain:
     def replay(self, block: Block, origin: L1Origin) -> None:
         """Re-execute a stored block on the head and append it (restart path)."""
         state, receipts = execute_block(
-            self.config, self.head.header, self.head_state, self.modules, block
+            self.config,
+            self.head.header,
+            self.head_state,
+            self.modules,
+            block,
+            parent_hash=self.head.hash,
         )
         self.blocks.append(block)
         self.states[block.number] = state

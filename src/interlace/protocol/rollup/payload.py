@@ -7,7 +7,6 @@ to the payload's ``block_hash``.
 
 from interlace.primitives.envelope import ExecutionPayload, header_from_payload
 from interlace.primitives.errors import MalformedEnvelope
-from interlace.primitives.header import header_hash
 from interlace.primitives.tx import decode_transaction
 from interlace.primitives.types import Hash32
 from interlace.protocol.chain.block import Block
@@ -40,7 +39,8 @@ def payload_from_block(block: Block) -> ExecutionPayload:
 def block_from_payload(payload: ExecutionPayload, parent_beacon_block_root: Hash32) -> Block:
     """Rebuild the block of a payload; raise ``MalformedEnvelope`` if it does not hash right."""
     header = header_from_payload(payload, parent_beacon_block_root)
-    if header_hash(header) != payload.block_hash:
-        raise MalformedEnvelope("payload block_hash does not match its reconstructed header")
     txs = tuple(decode_transaction(raw) for raw in payload.transactions)
-    return Block(header, txs)
+    block = Block(header, txs)
+    if block.hash != payload.block_hash:
+        raise MalformedEnvelope("payload block_hash does not match its reconstructed header")
+    return block
