@@ -91,8 +91,10 @@ def _print_summary(world: World, metrics: dict[str, Any]) -> None:
     )
     entries = world.timeline.entries
     if entries:
-        console.print("\n[bold]timeline[/bold] (faults, reorgs, evidence)")
-        shown = entries[:40]
+        console.print(
+            "\n[bold]timeline[/bold] (heads sampled every tenth; faults, reorgs, evidence)"
+        )
+        shown = entries[:80]
         for at, node, text in shown:
             console.print(f"  {at:8.2f}s  {node:<14} {text}")
         if len(entries) > len(shown):

@@ -107,6 +107,7 @@ class World:
         self._partitioned: set[NodeId] = set()
         self._build()
         self._schedule_faults()
+        self._schedule_status()
 
     # ---- construction ----------------------------------------------------------
 
@@ -227,6 +228,28 @@ class World:
                 node = NodeId(f"batcher-{self._chain_of(fault)}")
                 sim.schedule(fault.at, partial(sim.inject, node, SetOutage(True)), "outage")
                 sim.schedule(stop, partial(sim.inject, node, SetOutage(False)), "outage_end")
+
+    def _schedule_status(self) -> None:
+        """Sample heads every tenth of the run for the timeline (progress at a glance)."""
+        total = self.scenario.duration + self.scenario.drain
+        step = max(total / 10, 1.0)
+        at = step
+        while at <= total + 1e-9:
+            self.sim.schedule(at, self._status, "status")
+            at += step
+
+    def _status(self) -> None:
+        l1 = self.l1_node()
+        parts = [f"L1 #{l1.head.number} final #{l1.finalized_number}" if l1 else "L1 down"]
+        for chain in self.chain_ids[:4]:
+            sequencer = self.sequencer_by_node(NodeId(f"seq-{chain}"))
+            verifier = self.verifier(chain)
+            seq = sequencer.chain.head.number if sequencer else "down"
+            safe = verifier.safe_head if verifier else "down"
+            parts.append(f"{chain} unsafe {seq} safe {safe}")
+        if len(self.chain_ids) > 4:
+            parts.append(f"+{len(self.chain_ids) - 4} chains")
+        self.timeline.entries.append((float(self.sim.now), "status", " | ".join(parts)))
 
     def _crash(self, node: NodeId) -> None:
         self.sim.note("sim.crash", node=node)
