@@ -92,7 +92,7 @@ def _print_summary(world: World, metrics: dict[str, Any]) -> None:
     entries = world.timeline.entries
     if entries:
         console.print(
-            "\n[bold]timeline[/bold] (heads sampled every tenth; faults, reorgs, evidence)"
+            "\n[bold]timeline[/bold] (heads every tenth of the run; faults, reorgs, evidence)"
         )
         shown = entries[:80]
         for at, node, text in shown:
