@@ -8,22 +8,17 @@ measure. pycryptodome, eth-hash's other backend, stays as the reference in
 the tests and as the fallback if the C module is missing.
 """
 
-from collections.abc import Callable
+from typing import Any
 
 from interlace.primitives.types import Hash32
 
-_digest: Callable[[bytes], bytes]
 try:
-    from sha3 import keccak_256 as _keccak_256
-
-    def _digest(data: bytes) -> bytes:
-        return _keccak_256(data).digest()  # type: ignore[no-any-return]
-
+    from sha3 import keccak_256 as _keccak_new
 except ImportError:  # pragma: no cover - exercised only without safe-pysha3
     from Crypto.Hash import keccak as _keccak
 
-    def _digest(data: bytes) -> bytes:
-        return _keccak.new(digest_bits=256, data=data).digest()
+    def _keccak_new(data: bytes) -> Any:
+        return _keccak.new(digest_bits=256, data=data)
 
 
 EMPTY_KECCAK = Hash32(
@@ -33,4 +28,5 @@ EMPTY_KECCAK = Hash32(
 
 def keccak256(data: bytes) -> Hash32:
     """Return keccak256(data) (Ethereum's pre-NIST Keccak, not SHA3-256)."""
-    return Hash32(_digest(data))
+    # One call into C and no wrappers: this runs for every trie node and address.
+    return _keccak_new(data).digest()  # type: ignore[no-any-return]

@@ -147,12 +147,13 @@ def _hex_prefix(path: str, leaf: bool) -> bytes:
 
 def encode_node(node: Node) -> bytes:
     """RLP of one node, with children by reference (hashes or inline RLP)."""
-    if isinstance(node, LeafNode):
-        return _rlp_list(_rlp_string(_hex_prefix(node.path, True)) + _rlp_string(node.value))
     if isinstance(node, BranchNode):
-        parts = [_EMPTY_STRING if c is None else node_ref(c) for c in node.children]
+        # Most children's references are cached: read them without a call.
+        parts = [_EMPTY_STRING if c is None else (c.ref or node_ref(c)) for c in node.children]
         parts.append(_rlp_string(node.value))
         return _rlp_list(b"".join(parts))
+    if isinstance(node, LeafNode):
+        return _rlp_list(_rlp_string(_hex_prefix(node.path, True)) + _rlp_string(node.value))
     if isinstance(node, ExtensionNode):
         return _rlp_list(_rlp_string(_hex_prefix(node.path, False)) + node_ref(node.child))
     raise TypeError("a hash stub has no encoding of its own")

@@ -9,7 +9,7 @@ belong.
 """
 
 from collections.abc import Sequence
-from typing import TypeAlias
+from typing import Final, TypeAlias
 
 from interlace.primitives.errors import MalformedRLP
 from interlace.primitives.types import U64, U64_MAX, U256, U256_MAX, Address, Hash32
@@ -25,30 +25,49 @@ def encode_rlp(item: object) -> bytes:
     encoding a third of the chain engine's time. The tests check this
     against pyrlp on random nested data.
     """
-    if isinstance(item, bytes | bytearray | memoryview):
-        raw = bytes(item)
-        if len(raw) == 1 and raw[0] < 0x80:
-            return raw
-        return _length_prefix(len(raw), 0x80) + raw
-    if isinstance(item, list | tuple):
+    item_type = type(item)
+    if item_type is list or item_type is tuple:
         # Byte strings are encoded inline: they are most list elements, and the
         # recursive call per element was most of the encoder's time.
         payload = b"".join(
             [
-                (x if len(x) == 1 and x[0] < 0x80 else _length_prefix(len(x), 0x80) + x)
+                (
+                    x
+                    if len(x) == 1 and x[0] < 0x80
+                    else (_STRING_PREFIX[len(x)] if len(x) < 56 else _length_prefix(len(x), 0x80))
+                    + x
+                )
                 if type(x) is bytes
                 else encode_rlp(x)
-                for x in item
+                for x in item  # type: ignore[attr-defined]
             ]
         )
-        return _length_prefix(len(payload), 0xC0) + payload
-    if isinstance(item, int) and not isinstance(item, bool):
+        n = len(payload)
+        return (_LIST_PREFIX[n] if n < 56 else _length_prefix(n, 0xC0)) + payload
+    if item_type is bytes:
+        raw: bytes = item  # type: ignore[assignment]
+    elif isinstance(item, bytes | bytearray | memoryview):
+        raw = bytes(item)
+    elif isinstance(item, list | tuple):
+        return encode_rlp(list(item))
+    elif isinstance(item, int) and not isinstance(item, bool):
         if item < 0:
             msg = "RLP cannot encode a negative integer"
             raise ValueError(msg)
-        return encode_rlp(encode_uint(item))
-    msg = f"RLP cannot encode {type(item).__name__}"
-    raise TypeError(msg)
+        raw = encode_uint(item)
+    else:
+        msg = f"RLP cannot encode {type(item).__name__}"
+        raise TypeError(msg)
+    n = len(raw)
+    if n == 1 and raw[0] < 0x80:
+        return raw
+    return (_STRING_PREFIX[n] if n < 56 else _length_prefix(n, 0x80)) + raw
+
+
+_STRING_PREFIX: Final = [bytes((0x80 + n,)) for n in range(56)]
+"""The one-byte prefix of a byte string of length n < 56."""
+_LIST_PREFIX: Final = [bytes((0xC0 + n,)) for n in range(56)]
+"""The one-byte prefix of a list whose payload is n < 56 bytes."""
 
 
 def _length_prefix(length: int, offset: int) -> bytes:

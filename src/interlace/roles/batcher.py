@@ -25,6 +25,7 @@ from interlace.primitives.tx import (
 )
 from interlace.primitives.types import U64, U256, Address, ChainId, Hash32
 from interlace.protocol.chain.block import Block
+from interlace.protocol.interop.messenger import HUB_CLIENT_ABI, HUB_CLIENT_ADDRESS
 from interlace.protocol.l1.modules import INBOX_ABI, INBOX_ADDRESS
 from interlace.protocol.l1.view import L1View
 from interlace.protocol.rollup.derivation import (
@@ -259,6 +260,15 @@ def _batch_entry(payload: ExecutionPayload) -> BatchBlock:
     origin_number, _ts, _fee, origin_hash = args[:4]
     assert isinstance(origin_number, int)
     assert isinstance(origin_hash, bytes)
+    hub_updates: list[bytes] = []
+    for raw in payload.transactions[1:]:
+        if raw[:1] != bytes((DEPOSIT_TX_TYPE,)):
+            continue
+        deposit = decode_transaction(raw)
+        if deposit.to == HUB_CLIENT_ADDRESS:
+            _fn, hub_args = HUB_CLIENT_ABI.decode_call(deposit.data)
+            assert isinstance(hub_args[0], bytes)
+            hub_updates.append(hub_args[0])
     return BatchBlock(
         number=payload.block_number,
         timestamp=payload.timestamp,
@@ -267,4 +277,5 @@ def _batch_entry(payload: ExecutionPayload) -> BatchBlock:
         transactions=tuple(
             raw for raw in payload.transactions if raw[:1] != bytes((DEPOSIT_TX_TYPE,))
         ),
+        hub_updates=tuple(hub_updates),
     )

@@ -133,3 +133,92 @@ class BlocksRequest(Message):
     """First block wanted."""
     limit: int = 256
     """At most this many."""
+
+
+HUB_BLOCKS_TOPIC = "hub/blocks"
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """One rollup block's new status in a hub block."""
+
+    chain_id: int
+    """The rollup."""
+    number: int
+    """Block height."""
+    block_hash: bytes
+    """The block the status is about."""
+    level: int
+    """Own safety level (``SafetyLevel``)."""
+    cross_level: int
+    """Cross level (``SafetyLevel``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class HubBlockPublished(Message):
+    """A signed hub block and the status changes it commits to."""
+
+    signed_block: bytes
+    """``RLP[hubHeaderRLP, signature]`` (what rollups' hub clients store)."""
+    changes: tuple[StatusChange, ...]
+    """Every status change the block's state root includes."""
+
+
+@dataclass(frozen=True, slots=True)
+class HubProofRequest(Message):
+    """Ask the hub for a state proof of one rollup block."""
+
+    chain_id: int
+    """The rollup."""
+    number: int
+    """Block height."""
+    request_id: int = 0
+    """Echoed in the response."""
+
+
+@dataclass(frozen=True, slots=True)
+class HubProofResponse(Message):
+    """The hub's answer: the latest signed hub block and the state proof against it."""
+
+    request_id: int
+    """From the request."""
+    chain_id: int
+    """The rollup."""
+    number: int
+    """Block height."""
+    signed_block: bytes
+    """The hub block the proof is against."""
+    proof: tuple[bytes, ...]
+    """EIP-1186-style MPT proof of ``state_key(chain_id, number)``."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptsRequest(Message):
+    """Ask a sequencer for one block's receipts (a relayer building a proof)."""
+
+    number: int
+    """Block height."""
+    request_id: int = 0
+    """Echoed in the response."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptsResponse(Message):
+    """A sequencer's block with its receipts and signed envelope."""
+
+    request_id: int
+    """From the request."""
+    chain_id: int
+    """The rollup."""
+    number: int
+    """Block height."""
+    block_hash: bytes
+    """Hash of the block the receipts belong to."""
+    header_rlp: bytes
+    """The block's header."""
+    transactions: tuple[bytes, ...]
+    """The block's transactions."""
+    receipts: tuple[bytes, ...]
+    """Encoded receipts."""
+    envelope: bytes
+    """The sequencer's signed envelope of the block (for peer-to-peer proofs)."""

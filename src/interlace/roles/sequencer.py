@@ -26,7 +26,9 @@ from typing import Final
 
 from interlace.primitives.envelope import sign_envelope
 from interlace.primitives.errors import InterlaceError
+from interlace.primitives.header import encode_header
 from interlace.primitives.keys import PrivateKey
+from interlace.primitives.receipt import encode_receipt
 from interlace.primitives.rlp_codec import (
     decode_rlp,
     encode_rlp,
@@ -38,9 +40,20 @@ from interlace.primitives.rlp_codec import (
     read_u256,
 )
 from interlace.primitives.tx import DepositTransaction, Transaction, decode_transaction
-from interlace.primitives.types import ZERO_HASH
+from interlace.primitives.types import ZERO_HASH, Address
 from interlace.protocol.chain.block import Block, BuiltBlock, block_env
 from interlace.protocol.chain.mempool import Mempool
+from interlace.protocol.hub.state import (
+    SafetyLevel,
+    decode_signed_hub_block,
+    recover_hub_signer,
+)
+from interlace.protocol.interop.messenger import (
+    Dependency,
+    dependencies_of,
+    read_latest_hub,
+    relay_claim,
+)
 from interlace.protocol.l1.view import L1View
 from interlace.protocol.rollup.chain import RollupChain, RollupGenesis
 from interlace.protocol.rollup.derivation import L1Origin, deposits_in_l1_block, origin_of
@@ -63,12 +76,16 @@ from interlace.roles.base import (
 )
 from interlace.roles.l1_node import decode_stored_block, encode_stored_block
 from interlace.roles.messages import (
+    HUB_BLOCKS_TOPIC,
     L1_BLOCKS_TOPIC,
     BlockGossip,
     BlocksRequest,
     BlocksResponse,
+    HubBlockPublished,
     L1BlockPublished,
     L1SyncRequest,
+    ReceiptsRequest,
+    ReceiptsResponse,
     SetByzantine,
     SubmitTransaction,
     TransactionAccepted,
@@ -98,6 +115,11 @@ class RollupParams:
     """Seconds a block may run ahead of its origin before it drops user transactions."""
     max_block_transactions: int = 1_000
     """Most user transactions per block."""
+    hub_signer: Address | None = None
+    """The hub's key; when set, the sequencer follows hub blocks, forwards them to its hub
+    client, and rebuilds when the hub invalidates a block its chain depends on."""
+    max_hub_updates: int = 16
+    """Most hub blocks forwarded in one rollup block."""
 
 
 def encode_origin(origin: L1Origin) -> list[bytes]:
@@ -130,10 +152,19 @@ class Sequencer(Role):
         self.mempool = Mempool()
         self.equivocate = False
         self.envelopes: dict[int, bytes] = {}
+        self.hub_inbox: dict[int, bytes] = {}
+        """Signed hub blocks received and not yet forwarded, by hub number."""
+        self.invalid: set[tuple[int, int, bytes]] = set()
+        """(chain, number, hash) of blocks the hub declared invalid."""
+        self.deps: dict[int, tuple[Dependency, ...]] = {}
+        """Dependencies of our own blocks, by number."""
+        self.rebuilds = 0
         self._restore(store)
 
     def subscriptions(self) -> tuple[str, ...]:
-        return (L1_BLOCKS_TOPIC,)
+        if self.params.hub_signer is None:
+            return (L1_BLOCKS_TOPIC,)
+        return (L1_BLOCKS_TOPIC, HUB_BLOCKS_TOPIC)
 
     # ---- events --------------------------------------------------------------
 
@@ -154,6 +185,10 @@ class Sequencer(Role):
             return self._accept(event.sender, message.raw, now)
         if isinstance(message, BlocksRequest):
             return self._serve(event.sender, message)
+        if isinstance(message, HubBlockPublished):
+            return self._on_hub_block(message)
+        if isinstance(message, ReceiptsRequest):
+            return self._serve_receipts(event.sender, message)
         if isinstance(message, SetByzantine):
             self.equivocate = message.equivocate
             return [record("sequencer.byzantine", chain=self.chain_id, on=message.equivocate)]
@@ -212,6 +247,19 @@ class Sequencer(Role):
             keep -= 1
         if keep == chain.head.number:
             return []
+        writes, dropped = self._rewind(keep)
+        return [
+            PersistBatch(tuple(writes)),
+            record("sequencer.unsafe_reorg", chain=self.chain_id, to=keep, dropped=dropped),
+        ]
+
+    def _rewind(self, keep: int) -> tuple[list[tuple[bytes, bytes | None]], int]:
+        """Drop blocks above ``keep``; return their user transactions to the pool.
+
+        Relays whose source block the hub declared invalid are not returned:
+        rebuilding without them is the point (DESIGN.md §4).
+        """
+        chain = self.chain
         dropped = chain.rewind(keep)
         env = block_env(chain.config, chain.head.header, chain.head.header.timestamp)
         writes: list[tuple[bytes, bytes | None]] = []
@@ -222,21 +270,92 @@ class Sequencer(Role):
             tx
             for block in dropped
             for tx in block.transactions
-            if not isinstance(tx, DepositTransaction)
+            if not isinstance(tx, DepositTransaction) and not self._relays_invalid(tx)
         ]
         for block in dropped:
             writes.append((_block_key(block.number), None))
             self.envelopes.pop(block.number, None)
+            self.deps.pop(block.number, None)
         for tx in sorted(returned, key=lambda t: t.nonce):
             try:
                 self.mempool.add(tx, chain.head_state, env)
             except InterlaceError:
                 continue
             writes.append((_TX_KEY + tx.hash, tx.raw))
+        return writes, len(dropped)
+
+    def _relays_invalid(self, tx: Transaction) -> bool:
+        claim = relay_claim(tx)
+        return claim is not None and (
+            (claim.chain_id, claim.block_number, claim.block_hash) in self.invalid
+        )
+
+    # ---- hub -------------------------------------------------------------------------
+
+    def _on_hub_block(self, message: HubBlockPublished) -> list[Effect]:
+        try:
+            header, signature = decode_signed_hub_block(message.signed_block)
+            if recover_hub_signer(header, signature) != self.params.hub_signer:
+                return []
+        except InterlaceError:
+            return []
+        if header.number > read_latest_hub(self.chain.head_state):
+            self.hub_inbox[header.number] = message.signed_block
+        newly_invalid = {
+            (c.chain_id, c.number, c.block_hash)
+            for c in message.changes
+            if c.level == SafetyLevel.INVALID
+        }
+        if not newly_invalid:
+            return []
+        self.invalid |= newly_invalid
+        return self._rebuild_if_needed()
+
+    def _rebuild_if_needed(self) -> list[Effect]:
+        """Rewind to before the lowest own block that is, or depends on, an invalid block."""
+        chain = self.chain
+        first_bad: int | None = None
+        for number in range(1, chain.head.number + 1):
+            block = chain.blocks[number]
+            if (self.chain_id, number, block.hash) in self.invalid or any(
+                (d.chain_id, d.number, d.block_hash) in self.invalid
+                for d in self.deps.get(number, ())
+            ):
+                first_bad = number
+                break
+        if first_bad is None:
+            return []
+        writes, dropped = self._rewind(first_bad - 1)
+        self.rebuilds += 1
         return [
             PersistBatch(tuple(writes)),
-            record("sequencer.unsafe_reorg", chain=self.chain_id, to=keep, dropped=len(dropped)),
+            record(
+                "sequencer.rebuild",
+                chain=self.chain_id,
+                from_block=first_bad,
+                dropped=dropped,
+            ),
         ]
+
+    def _ready(self, candidates: list[Transaction], hub_limit: int) -> list[Transaction]:
+        """Candidates whose relays can run now: a relay proven against a hub block this
+        chain has not forwarded yet waits (with its sender's later transactions);
+        a relay of an invalid source block is dropped from the pool."""
+        ready: list[Transaction] = []
+        blocked: set[bytes] = set()
+        for tx in candidates:
+            if tx.sender in blocked:
+                continue
+            claim = relay_claim(tx)
+            if claim is not None:
+                source = (claim.chain_id, claim.block_number, claim.block_hash)
+                if source in self.invalid or (
+                    claim.hub_number is not None and claim.hub_number > hub_limit
+                ):
+                    blocked.add(tx.sender)
+                    continue
+            ready.append(tx)
+        return ready
 
     # ---- blocks ----------------------------------------------------------------------
 
@@ -268,11 +387,20 @@ class Sequencer(Role):
                 deposits_in_l1_block(l1_block, self.l1.receipts[origin.number], self.chain_id)
             )
         drifted = timestamp > origin.timestamp + self.params.max_drift
+        latest_hub = read_latest_hub(chain.head_state)
+        for stale in [n for n in self.hub_inbox if n <= latest_hub]:
+            del self.hub_inbox[stale]
+        forward = [self.hub_inbox[n] for n in sorted(self.hub_inbox)][: self.params.max_hub_updates]
+        hub_limit = max([latest_hub, *(n for n in sorted(self.hub_inbox)[: len(forward)])])
         user_txs = (
-            [] if drifted else self.mempool.candidates()[: self.params.max_block_transactions]
+            []
+            if drifted
+            else self._ready(self.mempool.candidates(), hub_limit)[
+                : self.params.max_block_transactions
+            ]
         )
         parent_number = chain.head.number
-        built = chain.build_next(origin, deposits, user_txs, timestamp)
+        built = chain.build_next(origin, deposits, user_txs, timestamp, hub_updates=forward)
         alternative: BuiltBlock | None = None
         if self.equivocate:
             alternative = chain.build_next(
@@ -281,6 +409,7 @@ class Sequencer(Role):
         chain.append(built, origin)
         superseded = self.mempool.prune(built.state)
         block = built.block
+        self.deps[block.number] = dependencies_of(list(block.transactions))
         envelope = self._sign(block)
         self.envelopes[block.number] = envelope
         writes: list[tuple[bytes, bytes | None]] = [
@@ -320,6 +449,28 @@ class Sequencer(Role):
             payload_from_block(block), ZERO_HASH, self.chain_id, self.params.sequencer_key
         )
 
+    def _serve_receipts(self, requester: NodeId, request: ReceiptsRequest) -> list[Effect]:
+        block = self.chain.block_at(request.number)
+        if block is None or request.number == 0:
+            return []
+        envelope = self.envelopes.get(block.number) or self._sign(block)
+        self.envelopes[block.number] = envelope
+        return [
+            SendMessage(
+                requester,
+                ReceiptsResponse(
+                    request.request_id,
+                    self.chain_id,
+                    block.number,
+                    block.hash,
+                    encode_header(block.header),
+                    tuple(tx.raw for tx in block.transactions),
+                    tuple(encode_receipt(r) for r in self.chain.receipts[block.number]),
+                    envelope,
+                ),
+            )
+        ]
+
     def _serve(self, requester: NodeId, request: BlocksRequest) -> list[Effect]:
         envelopes: list[bytes] = []
         last = min(self.chain.head.number, request.from_number + request.limit - 1)
@@ -338,6 +489,7 @@ class Sequencer(Role):
         for _key, raw in store.iterate_prefix(_BLOCK_KEY):
             block, origin = _decode_entry(raw)
             self.chain.replay(block, origin)
+            self.deps[block.number] = dependencies_of(list(block.transactions))
         env = block_env(self.chain.config, self.chain.head.header, self.chain.head.header.timestamp)
         pending = [decode_transaction(raw) for _key, raw in store.iterate_prefix(_TX_KEY)]
         pending.sort(key=lambda tx: tx.nonce)

@@ -345,7 +345,9 @@ class VerifierNode(Role):
             deposits = deposits_in_l1_block(
                 origin_block, self.l1.receipts[origin.number], self.chain_id
             )
-        built = chain.build_next(origin, deposits, txs, entry.timestamp)
+        built = chain.build_next(
+            origin, deposits, txs, entry.timestamp, hub_updates=entry.hub_updates
+        )
         if built.rejected:
             return f"invalid transaction: {built.rejected[0][1]}"
         chain.append(built, origin)

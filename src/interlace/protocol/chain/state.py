@@ -81,6 +81,7 @@ class WorldState:
     __slots__ = (
         "_accounts",
         "_clean_accounts",
+        "_clean_storage",
         "_dirty_accounts",
         "_dirty_storage",
         "_journal",
@@ -95,6 +96,8 @@ class WorldState:
         self._journal: list[tuple[int, object, object]] = []
         self._clean_accounts: dict[Address, Account] = {}
         """Decoded accounts as the trie holds them (a read cache; writes go to the dirty map)."""
+        self._clean_storage: dict[tuple[Address, bytes], int] = {}
+        """Storage words as the tries hold them (a read cache, like ``_clean_accounts``)."""
 
     # ---- accounts -----------------------------------------------------------
 
@@ -117,14 +120,17 @@ class WorldState:
 
     def get_storage(self, address: Address, slot: bytes) -> int:
         """The 256-bit word at ``slot`` (32 bytes) of ``address``'s storage."""
-        cached = self._dirty_storage.get((address, slot))
+        key = (address, slot)
+        cached = self._dirty_storage.get(key)
+        if cached is None:
+            cached = self._clean_storage.get(key)
         if cached is not None:
             return cached
         trie = self._storage.get(address)
-        if trie is None:
-            return 0
-        raw = trie.get(slot)
-        return 0 if raw is None else int.from_bytes(read_bytes(decode_rlp(raw)), "big")
+        raw = None if trie is None else trie.get(slot)
+        value = 0 if raw is None else int.from_bytes(read_bytes(decode_rlp(raw)), "big")
+        self._clean_storage[key] = value
+        return value
 
     def set_storage(self, address: Address, slot: bytes, value: int) -> None:
         """Write one storage word (journaled); zero deletes the slot."""
@@ -169,19 +175,29 @@ class WorldState:
     def _flush(self) -> None:
         if not self._dirty_accounts and not self._dirty_storage:
             return
+        # Writes that leave a value as the trie holds it are skipped: most blocks
+        # rewrite the same L1 origin words, and an unchanged trie keeps its hashes.
+        clean_storage = self._clean_storage
         touched_storage: set[Address] = set()
-        for (address, slot), value in self._dirty_storage.items():
+        for key, value in self._dirty_storage.items():
+            if clean_storage.get(key, -1) == value:
+                continue
+            address, slot = key
             trie = self._storage.get(address)
             if trie is None:
                 trie = self._storage[address] = Trie(secure=True)
             trie.set(slot, encode_rlp(encode_uint(value)) if value else b"")
+            clean_storage[key] = value
             touched_storage.add(address)
         for address in touched_storage:
             account = self._dirty_accounts.get(address) or self.get_account(address)
             self._dirty_accounts[address] = Account(
                 account.nonce, account.balance, self._storage[address].root(), account.code_hash
             )
+        clean_accounts = self._clean_accounts
         for address, account in self._dirty_accounts.items():
+            if clean_accounts.get(address) == account:
+                continue
             if is_empty_account(account) and account.storage_root == EMPTY_TRIE_ROOT:
                 self._accounts.delete(address)
                 self._clean_accounts[address] = EMPTY_ACCOUNT
@@ -200,6 +216,8 @@ class WorldState:
         other._storage = {a: t.copy() for a, t in self._storage.items()}
         if len(self._clean_accounts) <= 4096:  # bounded: copy() runs once per block
             other._clean_accounts = self._clean_accounts.copy()
+        if len(self._clean_storage) <= 4096:
+            other._clean_storage = self._clean_storage.copy()
         return other
 
     # ---- convenience --------------------------------------------------------

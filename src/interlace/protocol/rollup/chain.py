@@ -23,8 +23,17 @@ from interlace.protocol.chain.block import (
 )
 from interlace.protocol.chain.modules import NativeModule, install_module
 from interlace.protocol.chain.state import WorldState
+from interlace.protocol.interop.messenger import (
+    HubClient,
+    Messenger,
+    MessengerConfig,
+    configure_messenger,
+    dependencies_of,
+    dependency_deposit,
+    hub_update_deposit,
+)
 from interlace.protocol.rollup.derivation import L1Origin, attributes_deposit
-from interlace.protocol.rollup.predeploys import read_l1_origin, rollup_modules
+from interlace.protocol.rollup.predeploys import L1Block, read_l1_origin
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +48,14 @@ class RollupGenesis:
     """Genesis timestamp."""
     alloc: Mapping[Address, int] = field(default_factory=dict)
     """Prefunded balances."""
+    messenger: MessengerConfig | None = None
+    """Trust mode, hub key and peers of the messenger (None: opt-out, no hub)."""
+
+
+def rollup_modules() -> dict[Address, NativeModule]:
+    """The predeploys every rollup runs."""
+    modules: list[NativeModule] = [L1Block(), Messenger(), HubClient()]
+    return {m.address: m for m in modules}
 
 
 class RollupChain:
@@ -47,14 +64,14 @@ class RollupChain:
     def __init__(self, genesis: RollupGenesis) -> None:
         self.genesis = genesis
         self.config = ChainConfig(genesis.chain_id)
-        self.modules: dict[Address, NativeModule] = {
-            Address(a): m for a, m in rollup_modules().items()
-        }
+        self.modules = rollup_modules()
         state = WorldState()
         for module in self.modules.values():
             install_module(state, module)
         for address, balance in genesis.alloc.items():
             state.add_balance(address, balance)
+        if genesis.messenger is not None:
+            configure_messenger(state, genesis.messenger)
         header = genesis_header(self.config, state, genesis.timestamp)
         self.blocks: list[Block] = [Block(header, ())]
         self.states: dict[int, WorldState] = {0: state}
@@ -88,11 +105,17 @@ class RollupChain:
         deposits: Sequence[Transaction],
         user_txs: Sequence[Transaction],
         timestamp: int,
+        *,
         extra_data: bytes = b"",
+        hub_updates: Sequence[bytes] = (),
     ) -> BuiltBlock:
-        """Build (not append) the next block: attributes deposit, deposits, user txs."""
+        """Build (not append) the next block; the order is derivation's (see derivation.py)."""
         sequence = self.sequence_number(origin)
         candidates: list[Transaction] = [attributes_deposit(origin, sequence)]
+        deps = dependencies_of(list(user_txs))
+        if deps:
+            candidates.append(dependency_deposit(self.head.hash, deps))
+        candidates.extend(hub_update_deposit(h) for h in hub_updates)
         if sequence == 0:
             candidates.extend(deposits)
         candidates.extend(user_txs)

@@ -1,13 +1,18 @@
 """Batches and derivation: how a rollup's blocks are rebuilt from L1 data alone.
 
 A batch is ``0x00 ‖ zlib(RLP[chainId, [[number, timestamp, originNumber,
-originHash, [userTx…]]…]])``: a range of blocks with only what L1 cannot
-supply. Everything else is derived. Each block's transactions are:
+originHash, [userTx…], [signedHubBlock…]]…]])``: a range of blocks with only
+what L1 cannot supply. Everything else is derived. Each block's
+transactions are:
 1. the L1-attributes deposit (OP source-hash domain 1) naming its L1Origin;
-2. on the first block of a new L1Origin (sequence number 0), the user
+2. if any user transaction relays a cross-rollup message, the dependency
+   declaration (a system deposit to the messenger listing the source blocks
+   those relays prove, computed from the relays themselves);
+3. one hub-client update per forwarded hub block the batch entry carries;
+4. on the first block of a new L1Origin (sequence number 0), the user
    deposits that L1 block's ``TransactionDeposited`` logs announce, each a
    0x7E deposit with OP's user-deposit source hash (L1 block hash, log index);
-3. the user transactions from the batch.
+5. the user transactions from the batch.
 
 Simplified on purpose (see docs/architecture.md): batches are posted whole in
 one L1 transaction (no channels or frames), and a missing batch does not
@@ -90,6 +95,8 @@ class BatchBlock:
     """L1Origin hash."""
     transactions: tuple[bytes, ...]
     """User transactions (network encoding); deposits are derived, not batched."""
+    hub_updates: tuple[bytes, ...] = ()
+    """Signed hub blocks the sequencer forwarded to its hub client in this block."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +121,7 @@ def encode_batch(batch: Batch) -> bytes:
                     encode_uint(b.origin_number),
                     b.origin_hash,
                     list(b.transactions),
+                    list(b.hub_updates),
                 ]
                 for b in batch.blocks
             ],
@@ -139,7 +147,9 @@ def decode_batch(raw: bytes) -> Batch:
         chain_item, blocks_item = read_list(decode_rlp(body), 2, "batch")
         blocks = []
         for item in read_list(blocks_item, what="batch blocks"):
-            number, timestamp, origin_number, origin_hash, txs = read_list(item, 5, "batch block")
+            number, timestamp, origin_number, origin_hash, txs, hubs = read_list(
+                item, 6, "batch block"
+            )
             blocks.append(
                 BatchBlock(
                     read_u64(number, "number"),
@@ -147,6 +157,7 @@ def decode_batch(raw: bytes) -> Batch:
                     read_u64(origin_number, "origin number"),
                     read_hash32(origin_hash, "origin hash"),
                     tuple(read_bytes(t, "transaction") for t in read_list(txs)),
+                    tuple(read_bytes(h, "hub block") for h in read_list(hubs)),
                 )
             )
         return Batch(read_u64(chain_item, "chain id"), tuple(blocks))

@@ -4,14 +4,23 @@
   written by the first transaction of every block: the L1-attributes
   deposit from the OP depositor account 0xdead…0001, using the Bedrock
   ``setL1BlockValues`` ABI. Its storage slots follow OP's L1Block contract
-  (number 0, timestamp 1, basefee 2, hash 3, sequenceNumber 4).
+  (number 0, timestamp 1, basefee 2, hash 3, sequenceNumber 4). Unlike OP's,
+  it also keeps every origin's hash (``l1Hash[number]``, mapping slot 16),
+  so the messenger can check that a source block's L1Origin is on this
+  chain's L1 history (the L1 consistency check of RIP-7789).
 """
 
 from typing import Final
 
 from interlace.primitives.abi import AbiModule
 from interlace.primitives.types import address_from_hex
-from interlace.protocol.chain.modules import CallContext, NativeModule, revert, word_slot
+from interlace.protocol.chain.modules import (
+    CallContext,
+    NativeModule,
+    mapping_slot,
+    revert,
+    word_slot,
+)
 from interlace.protocol.chain.state import WorldState
 
 L1_BLOCK_ADDRESS: Final = address_from_hex("0x4200000000000000000000000000000000000015")
@@ -30,11 +39,13 @@ L1_BLOCK_ABI: Final = AbiModule.declare(
         "basefee() view returns (uint256)",
         "hash() view returns (bytes32)",
         "sequenceNumber() view returns (uint64)",
+        "l1Hash(uint64 number) view returns (bytes32)",
     ],
     events=[],
 )
 
 _SLOTS: Final = {"number": 0, "timestamp": 1, "basefee": 2, "hash": 3, "sequenceNumber": 4}
+L1_HASH_SLOT: Final = 16
 
 
 class L1Block(NativeModule):
@@ -58,7 +69,15 @@ class L1Block(NativeModule):
             ):
                 assert isinstance(value, int)
                 ctx.sstore(word_slot(_SLOTS[name]), value)
+            assert isinstance(number, int)
+            if ctx.sload(mapping_slot(L1_HASH_SLOT, number)) == 0:
+                ctx.sstore(mapping_slot(L1_HASH_SLOT, number), int.from_bytes(block_hash, "big"))
             return b""
+        if function == "l1Hash":
+            (number,) = args
+            assert isinstance(number, int)
+            word = ctx.sload(mapping_slot(L1_HASH_SLOT, number))
+            return self.abi.function("l1Hash").encode_return(word.to_bytes(32, "big"))
         if function in _SLOTS:
             value = ctx.sload(word_slot(_SLOTS[function]))
             if function == "hash":
@@ -67,15 +86,15 @@ class L1Block(NativeModule):
         raise revert(f"unknown function {function}")
 
 
+def read_l1_hash(state: WorldState, number: int) -> bytes | None:
+    """The hash this chain recorded for L1 block ``number`` (None if it never saw it)."""
+    word = state.get_storage(L1_BLOCK_ADDRESS, mapping_slot(L1_HASH_SLOT, number))
+    return word.to_bytes(32, "big") if word else None
+
+
 def read_l1_origin(state: WorldState) -> tuple[int, bytes, int]:
     """(number, hash, sequence number) of the L1Origin recorded in a rollup state."""
     number = state.get_storage(L1_BLOCK_ADDRESS, word_slot(0))
     block_hash = state.get_storage(L1_BLOCK_ADDRESS, word_slot(3)).to_bytes(32, "big")
     sequence = state.get_storage(L1_BLOCK_ADDRESS, word_slot(4))
     return number, block_hash, sequence
-
-
-def rollup_modules() -> dict[bytes, NativeModule]:
-    """The predeploys every rollup runs (the hub client and messenger arrive with the hub)."""
-    modules: list[NativeModule] = [L1Block()]
-    return {m.address: m for m in modules}

@@ -1,0 +1,497 @@
+"""The hub's view of every rollup: light clients, dependency graph and safety levels.
+
+``HubTracker`` is pure state and rules; the hub role feeds it envelopes,
+L1 blocks and time, and turns what it returns into hub blocks.
+
+- **Light client per rollup** (``ingest_envelope``): the sequencer's
+  signature (the registered sequencer), the payload's block hash, the parent
+  link, the height, timestamp bounds, and the L1Origin consistency check: an
+  origin the hub's L1 view has not reached waits, an origin on another fork
+  is refused.
+- **Equivocation**: a second validly signed block at a height where the
+  accepted block is still valid is kept as evidence with the first; the
+  chain's client is frozen and the accepted block, its descendants and
+  everything depending on them become INVALID. A block at a height whose
+  accepted block is already INVALID (a dependency was invalidated) is the
+  sequencer's rebuild, not an equivocation, and replaces it.
+- **Dependencies** are read from the payload's declaration (no execution).
+  A block whose dependency is unknown waits; one whose dependency is invalid
+  or differs from the block the hub accepted is INVALID.
+- **Levels**: PRECONFIRMED on acceptance; SAFE when a canonical L1 batch of
+  the chain's registered batcher carries the block's exact content
+  (timestamp, origin, user transactions, forwarded hub blocks) — the hub
+  checks data availability without re-executing; CONFIRMED and FINALIZED
+  are set by settlement (a later issue). ``cross_level`` is the minimum over
+  the block, its parent and its dependencies, transitively. INVALID spreads
+  to every descendant and dependent.
+- **L1 reorgs**: blocks made SAFE by a replaced L1 block fall back to
+  PRECONFIRMED; blocks whose L1Origin was replaced become INVALID.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Final
+
+from interlace.primitives.envelope import SignedEnvelope, compute_block_hash, verify_envelope
+from interlace.primitives.errors import InterlaceError
+from interlace.primitives.tx import DEPOSIT_TX_TYPE, decode_transaction
+from interlace.primitives.types import Address, ChainId, Hash32
+from interlace.protocol.hub.state import BlockStatus, SafetyLevel
+from interlace.protocol.interop.messenger import (
+    HUB_CLIENT_ABI,
+    HUB_CLIENT_ADDRESS,
+    Dependency,
+    declared_dependencies,
+)
+from interlace.protocol.rollup.derivation import BatchBlock
+from interlace.protocol.rollup.predeploys import L1_BLOCK_ABI, L1_BLOCK_ADDRESS
+
+TIMESTAMP_TOLERANCE: Final = 5
+"""Seconds a block's timestamp may be ahead of the hub's clock."""
+MAX_PENDING: Final = 256
+"""Envelopes waiting per chain (for a parent, an origin or a dependency)."""
+
+
+class Rejected(InterlaceError):
+    """An envelope the light client refuses; the message says which check failed."""
+
+
+class WrongSigner(Rejected):
+    """Signed by a key other than the chain's registered sequencer."""
+
+
+class WrongParent(Rejected):
+    """The parent link does not match the block the hub holds at height − 1."""
+
+
+class OriginNotCanonical(Rejected):
+    """The block's L1Origin is on another fork of the hub's L1 view."""
+
+
+class ChainFrozen(Rejected):
+    """The chain equivocated; its client accepts nothing more."""
+
+
+class UnknownChain(Rejected):
+    """No rollup with this chain id is registered."""
+
+
+@dataclass(slots=True)
+class TrackedBlock:
+    """A rollup block the hub accepted."""
+
+    chain_id: ChainId
+    number: int
+    block_hash: Hash32
+    parent_hash: Hash32
+    timestamp: int
+    origin_number: int
+    origin_hash: Hash32
+    deps: tuple[Dependency, ...]
+    content: tuple[tuple[bytes, ...], tuple[bytes, ...]]
+    """(user transactions, forwarded hub blocks): what a batch entry must carry."""
+    envelope: bytes
+    level: SafetyLevel = SafetyLevel.PRECONFIRMED
+    cross_level: SafetyLevel = SafetyLevel.PRECONFIRMED
+    safe_in: tuple[int, Hash32] | None = None
+    """The L1 block (number, hash) whose batch made it SAFE."""
+    dependents: set[tuple[int, int]] = field(default_factory=set)
+    """(chain, number) of accepted blocks that declare this one as a dependency."""
+
+
+@dataclass(frozen=True, slots=True)
+class HubEvidence:
+    """Two validly signed blocks at one height."""
+
+    chain_id: ChainId
+    number: int
+    envelopes: tuple[bytes, bytes]
+
+
+@dataclass(slots=True)
+class ChainClient:
+    """The light client of one rollup."""
+
+    chain_id: ChainId
+    sequencer: Address
+    batcher: Address
+    genesis_hash: Hash32
+    blocks: dict[int, TrackedBlock] = field(default_factory=dict)
+    pending: dict[Hash32, SignedEnvelope] = field(default_factory=dict)
+    raw_pending: dict[Hash32, bytes] = field(default_factory=dict)
+    frozen: bool = False
+    head: int = 0
+
+
+class HubTracker:
+    """See the module docstring."""
+
+    def __init__(self) -> None:
+        self.clients: dict[int, ChainClient] = {}
+        self.l1_hashes: dict[int, Hash32] = {}
+        self.l1_head = -1
+        self.evidence: list[HubEvidence] = []
+        self.changed: dict[tuple[int, int], BlockStatus] = {}
+        """Status changes since the last hub block, by (chain, number)."""
+        self.notes: list[tuple[str, dict[str, object]]] = []
+        """Observations for the timeline (kind, fields), drained by the role."""
+        self.invalidated = 0
+
+    # ---- registry and L1 ------------------------------------------------------------
+
+    def register(
+        self,
+        chain_id: ChainId,
+        sequencer: Address,
+        batcher: Address,
+        genesis_hash: Hash32,
+    ) -> None:
+        """Start a light client for a registered rollup."""
+        self.clients.setdefault(chain_id, ChainClient(chain_id, sequencer, batcher, genesis_hash))
+
+    def set_l1_block(self, number: int, block_hash: Hash32) -> None:
+        """Record a canonical L1 block (re-sync or new head), handling replacements."""
+        old = self.l1_hashes.get(number)
+        if old is not None and old != block_hash:
+            self._l1_replaced(number)
+        self.l1_hashes[number] = block_hash
+        self.l1_head = max(self.l1_head, number)
+
+    def _l1_replaced(self, number: int) -> None:
+        for stale in [n for n in self.l1_hashes if n >= number]:
+            del self.l1_hashes[stale]
+        self.l1_head = number - 1
+        for client in self.clients.values():
+            for block in sorted(client.blocks.values(), key=lambda b: b.number):
+                if block.level == SafetyLevel.INVALID:
+                    continue
+                if block.origin_number >= number:
+                    self._invalidate(block, "L1Origin reorged away")
+                elif block.safe_in is not None and block.safe_in[0] >= number:
+                    block.safe_in = None
+                    self._set_level(block, SafetyLevel.PRECONFIRMED)
+
+    # ---- envelopes -----------------------------------------------------------------
+
+    def ingest_envelope(self, chain_id: int, raw: bytes, now: float) -> list[TrackedBlock]:
+        """Validate and (maybe) accept one signed envelope; return the blocks accepted.
+
+        Raises a ``Rejected`` subclass (or a primitives decoding error) for an
+        envelope that fails a check; an envelope that must wait is kept.
+        """
+        client = self.clients.get(chain_id)
+        if client is None:
+            raise UnknownChain(f"chain {chain_id} is not registered")
+        signed = verify_envelope(raw, chain_id)
+        if signed.signer != client.sequencer:
+            raise WrongSigner(f"chain {chain_id} block signed by 0x{signed.signer.hex()}")
+        payload = signed.payload
+        if compute_block_hash(payload, signed.parent_beacon_block_root) != payload.block_hash:
+            raise Rejected("payload block hash does not match its header")
+        number = payload.block_number
+        existing = client.blocks.get(number)
+        if existing is not None and existing.block_hash == payload.block_hash:
+            return []  # a replay of a block we hold
+        if existing is not None and existing.level != SafetyLevel.INVALID:
+            self._equivocation(client, existing, raw)
+            raise ChainFrozen(f"chain {chain_id} equivocated at height {number}")
+        if client.frozen:
+            raise ChainFrozen(f"chain {chain_id} is frozen after equivocation")
+        if payload.timestamp > now + TIMESTAMP_TOLERANCE:
+            raise Rejected(f"timestamp {payload.timestamp} is ahead of the hub clock")
+        if len(client.pending) >= MAX_PENDING:
+            raise Rejected(f"chain {chain_id} has too many blocks waiting")
+        client.pending[payload.block_hash] = signed
+        client.raw_pending[payload.block_hash] = raw
+        return self._drain(client, now)
+
+    def retry_pending(self, now: float) -> list[TrackedBlock]:
+        """Re-check every waiting envelope (after new L1 blocks or accepted dependencies)."""
+        accepted: list[TrackedBlock] = []
+        for client in self.clients.values():
+            accepted.extend(self._drain(client, now))
+        return accepted
+
+    def _drain(self, client: ChainClient, now: float) -> list[TrackedBlock]:
+        accepted: list[TrackedBlock] = []
+        progress = True
+        while progress:
+            progress = False
+            for block_hash, signed in sorted(
+                client.pending.items(), key=lambda kv: kv[1].payload.block_number
+            ):
+                try:
+                    verdict = self._try_accept(client, signed, client.raw_pending[block_hash])
+                except Rejected as exc:
+                    self.notes.append(
+                        ("hub.rejected", {"chain": client.chain_id, "reason": str(exc)})
+                    )
+                    verdict = "drop"
+                if verdict == "wait":
+                    continue
+                client.pending.pop(block_hash, None)
+                client.raw_pending.pop(block_hash, None)
+                if isinstance(verdict, TrackedBlock):
+                    accepted.append(verdict)
+                progress = True
+                break
+        return accepted
+
+    def _try_accept(
+        self, client: ChainClient, signed: SignedEnvelope, raw: bytes
+    ) -> TrackedBlock | str:
+        payload = signed.payload
+        number = payload.block_number
+        if client.frozen:
+            return "drop"
+        existing = client.blocks.get(number)
+        if existing is not None and existing.level != SafetyLevel.INVALID:
+            if existing.block_hash != payload.block_hash:
+                self._equivocation(client, existing, raw)
+            return "drop"
+        if number == 1:
+            parent_hash, parent_ts, parent_origin = client.genesis_hash, 0, 0
+        else:
+            parent = client.blocks.get(number - 1)
+            if parent is None:
+                return "wait"
+            if parent.block_hash != payload.parent_hash:
+                if parent.level == SafetyLevel.INVALID:
+                    return "wait"  # the rebuilt parent has not arrived yet
+                raise WrongParent(f"chain {client.chain_id} block {number} has the wrong parent")
+            if parent.level == SafetyLevel.INVALID:
+                return "wait"
+            parent_hash, parent_ts, parent_origin = (
+                parent.block_hash,
+                parent.timestamp,
+                parent.origin_number,
+            )
+        if payload.parent_hash != parent_hash:
+            raise WrongParent(f"chain {client.chain_id} block {number} has the wrong parent")
+        if payload.timestamp < parent_ts:
+            raise Rejected("timestamp goes backwards")
+        origin_number, origin_hash = _origin_of(payload.transactions)
+        if origin_number < parent_origin:
+            raise Rejected("L1Origin goes backwards")
+        if origin_number > self.l1_head:
+            return "wait"
+        if self.l1_hashes.get(origin_number) != origin_hash:
+            raise OriginNotCanonical(
+                f"chain {client.chain_id} block {number}: "
+                f"L1Origin {origin_number} is on another fork"
+            )
+        deps = declared_dependencies(payload.transactions)
+        if deps is None:
+            raise Rejected("malformed dependency declaration")
+        invalid_dep = False
+        for dep in deps:
+            other = self.clients.get(dep.chain_id)
+            held = other.blocks.get(dep.number) if other else None
+            if other is None:
+                invalid_dep = True  # no such chain
+            elif held is None:
+                if not other.frozen:
+                    return "wait"  # the source block has not reached the hub yet
+                invalid_dep = True
+            elif held.block_hash != dep.block_hash or held.cross_level == SafetyLevel.INVALID:
+                invalid_dep = True  # a version the hub did not accept, or an invalid block
+        block = TrackedBlock(
+            chain_id=client.chain_id,
+            number=number,
+            block_hash=payload.block_hash,
+            parent_hash=payload.parent_hash,
+            timestamp=payload.timestamp,
+            origin_number=origin_number,
+            origin_hash=origin_hash,
+            deps=deps,
+            content=_content_of(payload.transactions),
+            envelope=raw,
+        )
+        replaced = client.blocks.get(number)
+        client.blocks[number] = block
+        client.head = max(client.head, number)
+        for dep in deps:
+            other = self.clients.get(dep.chain_id)
+            held = other.blocks.get(dep.number) if other else None
+            if held is not None and held.block_hash == dep.block_hash:
+                held.dependents.add((client.chain_id, number))
+        if replaced is not None:
+            self.notes.append(("hub.rebuilt", {"chain": client.chain_id, "number": number}))
+        self._record(block)
+        if invalid_dep:
+            self._invalidate(block, "depends on an invalid block")
+        else:
+            self._refresh_cross(block)
+        return block
+
+    # ---- equivocation and invalidity --------------------------------------------------
+
+    def _equivocation(self, client: ChainClient, existing: TrackedBlock, raw: bytes) -> None:
+        client.frozen = True
+        self.evidence.append(
+            HubEvidence(client.chain_id, existing.number, (existing.envelope, raw))
+        )
+        self.notes.append(("hub.evidence", {"chain": client.chain_id, "number": existing.number}))
+        for number in sorted(n for n in client.blocks if n >= existing.number):
+            self._invalidate(client.blocks[number], "equivocation")
+        client.pending.clear()
+        client.raw_pending.clear()
+
+    def _invalidate(self, block: TrackedBlock, reason: str) -> None:
+        work = [block]
+        first = True
+        while work:
+            current = work.pop()
+            if current.level == SafetyLevel.INVALID:
+                continue
+            current.level = SafetyLevel.INVALID
+            current.cross_level = SafetyLevel.INVALID
+            self.invalidated += 1
+            self._record(current)
+            self.notes.append(
+                (
+                    "hub.invalid",
+                    {
+                        "chain": current.chain_id,
+                        "number": current.number,
+                        "reason": reason if first else "cascade",
+                    },
+                )
+            )
+            first = False
+            client = self.clients[current.chain_id]
+            child = client.blocks.get(current.number + 1)
+            if child is not None and child.parent_hash == current.block_hash:
+                work.append(child)
+            for chain, number in current.dependents:
+                dependent = self.clients[chain].blocks.get(number)
+                if dependent is not None:
+                    work.append(dependent)
+
+    # ---- levels ----------------------------------------------------------------------
+
+    def _set_level(self, block: TrackedBlock, level: SafetyLevel) -> None:
+        if block.level == SafetyLevel.INVALID:
+            return
+        block.level = level
+        self._record(block)
+        self._refresh_cross(block)
+
+    def _refresh_cross(self, start: TrackedBlock) -> None:
+        """Recompute cross levels from ``start`` through descendants and dependents."""
+        work = [start]
+        while work:
+            block = work.pop()
+            if block.level == SafetyLevel.INVALID:
+                continue
+            cross: int = block.level
+            client = self.clients[block.chain_id]
+            parent = client.blocks.get(block.number - 1)
+            if block.number > 1 and parent is not None:
+                cross = min(cross, parent.cross_level)
+            for dep in block.deps:
+                other = self.clients.get(dep.chain_id)
+                held = other.blocks.get(dep.number) if other else None
+                if held is None or held.block_hash != dep.block_hash:
+                    cross = SafetyLevel.UNKNOWN
+                else:
+                    cross = min(cross, held.cross_level)
+            if cross == block.cross_level and block is not start:
+                continue
+            block.cross_level = SafetyLevel(cross)
+            self._record(block)
+            child = client.blocks.get(block.number + 1)
+            if child is not None and child.parent_hash == block.block_hash:
+                work.append(child)
+            for chain, number in block.dependents:
+                dependent = self.clients[chain].blocks.get(number)
+                if dependent is not None:
+                    work.append(dependent)
+
+    def apply_batch(
+        self, chain_id: int, entries: Iterable[BatchBlock], l1: tuple[int, Hash32]
+    ) -> None:
+        """Mark blocks SAFE whose exact content a canonical L1 batch carries."""
+        client = self.clients.get(chain_id)
+        if client is None:
+            return
+        for entry in entries:
+            block = client.blocks.get(entry.number)
+            if block is None or block.level == SafetyLevel.INVALID:
+                continue
+            matches = (
+                block.timestamp == entry.timestamp
+                and block.origin_number == entry.origin_number
+                and block.origin_hash == entry.origin_hash
+                and block.content == (entry.transactions, entry.hub_updates)
+            )
+            if not matches:
+                continue
+            if block.level < SafetyLevel.SAFE:
+                block.safe_in = l1
+                self._set_level(block, SafetyLevel.SAFE)
+
+    def set_level(self, chain_id: int, number: int, block_hash: Hash32, level: SafetyLevel) -> None:
+        """Raise a block's own level (settlement uses this for CONFIRMED and FINALIZED)."""
+        client = self.clients.get(chain_id)
+        block = client.blocks.get(number) if client else None
+        if block is not None and block.block_hash == block_hash and level > block.level:
+            self._set_level(block, level)
+
+    # ---- queries ---------------------------------------------------------------------------
+
+    def status(self, chain_id: int, number: int) -> BlockStatus | None:
+        """The hub's status of a block, or None if it holds none at that height."""
+        client = self.clients.get(chain_id)
+        block = client.blocks.get(number) if client else None
+        if block is None:
+            return None
+        return BlockStatus(block.block_hash, block.level, block.cross_level)
+
+    def take_changes(self) -> dict[tuple[int, int], BlockStatus]:
+        """Status changes since the last call (for the next hub block)."""
+        changed, self.changed = self.changed, {}
+        return changed
+
+    def _record(self, block: TrackedBlock) -> None:
+        self.changed[(block.chain_id, block.number)] = BlockStatus(
+            block.block_hash, block.level, block.cross_level
+        )
+
+
+def _origin_of(transactions: tuple[bytes, ...]) -> tuple[int, Hash32]:
+    if not transactions or transactions[0][:1] != bytes((DEPOSIT_TX_TYPE,)):
+        raise Rejected("block does not start with the L1-attributes deposit")
+    try:
+        attributes = decode_transaction(transactions[0])
+        if attributes.to != L1_BLOCK_ADDRESS:
+            raise Rejected("first transaction is not the L1-attributes deposit")
+        _name, args = L1_BLOCK_ABI.decode_call(attributes.data)
+    except InterlaceError as exc:
+        raise Rejected(f"bad L1-attributes deposit: {exc}") from exc
+    number, _ts, _fee, origin_hash = args[:4]
+    assert isinstance(number, int)
+    assert isinstance(origin_hash, bytes)
+    return number, Hash32(origin_hash)
+
+
+def _content_of(transactions: tuple[bytes, ...]) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
+    """(user transactions, forwarded hub blocks), the way a batch entry carries them."""
+    users: list[bytes] = []
+    hubs: list[bytes] = []
+    for raw in transactions:
+        if raw[:1] != bytes((DEPOSIT_TX_TYPE,)):
+            users.append(raw)
+            continue
+        try:
+            deposit = decode_transaction(raw)
+        except InterlaceError:
+            continue
+        if deposit.to == HUB_CLIENT_ADDRESS:
+            try:
+                _fn, args = HUB_CLIENT_ABI.decode_call(deposit.data)
+            except InterlaceError:
+                continue
+            assert isinstance(args[0], bytes)
+            hubs.append(args[0])
+    return tuple(users), tuple(hubs)

@@ -1,0 +1,1 @@
+"""Cross-rollup interaction: self-contained event proofs and the messaging predeploys."""

@@ -1,0 +1,312 @@
+"""The hub role: the Polymer-style sentry and light clients plus AggLayer-style safety.
+
+It listens to every rollup's gossip and to L1, feeds ``HubTracker`` (light
+clients, equivocation, dependencies, safety levels), and every
+``block_time`` seals a hub block: the status changes go into the hub state
+trie (``protocol.hub.state``), the header is signed with the hub key and
+broadcast on ``hub/blocks`` with the changes, so rollups' hub clients and
+sequencers can follow it. It answers ``HubProofRequest`` with a state proof
+against its latest hub block (the prove API; the relayer completes the
+event proof with the source block's receipts).
+
+Durability: every envelope that passes the signature check is persisted in
+arrival order, and every hub block with its changes; a restart replays both
+(the hub re-syncs L1 to finish the replay), so frozen chains, evidence and
+the hub chain survive a crash.
+"""
+
+from dataclasses import dataclass
+from typing import Final
+
+from interlace.primitives.errors import InterlaceError
+from interlace.primitives.keys import PrivateKey
+from interlace.primitives.mpt import Trie
+from interlace.primitives.rlp_codec import (
+    decode_rlp,
+    encode_rlp,
+    encode_uint,
+    read_bytes,
+    read_list,
+    read_u64,
+)
+from interlace.primitives.types import U64, ZERO_HASH, ChainId, Hash32
+from interlace.protocol.hub.state import (
+    BlockStatus,
+    HubHeader,
+    SafetyLevel,
+    decode_signed_hub_block,
+    encode_signed_hub_block,
+    encode_status,
+    hub_header_hash,
+    sign_hub_header,
+    state_key,
+)
+from interlace.protocol.hub.tracker import HubTracker, TrackedBlock
+from interlace.protocol.l1.modules import RollupRecord
+from interlace.protocol.l1.view import L1View
+from interlace.protocol.rollup.derivation import batches_in_l1_block, decode_batch
+from interlace.roles.base import (
+    Broadcast,
+    Effect,
+    Event,
+    MessageReceived,
+    NodeId,
+    PersistBatch,
+    Role,
+    SendMessage,
+    SetTimer,
+    Started,
+    StoreView,
+    TimerFired,
+    Timestamp,
+    record,
+)
+from interlace.roles.messages import (
+    HUB_BLOCKS_TOPIC,
+    L1_BLOCKS_TOPIC,
+    BlockGossip,
+    HubBlockPublished,
+    HubProofRequest,
+    HubProofResponse,
+    L1BlockPublished,
+    L1SyncRequest,
+    StatusChange,
+    rollup_blocks_topic,
+)
+
+_ENVELOPE_KEY: Final = b"hub/env/"
+_BLOCK_KEY: Final = b"hub/block/"
+_KEEP_SNAPSHOTS: Final = 512
+
+
+@dataclass(frozen=True, slots=True)
+class HubParams:
+    """Static configuration of the hub."""
+
+    key: PrivateKey
+    """Signs hub blocks; rollups' hub clients know its address."""
+    rollups: tuple[tuple[RollupRecord, Hash32], ...]
+    """Registered rollups with their genesis block hashes."""
+    block_time: float = 0.5
+    """Seconds between hub blocks."""
+    l1_node: NodeId = NodeId("l1")
+    """Where to re-sync L1 from."""
+
+
+class Hub(Role):
+    """See the module docstring."""
+
+    def __init__(self, node_id: NodeId, params: HubParams, store: StoreView) -> None:
+        self.node_id = node_id
+        self.params = params
+        self.tracker = HubTracker()
+        self.records = {record.chain_id: record for record, _ in params.rollups}
+        for rollup, genesis_hash in params.rollups:
+            self.tracker.register(rollup.chain_id, rollup.sequencer, rollup.batcher, genesis_hash)
+        self.l1 = L1View()
+        self.processed_l1 = -1
+        self.trie = Trie()
+        self.head = HubHeader(U64(0), U64(0), ZERO_HASH, self.trie.root(), U64(0), ZERO_HASH)
+        self.signed_head = b""
+        self.snapshots: dict[int, tuple[bytes, Trie]] = {}
+        self._envelope_seq = 0
+        self._restore(store)
+
+    def subscriptions(self) -> tuple[str, ...]:
+        return (L1_BLOCKS_TOPIC, *(rollup_blocks_topic(c) for c in self.records))
+
+    # ---- events -----------------------------------------------------------------
+
+    def handle(self, event: Event, now: Timestamp) -> list[Effect]:
+        if isinstance(event, Started):
+            return [
+                SendMessage(self.params.l1_node, L1SyncRequest(0)),
+                SetTimer("hub_block", Timestamp(now + self.params.block_time)),
+            ]
+        if isinstance(event, TimerFired) and event.tag == "hub_block":
+            return [
+                *self._seal(now),
+                SetTimer("hub_block", Timestamp(now + self.params.block_time)),
+            ]
+        if not isinstance(event, MessageReceived):
+            return []
+        message = event.message
+        if isinstance(message, BlockGossip):
+            return self._on_envelope(message, now)
+        if isinstance(message, L1BlockPublished):
+            return self._on_l1(message, now)
+        if isinstance(message, HubProofRequest):
+            return self._prove(event.sender, message)
+        return []
+
+    def _on_envelope(self, message: BlockGossip, now: Timestamp) -> list[Effect]:
+        effects: list[Effect] = []
+        try:
+            accepted = self.tracker.ingest_envelope(message.chain_id, message.envelope, now)
+        except InterlaceError as exc:
+            effects.append(record("hub.rejected", chain=message.chain_id, error=type(exc).__name__))
+            accepted = []
+        else:
+            effects.append(self._persist_envelope(message))
+        if not accepted and self.tracker.evidence and message.chain_id in self._frozen():
+            effects.append(self._persist_envelope(message))
+        effects.extend(self._accepted(accepted))
+        effects.extend(self._notes())
+        return effects
+
+    def _frozen(self) -> set[int]:
+        return {c for c, client in self.tracker.clients.items() if client.frozen}
+
+    def _persist_envelope(self, message: BlockGossip) -> PersistBatch:
+        self._envelope_seq += 1
+        key = _ENVELOPE_KEY + self._envelope_seq.to_bytes(8, "big")
+        return PersistBatch(((key, encode_rlp([encode_uint(message.chain_id), message.envelope])),))
+
+    def _accepted(self, blocks: list[TrackedBlock]) -> list[Effect]:
+        return [
+            record(
+                "hub.preconfirmed",
+                chain=b.chain_id,
+                number=b.number,
+                hash=b.block_hash.hex()[:16],
+                deps=len(b.deps),
+            )
+            for b in blocks
+        ]
+
+    def _notes(self) -> list[Effect]:
+        notes: list[Effect] = [record(kind, **fields) for kind, fields in self.tracker.notes]
+        self.tracker.notes.clear()
+        return notes
+
+    def _on_l1(self, message: L1BlockPublished, now: Timestamp) -> list[Effect]:
+        replaced = self.l1.apply(
+            message.block,
+            message.receipts,
+            message.safe_number,
+            message.finalized_number,
+            message.reorged_from,
+        )
+        effects: list[Effect] = []
+        if replaced is not None:
+            self.processed_l1 = min(self.processed_l1, replaced - 1)
+            self.tracker.set_l1_block(replaced, ZERO_HASH)  # forget the replaced range
+        while self.processed_l1 + 1 <= self.l1.complete_through:
+            number = self.processed_l1 + 1
+            block = self.l1.blocks[number]
+            self.tracker.set_l1_block(number, block.hash)
+            for chain_id, rollup in self.records.items():
+                for data in batches_in_l1_block(
+                    block, self.l1.receipts[number], chain_id, rollup.batcher
+                ):
+                    try:
+                        batch = decode_batch(data)
+                    except InterlaceError:
+                        continue
+                    self.tracker.apply_batch(chain_id, batch.blocks, (number, block.hash))
+            self.processed_l1 = number
+        if self.processed_l1 < self.l1.head_number:
+            effects.append(SendMessage(self.params.l1_node, L1SyncRequest(self.processed_l1 + 1)))
+        effects.extend(self._accepted(self.tracker.retry_pending(now)))
+        effects.extend(self._notes())
+        return effects
+
+    # ---- hub blocks ----------------------------------------------------------------
+
+    def _seal(self, now: Timestamp) -> list[Effect]:
+        changes = self.tracker.take_changes()
+        ordered = sorted(changes.items())
+        for (chain_id, number), status in ordered:
+            self.trie.set(state_key(chain_id, number), encode_status(status))
+        l1_number = max(self.processed_l1, 0)
+        l1_block = self.l1.blocks.get(l1_number)
+        header = HubHeader(
+            number=U64(self.head.number + 1),
+            timestamp=U64(int(now)),
+            parent_hash=hub_header_hash(self.head) if self.head.number else ZERO_HASH,
+            state_root=self.trie.root(),
+            l1_number=U64(l1_number),
+            l1_hash=l1_block.hash if l1_block else ZERO_HASH,
+        )
+        signed = encode_signed_hub_block(header, sign_hub_header(header, self.params.key))
+        self.head = header
+        self.signed_head = signed
+        self._snapshot(header.number, signed)
+        change_list = tuple(
+            StatusChange(chain, number, s.block_hash, int(s.level), int(s.cross_level))
+            for (chain, number), s in ordered
+        )
+        stored = encode_rlp(
+            [
+                signed,
+                [
+                    [
+                        encode_uint(c.chain_id),
+                        encode_uint(c.number),
+                        encode_status(
+                            BlockStatus(
+                                Hash32(c.block_hash),
+                                SafetyLevel(c.level),
+                                SafetyLevel(c.cross_level),
+                            )
+                        ),
+                    ]
+                    for c in change_list
+                ],
+            ]
+        )
+        return [
+            PersistBatch(((_BLOCK_KEY + header.number.to_bytes(8, "big"), stored),)),
+            Broadcast(HUB_BLOCKS_TOPIC, HubBlockPublished(signed, change_list)),
+            record("hub.block", number=header.number, changes=len(change_list)),
+        ]
+
+    def _snapshot(self, number: int, signed: bytes) -> None:
+        self.snapshots[number] = (signed, self.trie.copy())
+        self.snapshots.pop(number - _KEEP_SNAPSHOTS, None)
+
+    def _prove(self, requester: NodeId, request: HubProofRequest) -> list[Effect]:
+        if not self.signed_head:
+            return []
+        key = state_key(request.chain_id, request.number)
+        return [
+            SendMessage(
+                requester,
+                HubProofResponse(
+                    request.request_id,
+                    request.chain_id,
+                    request.number,
+                    self.signed_head,
+                    tuple(self.trie.proof(key)),
+                ),
+            )
+        ]
+
+    def proof_at(self, hub_number: int, chain_id: int, number: int) -> tuple[bytes, list[bytes]]:
+        """A state proof of one rollup block against an older hub block (RPC use)."""
+        signed, trie = self.snapshots[hub_number]
+        return signed, trie.proof(state_key(chain_id, number))
+
+    # ---- restart ------------------------------------------------------------------------
+
+    def _restore(self, store: StoreView) -> None:
+        for _key, raw in store.iterate_prefix(_BLOCK_KEY):
+            signed_raw, changes = read_list(decode_rlp(raw), 2, "hub block")
+            signed = read_bytes(signed_raw)
+            for item in read_list(changes):
+                chain, number, status = read_list(item, 3, "hub change")
+                self.trie.set(state_key(read_u64(chain), read_u64(number)), read_bytes(status))
+            header, _sig = decode_signed_hub_block(signed)
+            self.head = header
+            self.signed_head = signed
+            self._snapshot(header.number, signed)
+        for _key, raw in store.iterate_prefix(_ENVELOPE_KEY):
+            chain, envelope = read_list(decode_rlp(raw), 2, "hub envelope")
+            self._envelope_seq += 1
+            try:
+                self.tracker.ingest_envelope(
+                    ChainId(read_u64(chain)), read_bytes(envelope), float("inf")
+                )
+            except InterlaceError:
+                continue
+        self.tracker.notes.clear()

@@ -1,0 +1,502 @@
+"""The relayer role: finds cross-rollup messages and relays them with proofs.
+
+It follows every rollup's gossip; a block that calls the messenger's
+``sendMessage`` makes it fetch that block's receipts from the source
+sequencer, and every ``SentMessage`` log becomes a pending message for its
+destination. When the destination's trust mode allows (peer-to-peer: at
+once, with the signed envelope; pre-confirmed/confirmed/finalized: once the
+hub's status of the source block has reached that cross level), it asks
+the hub for a state proof, builds the event proof and submits
+``relayMessage`` to the destination sequencer. A source block the hub marks
+INVALID is never relayed.
+
+It watches destination blocks for its own transactions: a relay that does
+not appear within ``retry_after`` seconds, or that reverted, is sent again
+with a fresh proof (or, when its source became invalid, its nonce is filled
+with a zero-value self-transfer so later relays are not stuck behind the
+gap). Relaying can be switched off per scenario.
+"""
+
+from dataclasses import dataclass, field
+from typing import Final
+
+from interlace.primitives.envelope import verify_envelope
+from interlace.primitives.errors import InterlaceError
+from interlace.primitives.hashing import keccak256
+from interlace.primitives.header import decode_header
+from interlace.primitives.keys import PrivateKey
+from interlace.primitives.receipt import Receipt, decode_receipt
+from interlace.primitives.tx import (
+    UnsignedDynamicFeeTransaction,
+    decode_transaction,
+    sign_transaction,
+)
+from interlace.primitives.types import U64, U256, ChainId, Hash32
+from interlace.protocol.hub.state import SafetyLevel, decode_signed_hub_block
+from interlace.protocol.interop.messenger import (
+    MESSENGER_ABI,
+    MESSENGER_ADDRESS,
+    REQUIRED_LEVEL,
+    TrustMode,
+    message_payload,
+)
+from interlace.protocol.interop.proof import (
+    BlockIndex,
+    build_hub_event_proof,
+    build_peer_event_proof,
+    index_block,
+)
+from interlace.roles.base import (
+    Effect,
+    Event,
+    MessageReceived,
+    NodeId,
+    Role,
+    SendMessage,
+    SetTimer,
+    Started,
+    StoreView,
+    TimerFired,
+    Timestamp,
+    record,
+)
+from interlace.roles.messages import (
+    HUB_BLOCKS_TOPIC,
+    BlockGossip,
+    HubBlockPublished,
+    HubProofRequest,
+    HubProofResponse,
+    ReceiptsRequest,
+    ReceiptsResponse,
+    SubmitTransaction,
+    TransactionAccepted,
+    TransactionRejected,
+    rollup_blocks_topic,
+)
+
+RELAY_GAS: Final = 2_000_000
+MAX_FEE: Final = 10**11
+SEND_SELECTOR: Final = MESSENGER_ABI.function("sendMessage").selector
+RELAY_SELECTOR: Final = MESSENGER_ABI.function("relayMessage").selector
+
+
+@dataclass(frozen=True, slots=True)
+class RelayerParams:
+    """Static configuration of the relayer."""
+
+    key: PrivateKey
+    """Pays for relays on every rollup."""
+    chains: tuple[tuple[ChainId, NodeId, TrustMode], ...]
+    """(chain id, sequencer node, trust mode) of every rollup."""
+    hub_node: NodeId = NodeId("hub")
+    """Where to ask for hub state proofs."""
+    retry_after: float = 4.0
+    """Seconds before a relay that did not land is sent again."""
+    enabled: bool = True
+    """When False the relayer only watches."""
+
+
+@dataclass(slots=True)
+class SourceBlock:
+    """What a proof of one source block needs, fetched once."""
+
+    chain_id: int
+    number: int
+    block_hash: Hash32
+    header_rlp: bytes
+    transactions: tuple[bytes, ...]
+    receipts: tuple[Receipt, ...]
+    envelope: bytes
+    index: BlockIndex
+
+
+@dataclass(slots=True)
+class PendingMessage:
+    """A ``SentMessage`` on its way."""
+
+    message_hash: Hash32
+    source: SourceBlock
+    receipt_index: int
+    log_position: int
+    log_index: int
+    destination: int
+    sent_message: bytes
+    state: str = "waiting"
+    """waiting → proving → submitted → done, or dropped."""
+    tx_hash: bytes = b""
+    nonce: int = -1
+    submitted_at: float = 0.0
+    attempts: int = 0
+
+
+@dataclass(slots=True)
+class DestinationAccount:
+    """The relayer's account on one destination chain."""
+
+    next_nonce: int = 0
+    acked: set[int] = field(default_factory=set)
+    included: set[int] = field(default_factory=set)
+
+
+class Relayer(Role):
+    """See the module docstring."""
+
+    def __init__(self, node_id: NodeId, params: RelayerParams, store: StoreView) -> None:
+        del store  # everything is re-learned from gossip
+        self.node_id = node_id
+        self.params = params
+        self.sequencers: dict[int, NodeId] = {chain: node for chain, node, _ in params.chains}
+        self.modes: dict[int, TrustMode] = {chain: mode for chain, _, mode in params.chains}
+        self.fetching: set[tuple[int, int, bytes]] = set()
+        self.messages: dict[Hash32, PendingMessage] = {}
+        self.status: dict[tuple[int, int], tuple[bytes, int, int]] = {}
+        self.accounts: dict[int, DestinationAccount] = {c: DestinationAccount() for c in self.modes}
+        self.by_tx: dict[bytes, Hash32] = {}
+        self.delivered = 0
+        self._request_id = 0
+        self._proof_waits: dict[int, Hash32] = {}
+        self.fetched_destination: dict[int, set[int]] = {}
+
+    def subscriptions(self) -> tuple[str, ...]:
+        return (HUB_BLOCKS_TOPIC, *(rollup_blocks_topic(c) for c in self.modes))
+
+    def handle(self, event: Event, now: Timestamp) -> list[Effect]:
+        if isinstance(event, Started):
+            return [SetTimer("retry", Timestamp(now + 1.0))]
+        if isinstance(event, TimerFired):
+            return [*self._retry(now), SetTimer("retry", Timestamp(now + 1.0))]
+        message = event.message
+        if isinstance(message, BlockGossip):
+            return self._on_block(message, now)
+        if isinstance(message, ReceiptsResponse):
+            return self._on_receipts(message, now)
+        if isinstance(message, HubBlockPublished):
+            return self._on_hub(message, now)
+        if isinstance(message, HubProofResponse):
+            return self._on_hub_proof(message, now)
+        if isinstance(message, TransactionAccepted | TransactionRejected):
+            return self._on_ack(message)
+        return []
+
+    # ---- discovery ------------------------------------------------------------------
+
+    def _on_block(self, message: BlockGossip, now: Timestamp) -> list[Effect]:
+        try:
+            payload = verify_envelope(message.envelope, message.chain_id).payload
+        except InterlaceError:
+            return []
+        effects: list[Effect] = []
+        sends = any(raw[:1] != b"\x7e" and SEND_SELECTOR in raw for raw in payload.transactions)
+        key = (message.chain_id, payload.block_number, payload.block_hash)
+        if sends and key not in self.fetching and message.chain_id in self.sequencers:
+            self.fetching.add(key)
+            self._request_id += 1
+            effects.append(
+                SendMessage(
+                    self.sequencers[message.chain_id],
+                    ReceiptsRequest(payload.block_number, self._request_id),
+                )
+            )
+        effects.extend(
+            self._watch_destination(message.chain_id, payload.block_number, payload.transactions)
+        )
+        return effects
+
+    def _on_receipts(self, message: ReceiptsResponse, now: Timestamp) -> list[Effect]:
+        try:
+            receipts = tuple(decode_receipt(r) for r in message.receipts)
+            decode_header(message.header_rlp)
+        except InterlaceError:
+            return []
+        if message.chain_id not in self.modes:
+            return []
+        source = SourceBlock(
+            message.chain_id,
+            message.number,
+            Hash32(message.block_hash),
+            message.header_rlp,
+            message.transactions,
+            receipts,
+            message.envelope,
+            index_block(receipts, message.transactions),
+        )
+        effects: list[Effect] = []
+        sent = MESSENGER_ABI.event("SentMessage")
+        relayed = MESSENGER_ABI.event("RelayedMessage")
+        log_index = 0
+        for receipt_index, receipt in enumerate(receipts):
+            for position, log in enumerate(receipt.logs):
+                if log.address == MESSENGER_ADDRESS and log.topics[:1] == (relayed.topic0,):
+                    effects.extend(self._on_relayed(Hash32(log.topics[3]), message, now))
+                if log.address == MESSENGER_ADDRESS and log.topics[:1] == (sent.topic0,):
+                    payload = message_payload(log.topics, log.data)
+                    message_hash = keccak256(payload)
+                    destination = int.from_bytes(log.topics[1], "big")
+                    known = self.messages.get(message_hash)
+                    if known is None and destination in self.modes:
+                        self.messages[message_hash] = PendingMessage(
+                            message_hash,
+                            source,
+                            receipt_index,
+                            position,
+                            log_index,
+                            destination,
+                            payload,
+                        )
+                        effects.append(
+                            record(
+                                "relayer.message_seen",
+                                source=message.chain_id,
+                                number=message.number,
+                                destination=destination,
+                                message=message_hash.hex()[:16],
+                            )
+                        )
+                    elif known is not None and known.source.block_hash != source.block_hash:
+                        known.source = source  # the source chain rebuilt the block
+                log_index += 1
+        effects.extend(self._advance(now))
+        return effects
+
+    # ---- hub ---------------------------------------------------------------------------
+
+    def _on_hub(self, message: HubBlockPublished, now: Timestamp) -> list[Effect]:
+        for change in message.changes:
+            self.status[(change.chain_id, change.number)] = (
+                change.block_hash,
+                change.level,
+                change.cross_level,
+            )
+        return self._advance(now)
+
+    def _hub_cross_level(self, pending: PendingMessage) -> int | None:
+        held = self.status.get((pending.source.chain_id, pending.source.number))
+        if held is None or held[0] != pending.source.block_hash:
+            return None
+        return held[2]
+
+    def _advance(self, now: Timestamp) -> list[Effect]:
+        if not self.params.enabled:
+            return []
+        effects: list[Effect] = []
+        for pending in self.messages.values():
+            if pending.state != "waiting":
+                continue
+            mode = self.modes[pending.destination]
+            if mode is TrustMode.OPT_OUT:
+                pending.state = "dropped"
+                continue
+            cross = self._hub_cross_level(pending)
+            if cross == SafetyLevel.INVALID:
+                pending.state = "dropped"
+                effects.append(record("relayer.dropped", message=pending.message_hash.hex()[:16]))
+                continue
+            if mode is TrustMode.P2P:
+                proof = build_peer_event_proof(
+                    chain_id=pending.source.chain_id,
+                    envelope=pending.source.envelope,
+                    receipts=pending.source.receipts,
+                    receipt_index=pending.receipt_index,
+                    log_position=pending.log_position,
+                    index=pending.source.index,
+                )
+                effects.extend(self._submit(pending, proof, now))
+                continue
+            if cross is None or cross < REQUIRED_LEVEL[mode]:
+                continue
+            pending.state = "proving"
+            pending.submitted_at = float(now)
+            self._request_id += 1
+            self._proof_waits[self._request_id] = pending.message_hash
+            effects.append(
+                SendMessage(
+                    self.params.hub_node,
+                    HubProofRequest(
+                        pending.source.chain_id, pending.source.number, self._request_id
+                    ),
+                )
+            )
+        return effects
+
+    def _on_hub_proof(self, message: HubProofResponse, now: Timestamp) -> list[Effect]:
+        message_hash = self._proof_waits.pop(message.request_id, None)
+        pending = self.messages.get(message_hash) if message_hash else None
+        if pending is None or pending.state != "proving":
+            return []
+        try:
+            header, signature = decode_signed_hub_block(message.signed_block)
+            proof = build_hub_event_proof(
+                chain_id=pending.source.chain_id,
+                hub_header=header,
+                hub_signature=signature,
+                hub_state_proof=list(message.proof),
+                source_header=decode_header(pending.source.header_rlp),
+                receipts=pending.source.receipts,
+                transactions=pending.source.transactions,
+                receipt_index=pending.receipt_index,
+                log_position=pending.log_position,
+                index=pending.source.index,
+            )
+        except (InterlaceError, ValueError):
+            pending.state = "waiting"
+            return []
+        return self._submit(pending, proof, now)
+
+    # ---- submission ------------------------------------------------------------------------
+
+    def _submit(self, pending: PendingMessage, proof: bytes, now: Timestamp) -> list[Effect]:
+        source = pending.source
+        block_timestamp = decode_header(source.header_rlp).timestamp
+        identifier = (
+            MESSENGER_ADDRESS,
+            source.number,
+            pending.log_index,
+            block_timestamp,
+            source.chain_id,
+        )
+        calldata = MESSENGER_ABI.function("relayMessage").encode_call(
+            identifier, pending.sent_message, proof
+        )
+        account = self.accounts[pending.destination]
+        nonce = pending.nonce if pending.nonce >= 0 else account.next_nonce
+        if pending.nonce < 0:
+            account.next_nonce += 1
+        tx = sign_transaction(
+            UnsignedDynamicFeeTransaction(
+                chain_id=ChainId(pending.destination),
+                nonce=U64(nonce),
+                max_priority_fee_per_gas=U256(1_000),
+                max_fee_per_gas=U256(MAX_FEE),
+                gas_limit=U64(RELAY_GAS + 16 * len(calldata)),
+                to=MESSENGER_ADDRESS,
+                value=U256(0),
+                data=calldata,
+                access_list=(),
+            ),
+            self.params.key,
+        )
+        pending.state = "submitted"
+        pending.nonce = nonce
+        pending.tx_hash = tx.hash
+        pending.submitted_at = float(now)
+        pending.attempts += 1
+        self.by_tx[tx.hash] = pending.message_hash
+        return [
+            SendMessage(self.sequencers[pending.destination], SubmitTransaction(tx.raw)),
+            record(
+                "relayer.relay",
+                source=source.chain_id,
+                destination=pending.destination,
+                message=pending.message_hash.hex()[:16],
+                attempt=pending.attempts,
+            ),
+        ]
+
+    def _on_ack(self, message: TransactionAccepted | TransactionRejected) -> list[Effect]:
+        message_hash = self.by_tx.get(message.tx_hash)
+        pending = self.messages.get(message_hash) if message_hash else None
+        if pending is None:
+            return []
+        account = self.accounts[pending.destination]
+        if isinstance(message, TransactionAccepted):
+            account.acked.add(pending.nonce)
+            return []
+        if message.error == "NonceTooLow":
+            # The nonce was used (by an earlier send of this relay, or a cancel): re-check later.
+            return []
+        gap = 0
+        while gap in account.acked or gap in account.included:
+            gap += 1
+        account.next_nonce = gap
+        pending.nonce = -1
+        pending.state = "waiting"
+        return []
+
+    # ---- outcomes -------------------------------------------------------------------------
+
+    def _watch_destination(
+        self, chain_id: int, number: int, transactions: tuple[bytes, ...]
+    ) -> list[Effect]:
+        effects: list[Effect] = []
+        mine = [raw for raw in transactions if raw[:1] != b"\x7e" and RELAY_SELECTOR in raw]
+        if not mine or chain_id not in self.accounts:
+            return effects
+        ours = False
+        for raw in mine:
+            try:
+                tx = decode_transaction(raw)
+            except InterlaceError:
+                continue
+            if tx.sender == self.params.key.address:
+                self.accounts[chain_id].included.add(tx.nonce)
+                ours = True
+        if ours and number not in self.fetched_destination.setdefault(chain_id, set()):
+            # Our relay landed: read the receipts to see whether it executed or reverted.
+            self.fetched_destination[chain_id].add(number)
+            self._request_id += 1
+            effects.append(
+                SendMessage(self.sequencers[chain_id], ReceiptsRequest(number, self._request_id))
+            )
+        return effects
+
+    def _on_relayed(
+        self, message_hash: Hash32, message: ReceiptsResponse, now: Timestamp
+    ) -> list[Effect]:
+        pending = self.messages.get(message_hash)
+        if pending is None or pending.state == "done":
+            return []
+        pending.state = "done"
+        self.delivered += 1
+        return [
+            record(
+                "relayer.delivered",
+                source=pending.source.chain_id,
+                source_number=pending.source.number,
+                destination=message.chain_id,
+                number=message.number,
+                message=message_hash.hex()[:16],
+            )
+        ]
+
+    def _retry(self, now: Timestamp) -> list[Effect]:
+        effects: list[Effect] = []
+        for pending in self.messages.values():
+            if pending.state not in ("proving", "submitted"):
+                continue
+            if now - pending.submitted_at <= self.params.retry_after:
+                continue
+            if pending.state == "proving":
+                pending.state = "waiting"
+                continue
+            account = self.accounts[pending.destination]
+            if pending.nonce in account.included:
+                pending.nonce = -1  # it landed but did not execute: a fresh attempt
+                pending.state = "waiting"
+            elif self._hub_cross_level(pending) == SafetyLevel.INVALID:
+                effects.extend(self._cancel(pending, now))
+            else:
+                pending.state = "waiting"  # re-sent with the same nonce
+        effects.extend(self._advance(now))
+        return effects
+
+    def _cancel(self, pending: PendingMessage, now: Timestamp) -> list[Effect]:
+        """Fill a dropped relay's nonce with a zero-value self-transfer."""
+        tx = sign_transaction(
+            UnsignedDynamicFeeTransaction(
+                chain_id=ChainId(pending.destination),
+                nonce=U64(pending.nonce),
+                max_priority_fee_per_gas=U256(1_000),
+                max_fee_per_gas=U256(MAX_FEE),
+                gas_limit=U64(21_000),
+                to=self.params.key.address,
+                value=U256(0),
+                data=b"",
+                access_list=(),
+            ),
+            self.params.key,
+        )
+        pending.state = "dropped"
+        return [
+            SendMessage(self.sequencers[pending.destination], SubmitTransaction(tx.raw)),
+            record("relayer.cancel", destination=pending.destination, nonce=pending.nonce),
+        ]
