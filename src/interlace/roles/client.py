@@ -18,6 +18,7 @@ from interlace.primitives.hashing import keccak256
 from interlace.primitives.keys import PrivateKey, private_key_from_seed
 from interlace.primitives.tx import UnsignedDynamicFeeTransaction, sign_transaction
 from interlace.primitives.types import U64, U256, ChainId
+from interlace.protocol.interop.messenger import MESSENGER_ABI, MESSENGER_ADDRESS
 from interlace.protocol.l1.modules import PORTAL_ABI, PORTAL_ADDRESS
 from interlace.protocol.l1.view import L1View
 from interlace.roles.base import (
@@ -72,6 +73,8 @@ class ClientParams:
     """Seconds between L1 deposits (0 disables)."""
     deposit_value: int = 10**15
     """Wei per deposit."""
+    messages_per_tick: float = 0.0
+    """Cross-rollup ``sendMessage`` calls per rollup per tick (fractions accumulate)."""
     stop_at: float = float("inf")
     """No new transactions after this time (the liveness phase drains)."""
     l1_node: NodeId = NodeId("l1")
@@ -91,6 +94,7 @@ class ClientState:
     sent: int = 0
     rejected: int = 0
     deposits: int = 0
+    messages: int = 0
 
 
 class WorkloadClient(Role):
@@ -110,6 +114,7 @@ class WorkloadClient(Role):
         }
         self.l1_key = dev_key(params.seed, "l1", 0)
         self._last_deposit = 0.0
+        self._message_credit = 0.0
         self.l1 = L1View()
 
     def subscriptions(self) -> tuple[str, ...]:
@@ -188,11 +193,49 @@ class WorkloadClient(Role):
                 self.s.sent += 1
                 self.s.pending[tx.hash] = (chain_id, i, nonce)
                 effects.append(SendMessage(sequencer, SubmitTransaction(tx.raw)))
+        self._message_credit += self.params.messages_per_tick
+        while self._message_credit >= 1.0 and len(self.params.rollups) > 1:
+            self._message_credit -= 1.0
+            for chain_id, sequencer in self.params.rollups:
+                effects.extend(self._send_message(chain_id, sequencer))
         every = self.params.deposit_every
         if every and now - self._last_deposit >= every:
             self._last_deposit = float(now)
             effects.extend(self._deposit(now))
         return effects
+
+    def _send_message(self, chain_id: ChainId, sequencer: NodeId) -> list[Effect]:
+        """A ``sendMessage`` from one of ``chain_id``'s accounts to another rollup."""
+        others = [c for c, _node in self.params.rollups if c != chain_id]
+        destination = others[self._pick(len(others))]
+        keys = self.keys[chain_id]
+        i = self._pick(len(keys))
+        nonce = self.s.nonces.get((chain_id, i), 0)
+        self.s.nonces[(chain_id, i)] = nonce + 1
+        target = self.keys[destination][0].address
+        body = keccak256(f"{self.params.seed}/message/{self.s.counter}".encode())
+        calldata = MESSENGER_ABI.function("sendMessage").encode_call(destination, target, body)
+        tx = sign_transaction(
+            UnsignedDynamicFeeTransaction(
+                chain_id=chain_id,
+                nonce=U64(nonce),
+                max_priority_fee_per_gas=U256(1_000),
+                max_fee_per_gas=U256(MAX_FEE),
+                gas_limit=U64(200_000),
+                to=MESSENGER_ADDRESS,
+                value=U256(0),
+                data=calldata,
+                access_list=(),
+            ),
+            keys[i],
+        )
+        self.s.sent += 1
+        self.s.messages += 1
+        self.s.pending[tx.hash] = (chain_id, i, nonce)
+        return [
+            SendMessage(sequencer, SubmitTransaction(tx.raw)),
+            record("client.message", source=chain_id, destination=destination),
+        ]
 
     def _l1_nonce(self, now: Timestamp) -> int:
         """Own transactions in canonical L1 blocks, plus deposits still plausibly in flight."""

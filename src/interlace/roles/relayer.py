@@ -49,7 +49,6 @@ from interlace.protocol.interop.proof import (
 from interlace.roles.base import (
     Effect,
     Event,
-    MessageReceived,
     NodeId,
     Role,
     SendMessage,

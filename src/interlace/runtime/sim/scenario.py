@@ -54,6 +54,21 @@ class RollupSpec:
     """Seconds a block may run ahead of its origin with user transactions."""
     kind: str = "optimistic"
     """``optimistic`` or ``validity``."""
+    trust_modes: tuple[str, ...] = ("preconfirmed",)
+    """Each chain's trust mode as a destination, assigned in turn: ``p2p``,
+    ``preconfirmed``, ``confirmed``, ``finalized`` or ``opt-out``."""
+
+
+@dataclass(frozen=True, slots=True)
+class HubSpec:
+    """The hub and the relayer."""
+
+    enabled: bool = False
+    """Run a hub (and forward its blocks to every rollup)."""
+    block_time: float = 0.5
+    """Seconds between hub blocks."""
+    relayer: bool = True
+    """Run a relayer that delivers messages automatically."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +81,8 @@ class WorkloadSpec:
     """Funded accounts per rollup."""
     deposit_every: float = 0.0
     """Seconds between L1 deposits (0: none)."""
+    messages_per_block: float = 0.0
+    """Cross-rollup messages sent per rollup per block time (fractions send every few blocks)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +137,7 @@ class Scenario:
     rollups: RollupSpec = field(default_factory=RollupSpec)
     workload: WorkloadSpec = field(default_factory=WorkloadSpec)
     network: NetworkSpec = field(default_factory=NetworkSpec)
+    hub: HubSpec = field(default_factory=HubSpec)
     faults: tuple[FaultSpec, ...] = ()
 
 
@@ -128,7 +146,10 @@ _SECTIONS: Final[dict[str, type]] = {
     "rollups": RollupSpec,
     "workload": WorkloadSpec,
     "network": NetworkSpec,
+    "hub": HubSpec,
 }
+
+TRUST_MODE_NAMES: Final = ("p2p", "preconfirmed", "confirmed", "finalized", "opt-out")
 
 
 def builtin_scenarios() -> dict[str, Path]:
@@ -214,6 +235,11 @@ def _build(cls: Any, raw: dict[str, Any], section: str) -> Any:
     values: dict[str, Any] = {}
     for key, value in raw.items():
         default = fields[key].default
+        if isinstance(default, tuple):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ScenarioError(f"field '{section}.{key}' must be a list of strings")
+            values[key] = tuple(value)
+            continue
         expected: type | tuple[type, ...] = (
             (int, float) if isinstance(default, float) else type(default)
         )
@@ -273,6 +299,17 @@ def _check(s: Scenario) -> None:
         raise ScenarioError("field 'l1.finality_depth' must be at least 'l1.safe_depth'")
     if not 0 <= s.network.loss < 1 or not 0 <= s.network.duplicate < 1:
         raise ScenarioError("fields 'network.loss' and 'network.duplicate' must be in [0, 1)")
+    for mode in s.rollups.trust_modes:
+        if mode not in TRUST_MODE_NAMES:
+            raise ScenarioError(
+                f"field 'rollups.trust_modes' has {mode!r}; use {', '.join(TRUST_MODE_NAMES)}"
+            )
+    if not s.rollups.trust_modes:
+        raise ScenarioError("field 'rollups.trust_modes' must not be empty")
+    if s.workload.messages_per_block and not s.hub.enabled:
+        raise ScenarioError("field 'workload.messages_per_block' needs [hub] enabled = true")
+    if s.hub.block_time <= 0:
+        raise ScenarioError("field 'hub.block_time' must be positive")
     if s.rollups.count > 1000:
         raise ScenarioError("field 'rollups.count' must be at most 1000")
     for index, fault in enumerate(s.faults):

@@ -14,17 +14,20 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from interlace.primitives.types import U64, Address, ChainId
+from interlace.primitives.types import U64, Address, ChainId, Hash32
 from interlace.protocol.chain.block import Block, ChainConfig
+from interlace.protocol.interop.messenger import MessengerConfig, TrustMode
 from interlace.protocol.l1.genesis import L1_CHAIN_ID, L1Genesis, build_l1_genesis
 from interlace.protocol.l1.modules import RollupKind, RollupRecord
-from interlace.protocol.rollup.chain import RollupGenesis
+from interlace.protocol.rollup.chain import RollupChain, RollupGenesis
 from interlace.protocol.rollup.derivation import origin_of
 from interlace.roles.base import NodeId, RecordEvent, Role, StoreView, Timestamp, fields_dict
 from interlace.roles.batcher import Batcher, BatcherParams
 from interlace.roles.client import ClientParams, WorkloadClient, dev_key
+from interlace.roles.hub import Hub, HubParams
 from interlace.roles.l1_node import L1Node, L1Params
 from interlace.roles.messages import InjectReorg, SetByzantine, SetOutage
+from interlace.roles.relayer import Relayer, RelayerParams
 from interlace.roles.sequencer import RollupParams, Sequencer
 from interlace.roles.verifier import VerifierNode, VerifierParams
 from interlace.runtime.sim.checkers import ALL_CHECKERS, CHECKER_NAMES, Checker
@@ -37,6 +40,16 @@ BATCHER_RESUBMIT_AFTER = 3
 DEV_BALANCE = 10**24
 L1_NODE = NodeId("l1")
 CLIENT_NODE = NodeId("client")
+HUB_NODE = NodeId("hub")
+RELAYER_NODE = NodeId("relayer")
+TRUST_MODES = {
+    "p2p": TrustMode.P2P,
+    "preconfirmed": TrustMode.PRECONFIRMED,
+    "confirmed": TrustMode.CONFIRMED,
+    "finalized": TrustMode.FINALIZED,
+    "opt-out": TrustMode.OPT_OUT,
+}
+MODE_NAMES = {mode: name for name, mode in TRUST_MODES.items()}
 
 
 @dataclass(slots=True)
@@ -136,12 +149,29 @@ class World:
         l1_header, _state = build_l1_genesis(genesis)
         l1_origin = origin_of(Block(l1_header, ()))
         self._add(L1_NODE, lambda store: L1Node(L1_NODE, l1_params, store))
+        hub_on = s.hub.enabled
+        self.hub_key = dev_key(seed, "hub", 0)
+        self.relayer_key = dev_key(seed, "relayer", 0)
+        self.trust_modes = {
+            c: TRUST_MODES[s.rollups.trust_modes[i % len(s.rollups.trust_modes)]]
+            for i, c in enumerate(self.chain_ids)
+        }
+        peers = tuple((c, self.sequencer_keys[c].address) for c in self.chain_ids)
+        genesis_hashes: dict[int, Hash32] = {}
         for chain_id in self.chain_ids:
             accounts = {
                 dev_key(seed, f"rollup-{chain_id}", i).address: DEV_BALANCE
                 for i in range(s.workload.accounts_per_chain)
             }
-            rollup_genesis = RollupGenesis(chain_id, l1_origin, 0, accounts)
+            if hub_on:
+                accounts[self.relayer_key.address] = DEV_BALANCE
+            messenger = (
+                MessengerConfig(self.trust_modes[chain_id], self.hub_key.address, peers)
+                if hub_on
+                else None
+            )
+            rollup_genesis = RollupGenesis(chain_id, l1_origin, 0, accounts, messenger)
+            genesis_hashes[chain_id] = RollupChain(rollup_genesis).head.hash
             seq_node = NodeId(f"seq-{chain_id}")
             seq_params = RollupParams(
                 genesis=rollup_genesis,
@@ -149,6 +179,7 @@ class World:
                 block_time=s.rollups.block_time,
                 confirmation_depth=s.rollups.confirmation_depth,
                 max_drift=s.rollups.max_drift,
+                hub_signer=self.hub_key.address if hub_on else None,
             )
             batcher_params = BatcherParams(
                 chain_id=chain_id,
@@ -177,9 +208,23 @@ class World:
             interval=s.rollups.block_time,
             transfers_per_tick=s.workload.transfers_per_block,
             deposit_every=s.workload.deposit_every,
+            messages_per_tick=s.workload.messages_per_block,
             stop_at=s.duration,
         )
         self._add(CLIENT_NODE, _factory(WorkloadClient, CLIENT_NODE, client_params))
+        if hub_on:
+            hub_params = HubParams(
+                key=self.hub_key,
+                rollups=tuple((r, genesis_hashes[r.chain_id]) for r in records),
+                block_time=s.hub.block_time,
+            )
+            self._add(HUB_NODE, _factory(Hub, HUB_NODE, hub_params))
+            relayer_params = RelayerParams(
+                key=self.relayer_key,
+                chains=tuple((c, NodeId(f"seq-{c}"), self.trust_modes[c]) for c in self.chain_ids),
+                enabled=s.hub.relayer,
+            )
+            self._add(RELAYER_NODE, _factory(Relayer, RELAYER_NODE, relayer_params))
 
     def _add(self, node: NodeId, factory: Callable[[StoreView], Role]) -> None:
         self.sim.add_node(node, factory)
