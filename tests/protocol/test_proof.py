@@ -34,7 +34,7 @@ from interlace.primitives.header import (
     header_hash,
 )
 from interlace.primitives.keys import private_key_from_seed
-from interlace.primitives.mpt import EMPTY_TRIE_ROOT, Trie, make_proof
+from interlace.primitives.mpt import EMPTY_TRIE_ROOT, Trie, make_proof, verify_proof
 from interlace.primitives.receipt import (
     Log,
     Receipt,
@@ -73,6 +73,7 @@ from interlace.protocol.interop.proof import (
     InvalidEventProof,
     MalformedEventProof,
     ProofMode,
+    _included_value,
     build_hub_event_proof,
     build_peer_event_proof,
     index_block,
@@ -320,7 +321,9 @@ def test_builder_refuses_local_misuse() -> None:
 
 
 def _log(i: int) -> Log:
-    return Log(Address(bytes([i]) * 20), (Hash32(keccak256(b"topic%d" % i)),), b"data" * (i % 5))
+    return Log(
+        Address(bytes([i % 256]) * 20), (Hash32(keccak256(b"topic%d" % i)),), b"data" * (i % 5)
+    )
 
 
 def _receipt(logs: Sequence[Log], gas: int) -> Receipt:
@@ -341,7 +344,7 @@ def hand_block(tx0: bytes | None = None, receipt_count: int = 40) -> HandBlock:
         for i in range(receipt_count)
     )
     first = attributes_deposit(ORIGIN, 0).raw if tx0 is None else tx0
-    txs = (first, *(b"\x02" + bytes([i]) * 30 for i in range(1, receipt_count)))
+    txs = (first, *(b"\x02" + i.to_bytes(2, "big") * 15 for i in range(1, receipt_count)))
     header = BlockHeader(
         parent_hash=Hash32(keccak256(b"parent")),
         ommers_hash=EMPTY_OMMERS_HASH,
@@ -739,3 +742,75 @@ def test_no_interlace_error_escapes_untyped() -> None:
         with pytest.raises(InterlaceError) as info:
             verify_event_proof(raw)
         assert isinstance(info.value, InvalidEventProof | MalformedEventProof)
+
+
+# ---- the optimised inclusion walk agrees with mpt.verify_proof ------------------------------
+
+
+def _reference(root: bytes, key: bytes, proof: list[bytes]) -> bytes | str | None:
+    try:
+        return verify_proof(root, key, proof)
+    except (InvalidProof, MalformedProof) as exc:
+        return type(exc).__name__
+
+
+def _agree(root: bytes, key: bytes, proof: list[bytes]) -> bytes | None:
+    fast = _included_value(root, key, proof)
+    if fast is not None:
+        assert _reference(root, key, proof) == fast
+    return fast
+
+
+trie_pairs = st.dictionaries(
+    st.binary(min_size=1, max_size=4), st.binary(min_size=1, max_size=40), max_size=40
+)
+
+
+@FAST
+@given(trie_pairs, st.binary(min_size=1, max_size=4))
+def test_fast_walk_agrees_on_small_tries(pairs: dict[bytes, bytes], other: bytes) -> None:
+    """Short keys and values: branch values and inline nodes, where the fast walk defers."""
+    trie = Trie(pairs)
+    root = trie.root()
+    for key in [*pairs, other]:
+        proof = trie.proof(key)
+        _agree(root, key, proof)
+        if len(proof) > 1:
+            _agree(root, key, proof[:-1])
+            _agree(root, key, [*proof, proof[-1]])
+
+
+def test_fast_walk_answers_ordinary_inclusion_proofs() -> None:
+    b = hand_block(receipt_count=300)
+    index = index_block(b.receipts, b.transactions)
+    for i in range(300):
+        key = encode_rlp(encode_uint(i))
+        proof = index.receipts_trie.proof(key)
+        assert _agree(index.receipts_root, key, proof) == encode_receipt(b.receipts[i])
+    w = world()
+    key = state_key(ROLLUP_ID, 1)
+    assert _agree(w.hub_trie.root(), key, w.hub_trie.proof(key)) == encode_status(w.status)
+
+
+node_items = st.lists(
+    st.one_of(st.binary(max_size=40), st.just(b""), st.binary(min_size=32, max_size=32)),
+    min_size=1,
+    max_size=18,
+)
+
+
+@FAST
+@given(node_items, st.binary(min_size=1, max_size=3), st.booleans(), st.integers(0, 17))
+def test_fast_walk_agrees_on_hash_matching_odd_nodes(
+    items: list[bytes], key: bytes, nest: bool, slot: int
+) -> None:
+    """Nodes whose hash matches but whose shape is odd: the fast walk never disagrees."""
+    raw_items: list[object] = list(items)
+    if nest:
+        raw_items[slot % len(raw_items)] = [items[0], items[-1]]
+    node = encode_rlp(raw_items)
+    _agree(keccak256(node), key, [node])
+    # Hex-prefix leaves for the key itself, with each flag.
+    for flag in (b"\x20", b"\x00", b"\x10", b"\x30", b"\x40"):
+        leaf = encode_rlp([flag + key, items[0]])
+        _agree(keccak256(leaf), key, [leaf])

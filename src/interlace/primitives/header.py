@@ -180,7 +180,67 @@ def _header_fields(h: BlockHeader) -> list[bytes]:
 
 def encode_header(h: BlockHeader) -> bytes:
     """RLP of the header's 20 fields, in Ethereum order."""
+    # Written out, since every block hash needs it: ``__post_init__`` fixed the
+    # length of every byte field, so their prefixes are constants, and the
+    # 256-byte bloom makes the payload 256 to 65,535 bytes long (prefix 0xf9 ‖ u16).
+    # ``_encode_header_readable`` is the same by the general encoder; the tests
+    # hold both to py-evm.
+    payload = b"".join(
+        (
+            b"\xa0",
+            h.parent_hash,
+            b"\xa0",
+            h.ommers_hash,
+            b"\x94",
+            h.coinbase,
+            b"\xa0",
+            h.state_root,
+            b"\xa0",
+            h.transactions_root,
+            b"\xa0",
+            h.receipts_root,
+            b"\xb9\x01\x00",
+            h.logs_bloom,
+            _rlp_uint(h.difficulty),
+            _rlp_uint(h.number),
+            _rlp_uint(h.gas_limit),
+            _rlp_uint(h.gas_used),
+            _rlp_uint(h.timestamp),
+            _rlp_short_bytes(h.extra_data),
+            b"\xa0",
+            h.prev_randao,
+            b"\x88",
+            h.nonce,
+            _rlp_uint(h.base_fee_per_gas),
+            b"\xa0",
+            h.withdrawals_root,
+            _rlp_uint(h.blob_gas_used),
+            _rlp_uint(h.excess_blob_gas),
+            b"\xa0",
+            h.parent_beacon_block_root,
+        )
+    )
+    return b"\xf9" + len(payload).to_bytes(2, "big") + payload
+
+
+def _encode_header_readable(h: BlockHeader) -> bytes:
+    """``encode_header`` by the general RLP encoder."""
     return encode_rlp(_header_fields(h))
+
+
+def _rlp_uint(value: int) -> bytes:
+    """RLP of an unsigned integer of at most 55 bytes."""
+    if value < 0x80:
+        return bytes((value,)) if value else b"\x80"
+    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+    return bytes((0x80 + len(raw),)) + raw
+
+
+def _rlp_short_bytes(data: bytes) -> bytes:
+    """RLP of a byte string shorter than 56 bytes."""
+    if len(data) == 1 and data[0] < 0x80:
+        return data
+    return bytes((0x80 + len(data),)) + data
 
 
 def header_hash(h: BlockHeader) -> Hash32:

@@ -234,6 +234,45 @@ def _build_table(table: dict[str, bytes]) -> Node | None:
     return _build(paths, [table[p] for p in paths], 0, len(paths), 0)
 
 
+def _subtrie_ref(paths: list[str], values: list[bytes], lo: int, hi: int, depth: int) -> bytes:
+    """``node_ref`` of ``_build(paths, values, lo, hi, depth)`` without building the nodes.
+
+    ``trie_root`` only needs the hashes: skipping the node objects (and their
+    cached references) makes a block's transactions and receipts roots about
+    twice as fast. The tests check it against ``_build`` and the ``trie`` package.
+    """
+    first = paths[lo]
+    if hi - lo == 1:
+        enc = _rlp_list(_rlp_string(_hex_prefix(first[depth:], True)) + _rlp_string(values[lo]))
+    else:
+        last = paths[hi - 1]
+        end = min(len(first), len(last))
+        k = depth
+        while k < end and first[k] == last[k]:
+            k += 1
+        if k > depth:
+            child = _subtrie_ref(paths, values, lo, hi, k)
+            enc = _rlp_list(_rlp_string(_hex_prefix(first[depth:k], False)) + child)
+        else:
+            parts = [_EMPTY_STRING] * 16
+            value = b""
+            i = lo
+            if len(first) == depth:
+                value = values[lo]
+                i += 1
+            nibble = _NIBBLE
+            while i < hi:
+                c = paths[i][depth]
+                j = i + 1
+                while j < hi and paths[j][depth] == c:
+                    j += 1
+                parts[nibble[c]] = _subtrie_ref(paths, values, i, j, depth + 1)
+                i = j
+            parts.append(_rlp_string(value))
+            enc = _rlp_list(b"".join(parts))
+    return enc if len(enc) < 32 else b"\xa0" + keccak256(enc)
+
+
 def trie_root(
     pairs: Mapping[bytes, bytes] | Iterable[tuple[bytes, bytes]], secure: bool = False
 ) -> Hash32:
@@ -243,7 +282,13 @@ def trie_root(
     empty value means absent (it deletes an earlier pair), as in Ethereum.
     With ``secure`` every key is replaced by its keccak256 (the state trie).
     """
-    return _root_hash(_build_table(_pairs_table(pairs, secure)))
+    table = _pairs_table(pairs, secure)
+    if not table:
+        return EMPTY_TRIE_ROOT
+    paths = sorted(table)
+    ref = _subtrie_ref(paths, [table[p] for p in paths], 0, len(paths), 0)
+    # The root is always hashed, even when its RLP is short enough to inline.
+    return Hash32(ref[1:]) if len(ref) == 33 else keccak256(ref)
 
 
 # --- operations on persistent nodes ---------------------------------------------
@@ -488,9 +533,24 @@ def _iterate(node: Node | None, prefix: str) -> Iterator[tuple[str, bytes]]:
             raise MissingTrieNode(current.node_hash)
 
 
+_SECURE_PATHS: dict[bytes, str] = {}
+"""keccak256(key).hex() of recently used secure keys: the same accounts and slots recur."""
+_SECURE_PATHS_LIMIT: Final = 1 << 16
+
+
 def _key_path(key: bytes, secure: bool) -> str:
     """Nibble path of ``key`` (of its keccak256 when ``secure``)."""
-    return (keccak256(key) if secure else key).hex()
+    if not secure:
+        return key.hex()
+    if type(key) is not bytes:  # a bytearray or memoryview cannot be a dict key
+        return keccak256(key).hex()
+    path = _SECURE_PATHS.get(key)
+    if path is None:
+        path = keccak256(key).hex()
+        if len(_SECURE_PATHS) >= _SECURE_PATHS_LIMIT:
+            _SECURE_PATHS.clear()
+        _SECURE_PATHS[key] = path
+    return path
 
 
 # --- the mutable trie -------------------------------------------------------------
@@ -528,8 +588,11 @@ class Trie:
             self.delete(key)
             return
         path = _key_path(key, self.secure)
-        if _lookup(self._root, path, _no_stubs) is None:
+        old = _lookup(self._root, path, _no_stubs)
+        if old is None:
             self._size += 1
+        elif old == value:
+            return  # unchanged: keep the nodes and their cached hashes
         self._root = _insert(self._root, path, bytes(value), _no_stubs)
 
     def delete(self, key: bytes) -> None:

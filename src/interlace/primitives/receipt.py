@@ -137,6 +137,43 @@ def _log_from_item(item: RLPItem) -> Log:
 
 def encode_receipt(r: Receipt) -> bytes:
     """Receipt bytes as stored in the receipts trie (legacy RLP, or type ‖ RLP)."""
+    # Written out, as every block encodes every receipt for its root: the
+    # 256-byte bloom fixes the list prefix at 0xf9 ‖ u16 for any receipt with
+    # under 64 KB of logs. ``_encode_receipt_readable`` is the same by the
+    # general encoder; the tests hold both to py-evm.
+    parts = [
+        b"\x01" if r.success else b"\x80",
+        _rlp_uint(r.cumulative_gas_used),
+        b"\xb9\x01\x00",
+        r.logs_bloom,
+        encode_rlp([_log_item(log) for log in r.logs]) if r.logs else b"\xc0",
+    ]
+    if r.deposit_nonce is not None:
+        parts.append(_rlp_uint(r.deposit_nonce))
+        if r.deposit_receipt_version is not None:
+            parts.append(_rlp_uint(r.deposit_receipt_version))
+    payload = b"".join(parts)
+    if len(payload) > 0xFFFF:
+        return _encode_receipt_readable(r)
+    body = b"\xf9" + len(payload).to_bytes(2, "big") + payload
+    if r.tx_type == LEGACY_TX_TYPE:
+        return body
+    return _TYPE_BYTE[r.tx_type] + body
+
+
+_TYPE_BYTE: Final = [bytes((t,)) for t in range(MAX_TX_TYPE + 1)]
+
+
+def _rlp_uint(value: int) -> bytes:
+    """RLP of an unsigned integer of at most 55 bytes."""
+    if value < 0x80:
+        return bytes((value,)) if value else b"\x80"
+    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+    return bytes((0x80 + len(raw),)) + raw
+
+
+def _encode_receipt_readable(r: Receipt) -> bytes:
+    """``encode_receipt`` by the general RLP encoder."""
     fields: list[object] = [
         b"\x01" if r.success else b"",
         encode_uint(r.cumulative_gas_used),
@@ -226,7 +263,13 @@ def bloom_contains(bloom: bytes, item: bytes) -> bool:
 
 
 def _index_key(index: int) -> bytes:
+    if index < len(_INDEX_KEYS):
+        return _INDEX_KEYS[index]
     return encode_rlp(encode_uint(index))
+
+
+_INDEX_KEYS: Final = [encode_rlp(encode_uint(i)) for i in range(1024)]
+"""rlp(index) of the first list positions, the keys of every block's list tries."""
 
 
 def receipts_root(receipts: Sequence[Receipt]) -> Hash32:

@@ -25,7 +25,13 @@ from interlace.primitives.tx import (
 )
 from interlace.primitives.types import U64, U256, Address, ChainId, Hash32
 from interlace.protocol.chain.block import Block
-from interlace.protocol.interop.messenger import HUB_CLIENT_ABI, HUB_CLIENT_ADDRESS
+from interlace.protocol.hub.state import SafetyLevel
+from interlace.protocol.interop.messenger import (
+    HUB_CLIENT_ABI,
+    HUB_CLIENT_ADDRESS,
+    Dependency,
+    declared_dependencies,
+)
 from interlace.protocol.l1.modules import INBOX_ABI, INBOX_ADDRESS
 from interlace.protocol.l1.view import L1View
 from interlace.protocol.rollup.derivation import (
@@ -48,9 +54,11 @@ from interlace.roles.base import (
     record,
 )
 from interlace.roles.messages import (
+    HUB_BLOCKS_TOPIC,
     L1_BLOCKS_TOPIC,
     BlocksRequest,
     BlocksResponse,
+    HubBlockPublished,
     L1BlockPublished,
     L1SyncRequest,
     SetOutage,
@@ -81,6 +89,12 @@ class BatcherParams:
     """Largest range in one batch."""
     resubmit_after: int = 3
     """L1 blocks to wait before re-sending a batch that has not landed."""
+    follow_hub: bool = False
+    """Post a block only once the hub has accepted the exact version of each of its
+    dependencies and not invalidated it, so L1 does not carry a block built on a source
+    the hub never saw or already rejected. (Waiting for dependencies to be SAFE would
+    serialise mutually dependent chains one L1 block per hop; a dependency invalidated
+    after posting is excluded at settlement instead.)"""
 
 
 @dataclass(slots=True)
@@ -101,12 +115,17 @@ class Batcher(Role):
         self.l1 = L1View()
         self.blocks: dict[int, tuple[Hash32, BatchBlock]] = {}
         """Rollup block number → (block hash, batch entry), from the sequencer's answers."""
+        self.block_deps: dict[int, tuple[Dependency, ...]] = {}
+        self.hub_status: dict[tuple[int, int], tuple[bytes, int]] = {}
+        """(chain, number) → (hash, own level) as the hub last reported."""
         self.included_in: dict[int, int] = {}
         self.in_flight: _InFlight | None = None
         self.paused = False
         self.batches_posted = 0
 
     def subscriptions(self) -> tuple[str, ...]:
+        if self.params.follow_hub:
+            return (L1_BLOCKS_TOPIC, HUB_BLOCKS_TOPIC)
         return (L1_BLOCKS_TOPIC,)
 
     def handle(self, event: Event, now: Timestamp) -> list[Effect]:
@@ -118,6 +137,13 @@ class Batcher(Role):
         if isinstance(message, BlocksResponse):
             self._on_blocks(message)
             return self._maybe_post()
+        if isinstance(message, HubBlockPublished):
+            for change in message.changes:
+                self.hub_status[(change.chain_id, change.number)] = (
+                    change.block_hash,
+                    change.level,
+                )
+            return []
         if isinstance(message, L1BlockPublished):
             return self._on_l1(message)
         if isinstance(message, SetOutage):
@@ -139,6 +165,7 @@ class Batcher(Role):
                 if signed.signer != self.params.sequencer_address:
                     return
                 entry = _batch_entry(signed.payload)
+                deps = declared_dependencies(signed.payload.transactions) or ()
             except InterlaceError:
                 return
             block_hash = signed.payload.block_hash
@@ -148,6 +175,7 @@ class Batcher(Role):
                     if stale not in self.included_in:
                         del self.blocks[stale]
             self.blocks[entry.number] = (block_hash, entry)
+            self.block_deps[entry.number] = deps
 
     def _on_l1(self, message: L1BlockPublished) -> list[Effect]:
         replaced = self.l1.apply(
@@ -199,6 +227,15 @@ class Batcher(Role):
             1 for block in self.l1.blocks.values() for tx in block.transactions if tx.sender == me
         )
 
+    def _postable(self, number: int) -> bool:
+        """With ``follow_hub``, the hub must hold every dependency, valid, at that hash."""
+        if not self.params.follow_hub:
+            return True
+        return all(
+            _dep_safe(self.hub_status.get((d.chain_id, d.number)), d)
+            for d in self.block_deps.get(number, ())
+        )
+
     def _maybe_post(self) -> list[Effect]:
         if self.paused:
             return []
@@ -210,8 +247,14 @@ class Batcher(Role):
         first = self._first_unposted()
         if first not in self.blocks:
             return []
+        if not self._postable(first):
+            return []
         last = first
-        while last + 1 in self.blocks and last + 1 - first < self.params.max_blocks_per_batch:
+        while (
+            last + 1 in self.blocks
+            and last + 1 - first < self.params.max_blocks_per_batch
+            and self._postable(last + 1)
+        ):
             last += 1
         batch = Batch(
             self.params.chain_id,
@@ -247,6 +290,14 @@ class Batcher(Role):
                 nonce=nonce,
             ),
         ]
+
+
+def _dep_safe(status: tuple[bytes, int] | None, dep: Dependency) -> bool:
+    return (
+        status is not None
+        and status[0] == dep.block_hash
+        and SafetyLevel.PRECONFIRMED <= status[1] < SafetyLevel.INVALID
+    )
 
 
 def _batch_entry(payload: ExecutionPayload) -> BatchBlock:

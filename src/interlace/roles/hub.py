@@ -257,7 +257,10 @@ class Hub(Role):
         )
         return [
             PersistBatch(((_BLOCK_KEY + header.number.to_bytes(8, "big"), stored),)),
-            Broadcast(HUB_BLOCKS_TOPIC, HubBlockPublished(signed, change_list)),
+            Broadcast(
+                HUB_BLOCKS_TOPIC,
+                HubBlockPublished(signed, change_list, tuple(sorted(self._frozen()))),
+            ),
             record("hub.block", number=header.number, changes=len(change_list)),
         ]
 

@@ -162,6 +162,8 @@ class HubBlockPublished(Message):
     """``RLP[hubHeaderRLP, signature]`` (what rollups' hub clients store)."""
     changes: tuple[StatusChange, ...]
     """Every status change the block's state root includes."""
+    frozen: tuple[int, ...] = ()
+    """Chains whose client the hub froze after equivocation."""
 
 
 @dataclass(frozen=True, slots=True)

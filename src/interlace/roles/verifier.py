@@ -40,6 +40,7 @@ from interlace.primitives.rlp_codec import (
 )
 from interlace.primitives.tx import Transaction, decode_transaction
 from interlace.primitives.types import Address, ChainId, Hash32
+from interlace.protocol.hub.state import SafetyLevel
 from interlace.protocol.l1.view import L1View
 from interlace.protocol.rollup.chain import RollupChain, RollupGenesis
 from interlace.protocol.rollup.derivation import (
@@ -64,8 +65,10 @@ from interlace.roles.base import (
 )
 from interlace.roles.l1_node import decode_stored_block, encode_stored_block
 from interlace.roles.messages import (
+    HUB_BLOCKS_TOPIC,
     L1_BLOCKS_TOPIC,
     BlockGossip,
+    HubBlockPublished,
     L1BlockPublished,
     L1SyncRequest,
     rollup_blocks_topic,
@@ -87,6 +90,10 @@ class VerifierParams:
     """Where to re-sync L1 from."""
     max_drift: int = 30
     """Same drift rule as the sequencer's."""
+    follow_hub: bool = False
+    """Follow hub blocks: a second signed block at a height the hub invalidated (a
+    dependency rebuild) is not equivocation; with a hub, a conflict is judged when the
+    hub has spoken (it freezes equivocating chains)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,10 +129,15 @@ class VerifierNode(Role):
         self.evidence: list[Evidence] = []
         self.frozen = False
         self.invalid_batches = 0
+        self.hub_invalid: set[tuple[int, Hash32]] = set()
+        self.hub_frozen: set[int] = set()
+        self.suspects: set[int] = set()
+        """Heights with two signed blocks, waiting for the hub to say which case it is."""
         self._restore(store)
 
     def subscriptions(self) -> tuple[str, ...]:
-        return (L1_BLOCKS_TOPIC, rollup_blocks_topic(self.chain_id))
+        topics = (L1_BLOCKS_TOPIC, rollup_blocks_topic(self.chain_id))
+        return (*topics, HUB_BLOCKS_TOPIC) if self.params.follow_hub else topics
 
     @property
     def safe_head(self) -> int:
@@ -146,6 +158,8 @@ class VerifierNode(Role):
             return self._on_gossip(message)
         if isinstance(message, L1BlockPublished):
             return self._on_l1(message)
+        if isinstance(message, HubBlockPublished):
+            return self._on_hub(message)
         return []
 
     # ---- unsafe gossip -----------------------------------------------------------
@@ -166,27 +180,41 @@ class VerifierNode(Role):
         seen[payload.block_hash] = message.envelope
         effects: list[Effect] = []
         if len(seen) > 1:
-            self.frozen = True
-            effects.append(
-                self._keep(
-                    Evidence(
-                        "equivocation",
-                        self.chain_id,
-                        payload.block_number,
-                        tuple(seen),
-                        tuple(seen.values()),
-                    )
-                )
-            )
-            effects.append(
-                record(
-                    "verifier.evidence",
-                    chain=self.chain_id,
-                    evidence="equivocation",
-                    number=payload.block_number,
-                )
-            )
+            effects.extend(self._judge(payload.block_number))
         effects.extend(self._compare(payload.block_number))
+        return effects
+
+    def _judge(self, number: int) -> list[Effect]:
+        """Two signed blocks at ``number``: a rebuild the hub asked for, or equivocation."""
+        seen = self.unsafe[number]
+        if self.params.follow_hub and self.chain_id not in self.hub_frozen:
+            stale = [h for h in seen if (number, h) in self.hub_invalid]
+            if len(seen) - len(stale) <= 1 and stale:
+                for h in stale:  # the sequencer rebuilt without an invalid dependency
+                    del seen[h]
+                return [record("verifier.rebuild_seen", chain=self.chain_id, number=number)]
+            self.suspects.add(number)
+            return []  # wait for the hub's judgement
+        self.frozen = True
+        self.suspects.discard(number)
+        return [
+            self._keep(
+                Evidence("equivocation", self.chain_id, number, tuple(seen), tuple(seen.values()))
+            ),
+            record(
+                "verifier.evidence", chain=self.chain_id, evidence="equivocation", number=number
+            ),
+        ]
+
+    def _on_hub(self, message: HubBlockPublished) -> list[Effect]:
+        for change in message.changes:
+            if change.chain_id == self.chain_id and change.level == SafetyLevel.INVALID:
+                self.hub_invalid.add((change.number, Hash32(change.block_hash)))
+        self.hub_frozen = set(message.frozen)
+        effects: list[Effect] = []
+        for number in sorted(self.suspects):
+            if not self.frozen and number in self.unsafe and len(self.unsafe[number]) > 1:
+                effects.extend(self._judge(number))
         return effects
 
     def _compare(self, number: int) -> list[Effect]:

@@ -430,6 +430,7 @@ class HubTracker:
             if block.level < SafetyLevel.SAFE:
                 block.safe_in = l1
                 self._set_level(block, SafetyLevel.SAFE)
+                self.notes.append(("hub.safe", {"chain": chain_id, "number": entry.number}))
 
     def set_level(self, chain_id: int, number: int, block_hash: Hash32, level: SafetyLevel) -> None:
         """Raise a block's own level (settlement uses this for CONFIRMED and FINALIZED)."""

@@ -2,19 +2,26 @@
 
 Each checker reads records and node state after every step and keeps the
 first violation it sees, described in words; ``finish`` runs the end-of-run
-checks of the liveness phase. Checkers implemented here: 5 (safety only
-moves forward), 6 (equivocation becomes evidence and freezes the chain),
-7 (safe blocks' L1Origins are canonical), 9 (crash-restart loses nothing
-acknowledged and runs nothing twice). The hub and settlement issues add
-the rest.
+checks of the liveness phase. Checkers implemented here: 2 (a message runs
+at most once), 3 (a message runs only if its log is on the source, in the
+named block, on the same L1 history), 5 (safety only moves forward), 6
+(equivocation becomes evidence and freezes the chain, at the verifier and
+at the hub), 7 (L1Origins of safe blocks are canonical, at the verifier and
+at the hub), 8 (honest chains stay live while another misbehaves), 9
+(crash-restart loses nothing acknowledged and runs nothing twice). Invariants
+1 and 4 arrive with settlement.
 """
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from interlace.primitives.hashing import keccak256
+from interlace.protocol.hub.state import SafetyLevel
+from interlace.protocol.interop.messenger import MESSENGER_ABI, MESSENGER_ADDRESS, relay_claim
 from interlace.roles.base import NodeId, RecordEvent, Timestamp, fields_dict
 
 if TYPE_CHECKING:
+    from interlace.primitives.receipt import Receipt
     from interlace.roles.verifier import VerifierNode
     from interlace.runtime.sim.kernel import Simulator
     from interlace.runtime.sim.world import World
@@ -201,3 +208,193 @@ CHECKER_NAMES = {
     OriginsCanonical: "inv7_origins_canonical",
     CrashRecovery: "inv9_crash_recovery",
 }
+
+
+@dataclass(slots=True)
+class MessagesOnce(Checker):
+    """Inv. 2: a message executes at most once on its destination, and only there."""
+
+    executed: dict[int, dict[int, set[bytes]]] = field(default_factory=dict)
+    """destination chain → block number → message hashes relayed in that block."""
+
+    def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
+        if event.kind != "sequencer.block":
+            return
+        sequencer = self.world.sequencer_by_node(node)
+        if sequencer is None:
+            return
+        chain = sequencer.chain_id
+        number = sequencer.chain.head.number
+        per_block = self.executed.setdefault(chain, {})
+        for stale in [n for n in per_block if n >= number]:
+            del per_block[stale]  # a rebuild or reorg replaced these heights
+        hashes = relayed_hashes(sequencer.chain.receipts[number])
+        earlier = set().union(*per_block.values()) if per_block else set()
+        twice = hashes & earlier
+        if twice or len(hashes) != len(relayed_list(sequencer.chain.receipts[number])):
+            self.fail(now, f"message executed twice on chain {chain} (block {number})")
+        per_block[number] = hashes
+
+
+@dataclass(slots=True)
+class MessagesProven(Checker):
+    """Inv. 3: every executed message's log exists on the source, in the block the proof
+    names, on the same L1 history (checked on the final chains)."""
+
+    def finish(self) -> None:
+        l1 = self.world.l1_node()
+        sequencers = {s.chain_id: s for s in self.world.sequencers()}
+        for destination in sequencers.values():
+            for block in destination.chain.blocks:
+                for tx, receipt in zip(
+                    block.transactions, destination.chain.receipts[block.number], strict=True
+                ):
+                    claim = relay_claim(tx)
+                    if claim is None or not relayed_list((receipt,)):
+                        continue
+                    source = sequencers.get(claim.chain_id)
+                    held = source.chain.block_at(claim.block_number) if source else None
+                    where = (
+                        f"chain {destination.chain_id} block {block.number} executed a message "
+                        f"from chain {claim.chain_id} block {claim.block_number}"
+                    )
+                    if held is None or held.hash != claim.block_hash:
+                        self.fail(self.world.sim.now, f"{where}, which is not on the source")
+                        return
+                    sent = {
+                        keccak256(b"".join(log.topics) + log.data)
+                        for r in source.chain.receipts[claim.block_number]  # type: ignore[union-attr]
+                        for log in r.logs
+                    }
+                    if claim.message_hash not in sent:
+                        self.fail(self.world.sim.now, f"{where}, whose log is missing")
+                        return
+                    if l1 is not None and not l1.is_canonical(
+                        claim.l1_origin_number, claim.l1_origin_hash
+                    ):
+                        self.fail(self.world.sim.now, f"{where}, on another L1 history")
+                        return
+
+
+@dataclass(slots=True)
+class HubEquivocationFrozen(Checker):
+    """Inv. 6 at the hub: an equivocating chain's hub client holds evidence and is frozen."""
+
+    grace: float = 5.0
+    equivocations: dict[int, float] = field(default_factory=dict)
+
+    def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
+        if event.kind == "sequencer.equivocated":
+            chain = int(fields_dict(event)["chain"])  # type: ignore[call-overload]
+            self.equivocations.setdefault(chain, float(now))
+
+    def after_step(self, sim: "Simulator") -> None:
+        hub = self.world.hub()
+        if hub is None:
+            return
+        for chain, since in self.equivocations.items():
+            if sim.now - since < self.grace or self.world.hub_cut_off(chain):
+                continue
+            client = hub.tracker.clients.get(chain)
+            if client is None or not client.frozen:
+                self.fail(sim.now, f"hub did not freeze chain {chain} after it equivocated")
+            elif not any(e.chain_id == chain for e in hub.tracker.evidence):
+                self.fail(sim.now, f"hub froze chain {chain} without keeping evidence")
+
+
+@dataclass(slots=True)
+class HubOriginsCanonical(Checker):
+    """Inv. 7 at the hub: every L1Origin of a block the hub holds SAFE or above is canonical."""
+
+    grace: float = 2.0
+    last_reorg: float = -1e9
+
+    def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
+        if event.kind == "l1.reorg":
+            self.last_reorg = float(now)
+
+    def after_step(self, sim: "Simulator") -> None:
+        if sim.now - self.last_reorg < self.grace or sim.last_node != "hub":
+            return
+        hub, l1 = self.world.hub(), self.world.l1_node()
+        if hub is None or l1 is None:
+            return
+        for client in hub.tracker.clients.values():
+            for number in range(client.head, 0, -1):
+                block = client.blocks.get(number)
+                if block is None or block.origin_number <= l1.finalized_number:
+                    break
+                if SafetyLevel.SAFE <= block.level < SafetyLevel.INVALID and not l1.is_canonical(
+                    block.origin_number, block.origin_hash
+                ):
+                    self.fail(
+                        sim.now,
+                        f"hub holds chain {client.chain_id} block {number} SAFE "
+                        "with a non-canonical L1Origin",
+                    )
+                    return
+
+
+@dataclass(slots=True)
+class HonestChainsLive(Checker):
+    """Inv. 8: honest chains keep producing, pre-confirming and getting safe while another
+    chain misbehaves; only the faulty chain is isolated (checked at the end)."""
+
+    def finish(self) -> None:
+        world = self.world
+        expected = world.scenario.duration / world.scenario.rollups.block_time
+        hub = world.hub()
+        for sequencer in world.sequencers():
+            chain = sequencer.chain_id
+            if chain in world.faulty_chains():
+                continue
+            if sequencer.chain.head.number < 0.7 * expected:
+                self.fail(
+                    world.sim.now,
+                    f"honest chain {chain} made only {sequencer.chain.head.number} blocks",
+                )
+                return
+            if hub is None:
+                continue
+            client = hub.tracker.clients[chain]
+            if client.frozen or client.head < sequencer.chain.head.number - 5:
+                self.fail(
+                    world.sim.now,
+                    f"hub stopped following honest chain {chain} "
+                    f"(hub head {client.head}, sequencer {sequencer.chain.head.number})",
+                )
+                return
+
+
+def relayed_list(receipts: "tuple[Receipt, ...]") -> list[bytes]:
+    """Message hashes of the ``RelayedMessage`` logs in some receipts (with repeats)."""
+    topic0 = MESSENGER_ABI.event("RelayedMessage").topic0
+    return [
+        bytes(log.topics[3])
+        for receipt in receipts
+        for log in receipt.logs
+        if log.address == MESSENGER_ADDRESS and log.topics[:1] == (topic0,)
+    ]
+
+
+def relayed_hashes(receipts: "tuple[Receipt, ...]") -> set[bytes]:
+    """Distinct message hashes relayed in some receipts."""
+    return set(relayed_list(receipts))
+
+
+HUB_CHECKERS = (
+    MessagesOnce,
+    MessagesProven,
+    HubEquivocationFrozen,
+    HubOriginsCanonical,
+    HonestChainsLive,
+)
+CHECKER_NAMES.update(
+    {
+        MessagesOnce: "inv2_message_once",
+        MessagesProven: "inv3_message_proven",
+        HubEquivocationFrozen: "inv6_hub_frozen",
+        HubOriginsCanonical: "inv7_hub_origins_canonical",
+        HonestChainsLive: "inv8_honest_chains_live",
+    }
+)

@@ -30,7 +30,7 @@ from interlace.roles.messages import InjectReorg, SetByzantine, SetOutage
 from interlace.roles.relayer import Relayer, RelayerParams
 from interlace.roles.sequencer import RollupParams, Sequencer
 from interlace.roles.verifier import VerifierNode, VerifierParams
-from interlace.runtime.sim.checkers import ALL_CHECKERS, CHECKER_NAMES, Checker
+from interlace.runtime.sim.checkers import ALL_CHECKERS, CHECKER_NAMES, HUB_CHECKERS, Checker
 from interlace.runtime.sim.kernel import Simulator
 from interlace.runtime.sim.network import LinkProfile
 from interlace.runtime.sim.scenario import FaultSpec, Scenario, ScenarioError
@@ -60,6 +60,13 @@ class Timeline:
     counts: dict[str, int] = field(default_factory=dict)
     seq_blocks: dict[tuple[int, int], float] = field(default_factory=dict)
     safe_latency: list[float] = field(default_factory=list)
+    level_latency: dict[str, list[float]] = field(default_factory=dict)
+    """Hub level name → seconds from a block's production to the hub reaching that level."""
+    messages_sent: dict[int, int] = field(default_factory=dict)
+    """Destination chain → messages sent to it."""
+    delivered: dict[int, list[float]] = field(default_factory=dict)
+    """Destination chain → latencies (source block made → destination block made)."""
+    rebuilt: int = 0
 
     NOTABLE = frozenset(
         {
@@ -71,6 +78,9 @@ class Timeline:
             "sim.heal",
             "sequencer.byzantine",
             "sequencer.unsafe_reorg",
+            "sequencer.rebuild",
+            "hub.evidence",
+            "hub.rebuilt",
             "verifier.evidence",
             "verifier.safe_reorg",
             "verifier.bad_batch",
@@ -83,7 +93,24 @@ class Timeline:
         self.counts[event.kind] = self.counts.get(event.kind, 0) + 1
         if event.kind == "sequencer.block":
             f = fields_dict(event)
-            self.seq_blocks.setdefault((int(f["chain"]), int(f["number"])), float(now))  # type: ignore[call-overload]
+            self.seq_blocks[(int(f["chain"]), int(f["number"]))] = float(now)  # type: ignore[call-overload]
+        elif event.kind in ("hub.preconfirmed", "hub.safe"):
+            f = fields_dict(event)
+            made = self.seq_blocks.get((int(f["chain"]), int(f["number"])))  # type: ignore[call-overload]
+            if made is not None:
+                level = event.kind.removeprefix("hub.")
+                self.level_latency.setdefault(level, []).append(float(now) - made)
+        elif event.kind == "client.message":
+            destination = int(fields_dict(event)["destination"])  # type: ignore[call-overload]
+            self.messages_sent[destination] = self.messages_sent.get(destination, 0) + 1
+        elif event.kind == "relayer.delivered":
+            f = fields_dict(event)
+            source = self.seq_blocks.get((int(f["source"]), int(f["source_number"])))  # type: ignore[call-overload]
+            made = self.seq_blocks.get((int(f["destination"]), int(f["number"])))  # type: ignore[call-overload]
+            if source is not None and made is not None:
+                self.delivered.setdefault(int(f["destination"]), []).append(made - source)  # type: ignore[call-overload]
+        elif event.kind == "sequencer.rebuild":
+            self.rebuilt += int(fields_dict(event)["dropped"])  # type: ignore[call-overload]
         elif event.kind == "verifier.safe":
             f = fields_dict(event)
             produced = self.seq_blocks.get((int(f["chain"]), int(f["number"])))  # type: ignore[call-overload]
@@ -114,7 +141,8 @@ class World:
         self.chain_ids = [ChainId(FIRST_ROLLUP_CHAIN_ID + i) for i in range(scenario.rollups.count)]
         self.timeline = Timeline()
         self.sim.observers.append(self.timeline)
-        self.checkers: list[Checker] = [cls(CHECKER_NAMES[cls], self) for cls in ALL_CHECKERS]
+        classes = ALL_CHECKERS + (HUB_CHECKERS if scenario.hub.enabled else ())
+        self.checkers: list[Checker] = [cls(CHECKER_NAMES[cls], self) for cls in classes]
         self.sim.observers.extend(self.checkers)
         self._down: set[NodeId] = set()
         self._partitioned: set[NodeId] = set()
@@ -188,12 +216,14 @@ class World:
                 sequencer_address=self.sequencer_keys[chain_id].address,
                 sequencer_node=seq_node,
                 resubmit_after=BATCHER_RESUBMIT_AFTER,
+                follow_hub=hub_on,
             )
             verifier_params = VerifierParams(
                 genesis=rollup_genesis,
                 sequencer_address=self.sequencer_keys[chain_id].address,
                 batcher_address=self.batcher_keys[chain_id].address,
                 max_drift=s.rollups.max_drift,
+                follow_hub=hub_on,
             )
             self._add(seq_node, _factory(Sequencer, seq_node, seq_params))
             batcher_node = NodeId(f"batcher-{chain_id}")
@@ -316,6 +346,27 @@ class World:
         self.sim.network.heal()
         self._partitioned.clear()
         self.sim.note("sim.heal")
+
+    def hub(self) -> Hub | None:
+        """The live hub, if the scenario runs one."""
+        slot = self.sim.nodes.get(HUB_NODE)
+        role = slot.role if slot else None
+        return role if isinstance(role, Hub) else None
+
+    def hub_cut_off(self, chain: int) -> bool:
+        """True while the hub cannot hear the chain's sequencer (or is down)."""
+        nodes = {HUB_NODE, NodeId(f"seq-{chain}")}
+        return bool(nodes & (self._down | self._partitioned))
+
+    def faulty_chains(self) -> set[int]:
+        """Chains a fault targets (equivocation, or their nodes crashed or cut off)."""
+        faulty: set[int] = set()
+        for fault in self.scenario.faults:
+            if fault.kind in ("equivocate", "batcher_outage"):
+                faulty.add(self._chain_of(fault))
+            names = {fault.node, *fault.nodes}
+            faulty |= {c for c in self.chain_ids if any(n.endswith(str(c)) for n in names if n)}
+        return faulty
 
     def partitioned_or_down(self, chain: int) -> bool:
         """True while the chain's verifier cannot hear its sequencer."""
@@ -441,6 +492,41 @@ class World:
             "transactions_rejected": self.client().s.rejected,
             "deposits": self.client().s.deposits,
             "safe_latency_s": _percentiles(latency),
+            **self._interop_metrics(),
+        }
+
+    def _interop_metrics(self) -> dict[str, Any]:
+        """Messages per destination trust mode, hub levels, invalidations and rebuilds."""
+        if not self.scenario.hub.enabled:
+            return {}
+        t = self.timeline
+        messages: dict[str, dict[str, Any]] = {}
+        for chain in self.chain_ids:
+            mode = MODE_NAMES[self.trust_modes[chain]]
+            entry = messages.setdefault(mode, {"sent": 0, "executed": 0, "_lat": []})
+            entry["sent"] += t.messages_sent.get(chain, 0)
+            entry["executed"] += len(t.delivered.get(chain, []))
+            entry["_lat"].extend(t.delivered.get(chain, []))
+        for entry in messages.values():
+            lat = sorted(entry.pop("_lat"))
+            pct = _percentiles(lat)
+            entry["latency_p50_s"] = pct["p50"]
+            entry["latency_p99_s"] = pct["p99"]
+        hub = self.hub()
+        return {
+            "messages": messages,
+            "blocks_invalidated": t.counts.get("hub.invalid", 0),
+            "blocks_rebuilt": t.rebuilt,
+            "time_to_level_s": {
+                level: _percentiles(sorted(v)) for level, v in sorted(t.level_latency.items())
+            },
+            "hub": {
+                "head": hub.head.number if hub else None,
+                "evidence": len(hub.tracker.evidence) if hub else None,
+                "frozen": sorted(c for c, cl in hub.tracker.clients.items() if cl.frozen)
+                if hub
+                else None,
+            },
         }
 
 
