@@ -1,7 +1,7 @@
 """The static-word fast path of ``interlace.primitives.abi`` against eth-abi.
 
-Signatures made only of uintN, intN, address, bool and bytesN are encoded
-and decoded by hand (see ``_encode_static``/``_decode_static``); everything
+Signatures made only of uintN, intN, address, bool, bytesN and bytes are
+encoded and decoded by hand (see ``_encode_static``/``_decode_static``); everything
 else, and every value or byte string the fast path does not find plainly
 valid, goes to eth-abi. These tests feed random types, values and bytes
 (canonical, mutated and truncated) to both and require the same answer:
@@ -27,8 +27,10 @@ _SIZES = st.sampled_from([8, 16, 32, 64, 128, 160, 248, 256])
 
 @st.composite
 def static_types(draw: st.DrawFn) -> str:
-    """One static elementary ABI type."""
-    kind = draw(st.sampled_from(["uint", "int", "address", "bool", "bytes"]))
+    """One ABI type the fast path covers."""
+    kind = draw(st.sampled_from(["uint", "int", "address", "bool", "bytes", "dynbytes"]))
+    if kind == "dynbytes":
+        return "bytes"
     if kind in ("uint", "int"):
         return f"{kind}{draw(_SIZES)}"
     if kind == "bytes":
@@ -47,6 +49,8 @@ def valid_value(type_str: str) -> st.SearchStrategy[Any]:
         return st.binary(min_size=20, max_size=20)
     if type_str == "bool":
         return st.booleans()
+    if type_str == "bytes":
+        return st.binary(max_size=100)
     return st.binary(min_size=0, max_size=int(type_str[5:]))
 
 
@@ -132,7 +136,42 @@ def test_any_bytes_decode_as_eth_abi_or_both_reject(types: list[str], data: st.D
     assert ours == expected
 
 
-def test_only_static_elementary_signatures_take_the_fast_path() -> None:
+@settings(max_examples=400)
+@given(
+    st.lists(static_types(), min_size=1, max_size=5).flatmap(
+        lambda types: st.tuples(st.just(types), st.tuples(*[valid_value(t) for t in types]))
+    ),
+    st.data(),
+)
+def test_mutated_encodings_decode_as_eth_abi_or_both_reject(
+    case: tuple[list[str], tuple[Any, ...]], data: st.DataObject
+) -> None:
+    # Valid encodings (offsets, lengths, tails) with one byte changed, cut or extended.
+    types, values = case
+    raw = bytearray(eth_abi_encode(types, values))
+    action = data.draw(st.sampled_from(["flip", "cut", "extend"]))
+    if action == "flip" and raw:
+        raw[data.draw(st.integers(0, len(raw) - 1))] ^= data.draw(st.integers(1, 255))
+    elif action == "cut" and raw:
+        del raw[data.draw(st.integers(0, len(raw) - 1)) :]
+    else:
+        raw += data.draw(st.binary(min_size=1, max_size=40))
+    blob = bytes(raw)
+    try:
+        expected: tuple[Any, ...] | None = eth_abi_decode_native(types, blob)
+    except Exception:  # noqa: BLE001 - any eth-abi rejection; abi_decode must reject too
+        expected = None
+    fast = decode_static(static_words(tuple(types)) or (), blob)
+    if fast is not None:
+        assert fast == expected
+    try:
+        ours: tuple[Any, ...] | None = abi_decode(types, blob)
+    except MalformedCalldata:
+        ours = None
+    assert ours == expected
+
+
+def test_only_covered_signatures_take_the_fast_path() -> None:
     assert static_words(("uint64", "bytes32", "address", "bool", "int8")) == (
         ("uint", 64),
         ("bytes", 32),
@@ -140,7 +179,8 @@ def test_only_static_elementary_signatures_take_the_fast_path() -> None:
         ("bool", 0),
         ("int", 8),
     )
-    for types in (("bytes",), ("string",), ("uint256[]",), ("(uint256,bool)",), ("uint7",)):
+    assert static_words(("uint256", "bytes")) == (("uint", 256), ("dynbytes", 0))
+    for types in (("string",), ("uint256[]",), ("bytes[]",), ("(uint256,bool)",), ("uint7",)):
         assert static_words(types) is None
 
 

@@ -178,27 +178,31 @@ def _canonical(name: str, params: Sequence[AbiParam]) -> str:
     return f"{name}({','.join(p.type for p in params)})"
 
 
-# --- Fast path: signatures of static elementary types only ------------------------------
+# --- Fast path: signatures of elementary value types and bytes ---------------------------
 #
 # Every native-module call decodes its calldata and the L1-attributes deposit
 # of every block encodes eight words; eth-abi builds a coder tree and a byte
 # stream per call, which was a tenth of the simulator's time. A signature made
 # only of uintN, intN, address, bool and bytesN is one 32-byte word per
-# value, handled below. The fast path answers only when the input is plainly
-# valid (exact Python types, values in range, canonical padding); anything
-# else falls through to eth-abi, which then gives its own answer or error.
-# The tests check both paths agree on random types, values and bytes.
+# value, and a ``bytes`` parameter adds an offset word pointing at its
+# length-prefixed, zero-padded tail (batches and deposits carry one); these
+# are handled below. The fast path answers only when the input is plainly
+# valid (exact Python types, values in range, canonical offsets and
+# padding); anything else falls through to eth-abi, which then gives its own
+# answer or error. The tests check both paths agree on random types, values
+# and bytes.
 
 _WordKind = tuple[str, int]
-"""One static word: (``"uint"``/``"int"``/``"address"``/``"bool"``/``"bytes"``, size)."""
-_STATIC_TYPE: Final = re.compile(r"(uint|int|bytes)(\d+)|address|bool")
+"""One head word: (``"uint"``/``"int"``/``"address"``/``"bool"``/``"bytes"``, size),
+or (``"dynbytes"``, 0) for the offset of a ``bytes`` value."""
+_STATIC_TYPE: Final = re.compile(r"(uint|int|bytes)(\d+)|address|bool|bytes")
 _STATIC_WORDS: dict[tuple[str, ...], tuple[_WordKind, ...] | None] = {}
 _ZERO_WORD: Final = bytes(32)
 _ADDRESS_PADDING: Final = bytes(12)
 
 
 def _static_words(types: tuple[str, ...]) -> tuple[_WordKind, ...] | None:
-    """The word kinds of ``types`` if every one is a static elementary type, else ``None``."""
+    """The word kinds of ``types`` if the fast path covers every one, else ``None``."""
     try:
         return _STATIC_WORDS[types]
     except KeyError:
@@ -209,7 +213,7 @@ def _static_words(types: tuple[str, ...]) -> tuple[_WordKind, ...] | None:
         if match is None or not is_encodable_type(type_str):
             break
         if match.group(1) is None:
-            words.append((type_str, 0))
+            words.append(("dynbytes" if type_str == "bytes" else type_str, 0))
         else:
             words.append((match.group(1), int(match.group(2))))
     result = tuple(words) if len(words) == len(types) else None
@@ -221,9 +225,19 @@ def _static_words(types: tuple[str, ...]) -> tuple[_WordKind, ...] | None:
 def _encode_static(words: tuple[_WordKind, ...], values: Sequence[Any]) -> bytes | None:
     """``abi.encode`` of plainly valid values, or ``None`` to let eth-abi decide."""
     out: list[bytes] = []
+    tails: list[bytes] = []
+    tail_offset = 32 * len(words)
     for (kind, size), value in zip(words, values, strict=True):
         value_type = type(value)
-        if kind == "uint":
+        if kind == "dynbytes":
+            if value_type is not bytes:
+                return None
+            out.append(tail_offset.to_bytes(32, "big"))
+            padded = value + bytes(-len(value) % 32)
+            tails.append(len(value).to_bytes(32, "big"))
+            tails.append(padded)
+            tail_offset += 32 + len(padded)
+        elif kind == "uint":
             if value_type is not int or value < 0 or value >> size:
                 return None
             out.append(value.to_bytes(32, "big"))
@@ -243,7 +257,7 @@ def _encode_static(words: tuple[_WordKind, ...], values: Sequence[Any]) -> bytes
             if value_type is not int or not -(1 << (size - 1)) <= value < 1 << (size - 1):
                 return None
             out.append(value.to_bytes(32, "big", signed=True))
-    return b"".join(out)
+    return b"".join(out + tails)
 
 
 def _decode_static(words: tuple[_WordKind, ...], data: bytes) -> tuple[Any, ...] | None:
@@ -252,10 +266,21 @@ def _decode_static(words: tuple[_WordKind, ...], data: bytes) -> tuple[Any, ...]
         return None
     out: list[Any] = []
     pos = 0
+    tail = 32 * len(words)  # where the next canonical tail starts
     for kind, size in words:
         word = data[pos : pos + 32]
         pos += 32
-        if kind == "uint":
+        if kind == "dynbytes":
+            if int.from_bytes(word, "big") != tail or len(data) < tail + 32:
+                return None
+            length = int.from_bytes(data[tail : tail + 32], "big")
+            start = tail + 32
+            end = start + length + (-length % 32)
+            if len(data) < end or data[start + length : end] != bytes(end - start - length):
+                return None
+            out.append(data[start : start + length])
+            tail = end
+        elif kind == "uint":
             value = int.from_bytes(word, "big")
             if value >> size:
                 return None

@@ -359,8 +359,15 @@ def _with_prefix(prefix: str, node: Node) -> Node:
     return ExtensionNode(prefix, node)
 
 
-def _insert(node: Node | None, path: str, value: bytes, resolve: _Resolver) -> Node:
-    """New root after setting ``path`` to non-empty ``value``; only the path is copied."""
+def _insert(
+    node: Node | None, path: str, value: bytes, resolve: _Resolver
+) -> tuple[Node | None, bytes | None]:
+    """(New root, previous value) after setting ``path`` to non-empty ``value``.
+
+    Only the path is copied; if ``path`` already holds ``value`` the root is
+    returned unchanged, keeping every cached hash.
+    """
+    root = node
     stack: list[tuple[Node, int]] = []
     pos = 0
     while True:
@@ -372,9 +379,10 @@ def _insert(node: Node | None, path: str, value: bytes, resolve: _Resolver) -> N
         rest = path[pos:]
         if isinstance(node, LeafNode):
             if rest == node.path:
-                new = LeafNode(rest, value)
-            else:
-                new = _pair_leaves(node.path, node.value, rest, value)
+                if node.value == value:
+                    return root, value
+                return _rebuild(stack, LeafNode(rest, value)), node.value
+            new = _pair_leaves(node.path, node.value, rest, value)
             break
         if isinstance(node, ExtensionNode):
             if rest.startswith(node.path):
@@ -397,13 +405,14 @@ def _insert(node: Node | None, path: str, value: bytes, resolve: _Resolver) -> N
             break
         assert isinstance(node, BranchNode)
         if not rest:
-            new = BranchNode(node.children, value)
-            break
+            if node.value == value:
+                return root, value
+            return _rebuild(stack, BranchNode(node.children, value)), node.value or None
         nib = _NIBBLE[rest[0]]
         stack.append((node, nib))
         pos += 1
         node = node.children[nib]
-    return _rebuild(stack, new)
+    return _rebuild(stack, new), None
 
 
 def _rebuild(stack: list[tuple[Node, int]], new: Node) -> Node:
@@ -587,13 +596,9 @@ class Trie:
         if not value:
             self.delete(key)
             return
-        path = _key_path(key, self.secure)
-        old = _lookup(self._root, path, _no_stubs)
+        self._root, old = _insert(self._root, _key_path(key, self.secure), bytes(value), _no_stubs)
         if old is None:
             self._size += 1
-        elif old == value:
-            return  # unchanged: keep the nodes and their cached hashes
-        self._root = _insert(self._root, path, bytes(value), _no_stubs)
 
     def delete(self, key: bytes) -> None:
         """Remove ``key`` if present."""
@@ -854,7 +859,9 @@ class PartialTrie:
         if not value:
             self.delete(key)
             return
-        self._root = _insert(self._root, _key_path(key, self.secure), bytes(value), self._resolve)
+        self._root, _old = _insert(
+            self._root, _key_path(key, self.secure), bytes(value), self._resolve
+        )
 
     def delete(self, key: bytes) -> None:
         """Remove ``key`` if present (may need a collapsed branch's sibling node)."""

@@ -9,7 +9,7 @@ belong.
 """
 
 from collections.abc import Sequence
-from typing import Final, TypeAlias
+from typing import Any, Final, TypeAlias
 
 from interlace.primitives.errors import MalformedRLP
 from interlace.primitives.types import U64, U64_MAX, U256, U256_MAX, Address, Hash32
@@ -25,8 +25,9 @@ def encode_rlp(item: object) -> bytes:
     encoding a third of the chain engine's time. The tests check this
     against pyrlp on random nested data.
     """
-    item_type = type(item)
-    if item_type is list or item_type is tuple:
+    value: Any = item  # dispatched on its exact type below
+    value_type = type(value)
+    if value_type is list or value_type is tuple:
         # Byte strings are encoded inline: they are most list elements, and the
         # recursive call per element was most of the encoder's time.
         payload = b"".join(
@@ -39,22 +40,24 @@ def encode_rlp(item: object) -> bytes:
                 )
                 if type(x) is bytes
                 else encode_rlp(x)
-                for x in item  # type: ignore[attr-defined]
+                for x in value
             ]
         )
         n = len(payload)
         return (_LIST_PREFIX[n] if n < 56 else _length_prefix(n, 0xC0)) + payload
-    if item_type is bytes:
-        raw: bytes = item  # type: ignore[assignment]
-    elif isinstance(item, bytes | bytearray | memoryview):
-        raw = bytes(item)
-    elif isinstance(item, list | tuple):
-        return encode_rlp(list(item))
-    elif isinstance(item, int) and not isinstance(item, bool):
-        if item < 0:
+    if value_type is bytes:
+        raw: bytes = value
+    elif value_type is int and 0 <= value < 0x80:
+        return _SMALL_UINT[value]  # type: ignore[no-any-return]
+    elif isinstance(value, bytes | bytearray | memoryview):
+        raw = bytes(value)
+    elif isinstance(value, list | tuple):
+        return encode_rlp(list(value))
+    elif isinstance(value, int) and not isinstance(value, bool):
+        if value < 0:
             msg = "RLP cannot encode a negative integer"
             raise ValueError(msg)
-        raw = encode_uint(item)
+        raw = encode_uint(value)
     else:
         msg = f"RLP cannot encode {type(item).__name__}"
         raise TypeError(msg)
@@ -68,6 +71,8 @@ _STRING_PREFIX: Final = [bytes((0x80 + n,)) for n in range(56)]
 """The one-byte prefix of a byte string of length n < 56."""
 _LIST_PREFIX: Final = [bytes((0xC0 + n,)) for n in range(56)]
 """The one-byte prefix of a list whose payload is n < 56 bytes."""
+_SMALL_UINT: Final = [b"\x80"] + [bytes((n,)) for n in range(1, 0x80)]
+"""RLP of the integers 0 to 127."""
 
 
 def _length_prefix(length: int, offset: int) -> bytes:
@@ -113,8 +118,24 @@ def _decode_at(data: bytes, pos: int, limit: int, depth: int) -> tuple[RLPItem, 
     end = start + length
     items: list[RLPItem] = []
     while start < end:
-        item, start = _decode_at(data, start, end, depth + 1)
-        items.append(item)
+        # Short byte strings (most fields) are read inline, with the same checks
+        # in the same order as the recursive path.
+        first = data[start]
+        if first < 0x80:
+            items.append(data[start : start + 1])
+            start += 1
+        elif first < 0xB8:
+            item_start = start + 1
+            item_end = item_start + first - 0x80
+            if item_end > end:
+                raise MalformedRLP("invalid RLP: payload runs past the input")
+            if first == 0x81 and data[item_start] < 0x80:
+                raise MalformedRLP("invalid RLP: single byte below 0x80 encoded as a string")
+            items.append(data[item_start:item_end])
+            start = item_end
+        else:
+            item, start = _decode_at(data, start, end, depth + 1)
+            items.append(item)
     return items, end
 
 

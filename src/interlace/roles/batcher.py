@@ -119,6 +119,12 @@ class Batcher(Role):
         self.hub_status: dict[tuple[int, int], tuple[bytes, int]] = {}
         """(chain, number) → (hash, own level) as the hub last reported."""
         self.included_in: dict[int, int] = {}
+        self.posted: dict[int, BatchBlock] = {}
+        self.recheck_from: int | None = None
+        self.verify_from: int | None = None
+        """Posted blocks from here on must be compared with the sequencer's chain again."""
+        """Lowest own block the hub invalidated since the last fetch (its rebuild is due)."""
+        """The entry L1 holds for each block number (the latest posting wins)."""
         self.in_flight: _InFlight | None = None
         self.paused = False
         self.batches_posted = 0
@@ -143,6 +149,9 @@ class Batcher(Role):
                     change.block_hash,
                     change.level,
                 )
+                if change.chain_id == self.params.chain_id and change.level == SafetyLevel.INVALID:
+                    # Our sequencer will rebuild from here: fetch that range again.
+                    self.recheck_from = min(self.recheck_from or change.number, change.number)
             return []
         if isinstance(message, L1BlockPublished):
             return self._on_l1(message)
@@ -152,8 +161,15 @@ class Batcher(Role):
         return []
 
     def _first_unposted(self) -> int:
+        """Lowest block not on L1 as it is now: never posted, or posted in a version the
+        sequencer has since rebuilt (a dependency was invalidated)."""
         first = 1
         while first in self.included_in:
+            if first in self.blocks:
+                if self.posted.get(first) != self.blocks[first][1]:
+                    break
+            elif self.verify_from is not None and first >= self.verify_from:
+                break  # posted, but the sequencer rebuilt from here: fetch it to compare
             first += 1
         return first
 
@@ -172,8 +188,8 @@ class Batcher(Role):
             known = self.blocks.get(entry.number)
             if known is not None and known[0] != block_hash:
                 for stale in [n for n in self.blocks if n >= entry.number]:
-                    if stale not in self.included_in:
-                        del self.blocks[stale]
+                    del self.blocks[stale]
+                self.verify_from = min(self.verify_from or entry.number, entry.number)
             self.blocks[entry.number] = (block_hash, entry)
             self.block_deps[entry.number] = deps
 
@@ -190,6 +206,7 @@ class Batcher(Role):
             lost = [n for n, l1_number in self.included_in.items() if l1_number >= replaced]
             for n in lost:
                 del self.included_in[n]
+                self.posted.pop(n, None)
             if lost:
                 effects.append(
                     record("batcher.batch_dropped", chain=self.params.chain_id, blocks=len(lost))
@@ -201,9 +218,11 @@ class Batcher(Role):
             return effects
         if not self.paused:
             # Ask the sequencer for its canonical chain; the answer triggers the post.
-            effects.append(
-                SendMessage(self.params.sequencer_node, BlocksRequest(self._first_unposted()))
-            )
+            start = self._first_unposted()
+            if self.recheck_from is not None:
+                start = min(start, self.recheck_from)
+                self.recheck_from = None
+            effects.append(SendMessage(self.params.sequencer_node, BlocksRequest(start)))
         return effects
 
     def _scan(self, l1_block: Block) -> None:
@@ -217,7 +236,8 @@ class Batcher(Role):
             except InterlaceError:
                 continue
             for entry in batch.blocks:
-                self.included_in.setdefault(entry.number, l1_block.number)
+                self.included_in[entry.number] = l1_block.number
+                self.posted[entry.number] = entry
             if self.in_flight is not None and self.in_flight.nonce == tx.nonce:
                 self.in_flight = None
 
@@ -231,6 +251,9 @@ class Batcher(Role):
         """With ``follow_hub``, the hub must hold every dependency, valid, at that hash."""
         if not self.params.follow_hub:
             return True
+        own = self.hub_status.get((self.params.chain_id, number))
+        if own is not None and own[0] == self.blocks[number][0] and own[1] == SafetyLevel.INVALID:
+            return False  # the hub rejected this version; wait for the rebuild
         return all(
             _dep_safe(self.hub_status.get((d.chain_id, d.number)), d)
             for d in self.block_deps.get(number, ())

@@ -65,6 +65,8 @@ from interlace.roles.messages import (
     HUB_BLOCKS_TOPIC,
     L1_BLOCKS_TOPIC,
     BlockGossip,
+    BlocksRequest,
+    BlocksResponse,
     HubBlockPublished,
     HubProofRequest,
     HubProofResponse,
@@ -91,6 +93,9 @@ class HubParams:
     """Seconds between hub blocks."""
     l1_node: NodeId = NodeId("l1")
     """Where to re-sync L1 from."""
+    sequencer_nodes: tuple[tuple[int, NodeId], ...] = ()
+    """Each rollup's sequencer node, asked for blocks the hub missed (after a crash or a
+    partition)."""
 
 
 class Hub(Role):
@@ -110,6 +115,7 @@ class Hub(Role):
         self.signed_head = b""
         self.snapshots: dict[int, tuple[bytes, Trie]] = {}
         self._envelope_seq = 0
+        self._sync_asked: dict[int, float] = {}
         self._restore(store)
 
     def subscriptions(self) -> tuple[str, ...]:
@@ -122,6 +128,11 @@ class Hub(Role):
             return [
                 SendMessage(self.params.l1_node, L1SyncRequest(0)),
                 SetTimer("hub_block", Timestamp(now + self.params.block_time)),
+                *(
+                    SendMessage(node, BlocksRequest(self.tracker.clients[chain].head + 1))
+                    for chain, node in self.params.sequencer_nodes
+                    if chain in self.tracker.clients
+                ),
             ]
         if isinstance(event, TimerFired) and event.tag == "hub_block":
             return [
@@ -132,7 +143,12 @@ class Hub(Role):
             return []
         message = event.message
         if isinstance(message, BlockGossip):
-            return self._on_envelope(message, now)
+            return [*self._on_envelope(message, now), *self._sync(message.chain_id, now)]
+        if isinstance(message, BlocksResponse):
+            effects: list[Effect] = []
+            for envelope in message.envelopes:
+                effects.extend(self._on_envelope(BlockGossip(message.chain_id, envelope), now))
+            return effects
         if isinstance(message, L1BlockPublished):
             return self._on_l1(message, now)
         if isinstance(message, HubProofRequest):
@@ -153,6 +169,18 @@ class Hub(Role):
         effects.extend(self._accepted(accepted))
         effects.extend(self._notes())
         return effects
+
+    def _sync(self, chain_id: int, now: Timestamp) -> list[Effect]:
+        """Ask a sequencer for the blocks between our head and what its gossip shows."""
+        client = self.tracker.clients.get(chain_id)
+        node = dict(self.params.sequencer_nodes).get(chain_id)
+        if client is None or node is None or client.frozen:
+            return []
+        gap = any(s.payload.block_number > client.head + 1 for s in client.pending.values())
+        if not gap or now - self._sync_asked.get(chain_id, -1e9) < 1.0:
+            return []
+        self._sync_asked[chain_id] = float(now)
+        return [SendMessage(node, BlocksRequest(client.head + 1))]
 
     def _frozen(self) -> set[int]:
         return {c for c, client in self.tracker.clients.items() if client.frozen}

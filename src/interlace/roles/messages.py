@@ -97,6 +97,8 @@ class SetByzantine(Message):
 
     equivocate: bool
     """When on, the sequencer signs two different blocks per height."""
+    delay_blocks: int = 0
+    """Gossip the second block this many blocks later (after others consumed the first)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,3 +226,23 @@ class ReceiptsResponse(Message):
     """Encoded receipts."""
     envelope: bytes
     """The sequencer's signed envelope of the block (for peer-to-peer proofs)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NonceQuery(Message):
+    """``eth_getTransactionCount``: the next nonce of an account at the sequencer's head."""
+
+    address: bytes
+    """The account."""
+
+
+@dataclass(frozen=True, slots=True)
+class NonceAnswer(Message):
+    """The sequencer's answer to ``NonceQuery``."""
+
+    chain_id: int
+    """The rollup."""
+    address: bytes
+    """The account."""
+    nonce: int
+    """Its nonce at the head (transactions already included)."""

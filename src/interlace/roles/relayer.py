@@ -65,6 +65,8 @@ from interlace.roles.messages import (
     HubBlockPublished,
     HubProofRequest,
     HubProofResponse,
+    NonceAnswer,
+    NonceQuery,
     ReceiptsRequest,
     ReceiptsResponse,
     SubmitTransaction,
@@ -135,6 +137,7 @@ class DestinationAccount:
     next_nonce: int = 0
     acked: set[int] = field(default_factory=set)
     included: set[int] = field(default_factory=set)
+    asked_at: float = -1e9
 
 
 class Relayer(Role):
@@ -149,6 +152,7 @@ class Relayer(Role):
         self.fetching: set[tuple[int, int, bytes]] = set()
         self.messages: dict[Hash32, PendingMessage] = {}
         self.status: dict[tuple[int, int], tuple[bytes, int, int]] = {}
+        self.frozen: set[int] = set()
         self.accounts: dict[int, DestinationAccount] = {c: DestinationAccount() for c in self.modes}
         self.by_tx: dict[bytes, Hash32] = {}
         self.delivered = 0
@@ -174,7 +178,9 @@ class Relayer(Role):
         if isinstance(message, HubProofResponse):
             return self._on_hub_proof(message, now)
         if isinstance(message, TransactionAccepted | TransactionRejected):
-            return self._on_ack(message)
+            return self._on_ack(message, now)
+        if isinstance(message, NonceAnswer):
+            return self._fill_gap(message, now)
         return []
 
     # ---- discovery ------------------------------------------------------------------
@@ -252,7 +258,13 @@ class Relayer(Role):
                             )
                         )
                     elif known is not None and known.source.block_hash != source.block_hash:
-                        known.source = source  # the source chain rebuilt the block
+                        # The source chain rebuilt the block that sends it: relay the new one.
+                        known.source = source
+                        known.receipt_index, known.log_position = receipt_index, position
+                        known.log_index = log_index
+                        if known.state == "dropped":
+                            known.state = "waiting"
+                            known.nonce = -1
                 log_index += 1
         effects.extend(self._advance(now))
         return effects
@@ -260,6 +272,7 @@ class Relayer(Role):
     # ---- hub ---------------------------------------------------------------------------
 
     def _on_hub(self, message: HubBlockPublished, now: Timestamp) -> list[Effect]:
+        self.frozen = set(message.frozen)
         for change in message.changes:
             self.status[(change.chain_id, change.number)] = (
                 change.block_hash,
@@ -269,6 +282,8 @@ class Relayer(Role):
         return self._advance(now)
 
     def _hub_cross_level(self, pending: PendingMessage) -> int | None:
+        if pending.source.chain_id in self.frozen:
+            return SafetyLevel.INVALID  # the hub froze the source chain
         held = self.status.get((pending.source.chain_id, pending.source.number))
         if held is None or held[0] != pending.source.block_hash:
             return None
@@ -391,7 +406,9 @@ class Relayer(Role):
             ),
         ]
 
-    def _on_ack(self, message: TransactionAccepted | TransactionRejected) -> list[Effect]:
+    def _on_ack(
+        self, message: TransactionAccepted | TransactionRejected, now: Timestamp
+    ) -> list[Effect]:
         message_hash = self.by_tx.get(message.tx_hash)
         pending = self.messages.get(message_hash) if message_hash else None
         if pending is None:
@@ -400,16 +417,35 @@ class Relayer(Role):
         if isinstance(message, TransactionAccepted):
             account.acked.add(pending.nonce)
             return []
-        if message.error == "NonceTooLow":
-            # The nonce was used (by an earlier send of this relay, or a cancel): re-check later.
+        if message.error != "NonceTooHigh" or now - account.asked_at < 1.0:
             return []
-        gap = 0
-        while gap in account.acked or gap in account.included:
-            gap += 1
-        account.next_nonce = gap
-        pending.nonce = -1
-        pending.state = "waiting"
-        return []
+        # A gap below this nonce (a relay the destination dropped in a rebuild, say):
+        # ask where the account stands, then fill the gap.
+        account.asked_at = float(now)
+        return [
+            SendMessage(self.sequencers[pending.destination], NonceQuery(self.params.key.address))
+        ]
+
+    def _fill_gap(self, answer: NonceAnswer, now: Timestamp) -> list[Effect]:
+        """Re-send the message holding the account's next nonce, or cancel that nonce."""
+        account = self.accounts.get(answer.chain_id)
+        if account is None:
+            return []
+        account.next_nonce = max(account.next_nonce, answer.nonce)
+        holder = next(
+            (
+                p
+                for p in self.messages.values()
+                if p.destination == answer.chain_id
+                and p.nonce == answer.nonce
+                and p.state in ("submitted", "proving", "waiting")
+            ),
+            None,
+        )
+        if holder is not None and self._hub_cross_level(holder) != SafetyLevel.INVALID:
+            holder.state = "waiting"
+            return self._advance(now)
+        return self._cancel_nonce(answer.chain_id, answer.nonce)
 
     # ---- outcomes -------------------------------------------------------------------------
 
@@ -480,10 +516,14 @@ class Relayer(Role):
 
     def _cancel(self, pending: PendingMessage, now: Timestamp) -> list[Effect]:
         """Fill a dropped relay's nonce with a zero-value self-transfer."""
+        pending.state = "dropped"
+        return self._cancel_nonce(pending.destination, pending.nonce)
+
+    def _cancel_nonce(self, destination: int, nonce: int) -> list[Effect]:
         tx = sign_transaction(
             UnsignedDynamicFeeTransaction(
-                chain_id=ChainId(pending.destination),
-                nonce=U64(pending.nonce),
+                chain_id=ChainId(destination),
+                nonce=U64(nonce),
                 max_priority_fee_per_gas=U256(1_000),
                 max_fee_per_gas=U256(MAX_FEE),
                 gas_limit=U64(21_000),
@@ -494,8 +534,7 @@ class Relayer(Role):
             ),
             self.params.key,
         )
-        pending.state = "dropped"
         return [
-            SendMessage(self.sequencers[pending.destination], SubmitTransaction(tx.raw)),
-            record("relayer.cancel", destination=pending.destination, nonce=pending.nonce),
+            SendMessage(self.sequencers[destination], SubmitTransaction(tx.raw)),
+            record("relayer.cancel", destination=destination, nonce=nonce),
         ]

@@ -84,6 +84,8 @@ from interlace.roles.messages import (
     HubBlockPublished,
     L1BlockPublished,
     L1SyncRequest,
+    NonceAnswer,
+    NonceQuery,
     ReceiptsRequest,
     ReceiptsResponse,
     SetByzantine,
@@ -151,11 +153,18 @@ class Sequencer(Role):
         self.l1 = L1View()
         self.mempool = Mempool()
         self.equivocate = False
+        self.withheld: list[tuple[int, bytes]] = []
+        self.equivocation_delay = 0
+        """Byzantine mode: second signed blocks not yet gossiped, by height."""
         self.envelopes: dict[int, bytes] = {}
         self.hub_inbox: dict[int, bytes] = {}
         """Signed hub blocks received and not yet forwarded, by hub number."""
         self.invalid: set[tuple[int, int, bytes]] = set()
         """(chain, number, hash) of blocks the hub declared invalid."""
+        self.frozen_sources: set[int] = set()
+        self.evicted: list[bytes] = []
+        """Hashes of relays evicted since the last block (their store keys go with it)."""
+        """Chains the hub froze: their messages are no longer accepted here."""
         self.deps: dict[int, tuple[Dependency, ...]] = {}
         """Dependencies of our own blocks, by number."""
         self.rebuilds = 0
@@ -189,8 +198,12 @@ class Sequencer(Role):
             return self._on_hub_block(message)
         if isinstance(message, ReceiptsRequest):
             return self._serve_receipts(event.sender, message)
+        if isinstance(message, NonceQuery):
+            nonce = self.chain.head_state.get_account(Address(message.address)).nonce
+            return [SendMessage(event.sender, NonceAnswer(self.chain_id, message.address, nonce))]
         if isinstance(message, SetByzantine):
             self.equivocate = message.equivocate
+            self.equivocation_delay = message.delay_blocks
             return [record("sequencer.byzantine", chain=self.chain_id, on=message.equivocate)]
         return []
 
@@ -301,6 +314,7 @@ class Sequencer(Role):
             return []
         if header.number > read_latest_hub(self.chain.head_state):
             self.hub_inbox[header.number] = message.signed_block
+        self.frozen_sources = set(message.frozen)
         newly_invalid = {
             (c.chain_id, c.number, c.block_hash)
             for c in message.changes
@@ -338,9 +352,13 @@ class Sequencer(Role):
         ]
 
     def _ready(self, candidates: list[Transaction], hub_limit: int) -> list[Transaction]:
-        """Candidates whose relays can run now: a relay proven against a hub block this
-        chain has not forwarded yet waits (with its sender's later transactions);
-        a relay of an invalid source block is dropped from the pool."""
+        """Candidates that can run now.
+
+        A relay proven against a hub block this chain has not forwarded yet
+        waits, with its sender's later transactions. A relay from a block the
+        hub invalidated, or from a chain it froze, is evicted from the pool:
+        it must never run here, and the relayer fills its nonce.
+        """
         ready: list[Transaction] = []
         blocked: set[bytes] = set()
         for tx in candidates:
@@ -349,9 +367,12 @@ class Sequencer(Role):
             claim = relay_claim(tx)
             if claim is not None:
                 source = (claim.chain_id, claim.block_number, claim.block_hash)
-                if source in self.invalid or (
-                    claim.hub_number is not None and claim.hub_number > hub_limit
-                ):
+                if claim.chain_id in self.frozen_sources or source in self.invalid:
+                    self.mempool.evict(tx)
+                    self.evicted.append(tx.hash)
+                    blocked.add(tx.sender)
+                    continue
+                if claim.hub_number is not None and claim.hub_number > hub_limit:
                     blocked.add(tx.sender)
                     continue
             ready.append(tx)
@@ -417,6 +438,8 @@ class Sequencer(Role):
         ]
         writes.extend((_TX_KEY + tx.hash, None) for tx in block.transactions[1:])
         writes.extend((_TX_KEY + tx.hash, None) for tx in superseded)
+        writes.extend((_TX_KEY + h, None) for h in self.evicted)
+        self.evicted.clear()
         effects: list[Effect] = [
             PersistBatch(tuple(writes)),
             Broadcast(rollup_blocks_topic(self.chain_id), BlockGossip(self.chain_id, envelope)),
@@ -433,15 +456,18 @@ class Sequencer(Role):
         if drifted:
             effects.append(record("sequencer.drift", chain=self.chain_id, number=block.number))
         if alternative is not None:
+            self.withheld.append((block.number, self._sign(alternative.block)))
+        # The second signature of a height goes out ``equivocation_delay`` blocks later,
+        # after others may have consumed the first: the attack the hub must catch.
+        while self.withheld and (
+            self.withheld[0][0] <= block.number - self.equivocation_delay
+            or (not self.equivocate and self.withheld)
+        ):
+            number, envelope = self.withheld.pop(0)
             effects.append(
-                Broadcast(
-                    rollup_blocks_topic(self.chain_id),
-                    BlockGossip(self.chain_id, self._sign(alternative.block)),
-                )
+                Broadcast(rollup_blocks_topic(self.chain_id), BlockGossip(self.chain_id, envelope))
             )
-            effects.append(
-                record("sequencer.equivocated", chain=self.chain_id, number=block.number)
-            )
+            effects.append(record("sequencer.equivocated", chain=self.chain_id, number=number))
         return effects
 
     def _sign(self, block: Block) -> bytes:

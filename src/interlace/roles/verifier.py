@@ -222,6 +222,8 @@ class VerifierNode(Role):
         signed = self.unsafe.get(number)
         if derived is None or not signed or derived.hash in signed or number == 0:
             return []
+        if (number, derived.hash) in self.hub_invalid:
+            return []  # L1 still carries a version the hub invalidated; its rebuild follows
         if any(e.kind == "l1_conflict" and e.number == number for e in self.evidence):
             return []
         evidence = Evidence("l1_conflict", self.chain_id, number, (derived.hash, *signed))
@@ -304,6 +306,23 @@ class VerifierNode(Role):
             record("verifier.safe_reorg", chain=self.chain_id, to=keep, dropped=len(dropped)),
         ]
 
+    def _rewind_invalid(self, number: int) -> list[Effect]:
+        writes: list[tuple[bytes, bytes | None]] = []
+        for n in range(number, self.chain.head.number + 1):
+            self.included_in.pop(n, None)
+            writes.append((_block_key(n), None))
+        dropped = self.chain.rewind(number - 1)
+        return [
+            PersistBatch(tuple(writes)),
+            record(
+                "verifier.safe_reorg",
+                chain=self.chain_id,
+                to=number - 1,
+                dropped=len(dropped),
+                cause="hub_invalid",
+            ),
+        ]
+
     def _derive_from(self, l1_number: int) -> list[Effect]:
         l1_block = self.l1.blocks[l1_number]
         receipts = self.l1.receipts[l1_number]
@@ -319,7 +338,12 @@ class VerifierNode(Role):
                 continue
             for entry in batch.blocks:
                 if entry.number <= self.chain.head.number:
-                    continue  # already derived (a resubmitted batch)
+                    derived = self.chain.blocks[entry.number]
+                    if entry.number == 0 or (entry.number, derived.hash) not in self.hub_invalid:
+                        continue  # already derived (a resubmitted batch)
+                    # A replacement for a block the hub proved invalid (its dependency was):
+                    # the one case where the safe head may move back (DESIGN.md §5, inv. 5).
+                    effects.extend(self._rewind_invalid(entry.number))
                 problem = self._apply_entry(entry, l1_number)
                 if problem is not None:
                     self.invalid_batches += 1

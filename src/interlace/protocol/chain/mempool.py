@@ -95,6 +95,21 @@ class Mempool:
             except InvalidTransaction:
                 return
 
+    def evict(self, tx: Transaction) -> None:
+        """Remove a pending transaction; the sender's later ones wait in the future queue."""
+        queue = self.queues.get(tx.sender)
+        if queue is None or tx not in queue:
+            return
+        position = queue.index(tx)
+        del self.by_hash[tx.hash]
+        later = queue[position + 1 :]
+        del queue[position:]
+        for moved in later:
+            del self.by_hash[moved.hash]
+            self.future.setdefault(tx.sender, {})[moved.nonce] = moved
+        if not queue:
+            del self.queues[tx.sender]
+
     def candidates(self) -> list[Transaction]:
         """Pending transactions: senders in arrival order, each in nonce order."""
         return [tx for queue in self.queues.values() for tx in queue]

@@ -72,8 +72,11 @@ class SafetyMonotonic(Checker):
                 self.fail(now, f"{node} safe head jumped from {last} to {number}")
             self.safe[node] = number
         elif event.kind == "verifier.safe_reorg":
-            if self.reorgs_seen == 0:
-                self.fail(now, f"{node} moved its safe head back without an L1 reorg")
+            proven = fields_dict(event).get("cause") == "hub_invalid"
+            if self.reorgs_seen == 0 and not proven:
+                self.fail(
+                    now, f"{node} moved its safe head back without an L1 reorg or proven invalidity"
+                )
             self.safe[node] = int(fields_dict(event)["to"])  # type: ignore[call-overload]
 
     def after_step(self, sim: "Simulator") -> None:
@@ -282,16 +285,19 @@ class HubEquivocationFrozen(Checker):
 
     grace: float = 5.0
     equivocations: dict[int, float] = field(default_factory=dict)
+    hub_restarted: float = -1e9
 
     def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
         if event.kind == "sequencer.equivocated":
             chain = int(fields_dict(event)["chain"])  # type: ignore[call-overload]
             self.equivocations.setdefault(chain, float(now))
+        elif event.kind == "sim.restart" and fields_dict(event)["node"] == "hub":
+            self.hub_restarted = float(now)
 
     def after_step(self, sim: "Simulator") -> None:
         hub = self.world.hub()
-        if hub is None:
-            return
+        if hub is None or sim.now - self.hub_restarted < self.grace:
+            return  # a restarted hub replays its store and re-syncs L1 first
         for chain, since in self.equivocations.items():
             if sim.now - since < self.grace or self.world.hub_cut_off(chain):
                 continue

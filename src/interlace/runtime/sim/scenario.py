@@ -117,6 +117,8 @@ class FaultSpec:
     """Reorg depth (l1_reorg)."""
     drop_transactions: bool = False
     """l1_reorg: lose the replaced blocks' transactions instead of re-queuing them."""
+    delay_blocks: int = 0
+    """equivocate: gossip each conflicting block this many blocks after the first."""
     nodes: tuple[str, ...] = ()
     """One side of a partition (the rest of the world is the other)."""
 

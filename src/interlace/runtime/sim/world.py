@@ -247,6 +247,7 @@ class World:
                 key=self.hub_key,
                 rollups=tuple((r, genesis_hashes[r.chain_id]) for r in records),
                 block_time=s.hub.block_time,
+                sequencer_nodes=tuple((c, NodeId(f"seq-{c}")) for c in self.chain_ids),
             )
             self._add(HUB_NODE, _factory(Hub, HUB_NODE, hub_params))
             relayer_params = RelayerParams(
@@ -297,7 +298,11 @@ class World:
                 sim.schedule(stop, self._heal, "heal")
             elif fault.kind == "equivocate":
                 node = NodeId(f"seq-{self._chain_of(fault)}")
-                sim.schedule(fault.at, partial(sim.inject, node, SetByzantine(True)), "byzantine")
+                sim.schedule(
+                    fault.at,
+                    partial(sim.inject, node, SetByzantine(True, fault.delay_blocks)),
+                    "byzantine",
+                )
                 sim.schedule(stop, partial(sim.inject, node, SetByzantine(False)), "honest")
             elif fault.kind == "batcher_outage":
                 node = NodeId(f"batcher-{self._chain_of(fault)}")
