@@ -150,7 +150,7 @@ def encode_node(node: Node) -> bytes:
     if isinstance(node, BranchNode):
         # Most children's references are cached: read them without a call.
         parts = [_EMPTY_STRING if c is None else (c.ref or node_ref(c)) for c in node.children]
-        parts.append(_rlp_string(node.value))
+        parts.append(_rlp_string(node.value) if node.value else _EMPTY_STRING)
         return _rlp_list(b"".join(parts))
     if isinstance(node, LeafNode):
         return _rlp_list(_rlp_string(_hex_prefix(node.path, True)) + _rlp_string(node.value))

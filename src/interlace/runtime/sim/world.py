@@ -16,7 +16,12 @@ from typing import Any
 
 from interlace.primitives.types import U64, Address, ChainId, Hash32
 from interlace.protocol.chain.block import Block, ChainConfig
-from interlace.protocol.interop.messenger import MessengerConfig, TrustMode
+from interlace.protocol.interop.messenger import (
+    MESSENGER_ABI,
+    MESSENGER_ADDRESS,
+    MessengerConfig,
+    TrustMode,
+)
 from interlace.protocol.l1.genesis import L1_CHAIN_ID, L1Genesis, build_l1_genesis
 from interlace.protocol.l1.modules import RollupKind, RollupRecord
 from interlace.protocol.rollup.chain import RollupChain, RollupGenesis
@@ -62,8 +67,6 @@ class Timeline:
     safe_latency: list[float] = field(default_factory=list)
     level_latency: dict[str, list[float]] = field(default_factory=dict)
     """Hub level name → seconds from a block's production to the hub reaching that level."""
-    messages_sent: dict[int, int] = field(default_factory=dict)
-    """Destination chain → messages sent to it."""
     delivered: dict[int, list[float]] = field(default_factory=dict)
     """Destination chain → latencies (source block made → destination block made)."""
     rebuilt: int = 0
@@ -80,6 +83,7 @@ class Timeline:
             "sequencer.unsafe_reorg",
             "sequencer.rebuild",
             "hub.evidence",
+            "hub.invalid",
             "hub.rebuilt",
             "verifier.evidence",
             "verifier.safe_reorg",
@@ -100,9 +104,6 @@ class Timeline:
             if made is not None:
                 level = event.kind.removeprefix("hub.")
                 self.level_latency.setdefault(level, []).append(float(now) - made)
-        elif event.kind == "client.message":
-            destination = int(fields_dict(event)["destination"])  # type: ignore[call-overload]
-            self.messages_sent[destination] = self.messages_sent.get(destination, 0) + 1
         elif event.kind == "relayer.delivered":
             f = fields_dict(event)
             source = self.seq_blocks.get((int(f["source"]), int(f["source_number"])))  # type: ignore[call-overload]
@@ -500,16 +501,30 @@ class World:
             **self._interop_metrics(),
         }
 
+    def _sent_messages(self) -> dict[int, int]:
+        """Destination → ``SentMessage`` logs on the sources' final chains (sends that landed)."""
+        topic0 = MESSENGER_ABI.event("SentMessage").topic0
+        counts: dict[int, int] = {}
+        for sequencer in self.sequencers():
+            for receipts in sequencer.chain.receipts:
+                for receipt in receipts:
+                    for log in receipt.logs:
+                        if log.address == MESSENGER_ADDRESS and log.topics[:1] == (topic0,):
+                            destination = int.from_bytes(log.topics[1], "big")
+                            counts[destination] = counts.get(destination, 0) + 1
+        return counts
+
     def _interop_metrics(self) -> dict[str, Any]:
         """Messages per destination trust mode, hub levels, invalidations and rebuilds."""
         if not self.scenario.hub.enabled:
             return {}
         t = self.timeline
+        sent = self._sent_messages()
         messages: dict[str, dict[str, Any]] = {}
         for chain in self.chain_ids:
             mode = MODE_NAMES[self.trust_modes[chain]]
             entry = messages.setdefault(mode, {"sent": 0, "executed": 0, "_lat": []})
-            entry["sent"] += t.messages_sent.get(chain, 0)
+            entry["sent"] += sent.get(chain, 0)
             entry["executed"] += len(t.delivered.get(chain, []))
             entry["_lat"].extend(t.delivered.get(chain, []))
         for entry in messages.values():
