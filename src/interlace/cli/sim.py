@@ -1,7 +1,7 @@
 """``interlace sim``: list and run simulator scenarios.
 
 ``run`` prints a readable timeline summary (or, with ``--json``, only the
-metrics JSON) and writes ``metrics.json`` into ``--out``. A run whose
+metrics JSON) and writes ``metrics.json`` and the PNG plots into ``--out``. A run whose
 invariants fail exits with status 1 and prints the command that replays it.
 """
 
@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from interlace.runtime.sim.plots import write_plots
 from interlace.runtime.sim.scenario import ScenarioError, builtin_scenarios, load_scenario
 from interlace.runtime.sim.world import World
 
@@ -64,10 +65,12 @@ def run(
         ) as progress:
             task = progress.add_task("run", total=total)
             metrics = world.run(lambda now: progress.update(task, completed=now))
+    written: list[Path] = []
     if out is not None:
         try:
             out.mkdir(parents=True, exist_ok=True)
             (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+            written = [out / "metrics.json", *write_plots(world, out)]
         except OSError as exc:
             errors.print(f"[red]error:[/red] cannot write to {out}: {exc}")
             raise typer.Exit(2) from exc
@@ -76,6 +79,11 @@ def run(
         typer.echo(json.dumps(metrics, indent=2))
     else:
         _print_summary(world, metrics)
+        if written:
+            # No wrapping or markup: paths must stay copyable, and may contain brackets.
+            console.print(
+                "wrote " + ", ".join(str(path) for path in written), soft_wrap=True, markup=False
+            )
     if failed:
         errors.print(
             f"[red]invariants violated:[/red] {', '.join(failed)}; "
@@ -120,8 +128,43 @@ def _print_summary(world: World, metrics: dict[str, Any]) -> None:
         f"acknowledged txs {metrics['transactions_acknowledged']}, deposits {metrics['deposits']}; "
         f"time to safe p50 {latency['p50']}s p99 {latency['p99']}s"
     )
+    _print_interop(metrics)
     inv = Table("invariant", "result")
     for name, result in metrics["invariants"].items():
         inv.add_row(name, "[green]ok[/green]" if result == "ok" else f"[red]{result}[/red]")
     console.print(inv)
     console.print(f"trace hash {metrics['trace_hash']}")
+
+
+def _print_interop(metrics: dict[str, Any]) -> None:
+    """Messages per trust mode, invalidations and time to each hub level (hub runs only)."""
+    messages = metrics.get("messages")
+    if messages:
+        table = Table("trust mode", "sent", "executed", "latency p50", "latency p99")
+        for mode, entry in messages.items():
+            table.add_row(
+                mode,
+                str(entry["sent"]),
+                str(entry["executed"]),
+                _seconds(entry["latency_p50_s"]),
+                _seconds(entry["latency_p99_s"]),
+            )
+        console.print(table)
+    if "blocks_invalidated" in metrics:
+        console.print(
+            f"blocks invalidated by the hub {metrics['blocks_invalidated']}, "
+            f"rebuilt by sequencers {metrics['blocks_rebuilt']}"
+        )
+    levels = metrics.get("time_to_level_s")
+    if levels:
+        console.print(
+            "time to hub level: "
+            + "; ".join(
+                f"{level} p50 {_seconds(p['p50'])} p99 {_seconds(p['p99'])}"
+                for level, p in levels.items()
+            )
+        )
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}s"

@@ -44,7 +44,7 @@ from interlace.primitives.header import (
     header_hash,
 )
 from interlace.primitives.keys import PrivateKey, recover_address, sign_hash
-from interlace.primitives.mpt import trie_root
+from interlace.primitives.mpt import EMPTY_TRIE_ROOT, trie_root
 from interlace.primitives.receipt import transactions_root
 from interlace.primitives.rlp_codec import encode_rlp, encode_uint
 from interlace.primitives.types import (
@@ -512,6 +512,8 @@ def verify_envelope(raw: bytes, chain_id: int) -> SignedEnvelope:
 
 def withdrawals_root(withdrawals: Sequence[Withdrawal]) -> Hash32:
     """Root of the trie rlp(index) → rlp([index, validator_index, address, amount])."""
+    if not withdrawals:
+        return EMPTY_TRIE_ROOT  # OP payloads carry none: skip building an empty trie
     return trie_root(
         [
             (

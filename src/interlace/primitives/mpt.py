@@ -544,7 +544,7 @@ def _iterate(node: Node | None, prefix: str) -> Iterator[tuple[str, bytes]]:
 
 _SECURE_PATHS: dict[bytes, str] = {}
 """keccak256(key).hex() of recently used secure keys: the same accounts and slots recur."""
-_SECURE_PATHS_LIMIT: Final = 1 << 16
+_SECURE_PATHS_LIMIT: Final = 1 << 14
 
 
 def _key_path(key: bytes, secure: bool) -> str:

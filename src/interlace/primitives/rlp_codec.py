@@ -183,7 +183,7 @@ def read_bytes(item: RLPItem, what: str = "field") -> bytes:
 
 def read_uint(item: RLPItem, bits: int, what: str = "field") -> int:
     """Expect a canonical unsigned integer of at most ``bits`` bits."""
-    raw = read_bytes(item, what)
+    raw = item if type(item) is bytes else read_bytes(item, what)
     if raw[:1] == b"\x00":
         raise MalformedRLP(f"{what}: integer has a leading zero byte")
     if len(raw) * 8 > bits:

@@ -476,14 +476,19 @@ def _origin_of(transactions: tuple[bytes, ...]) -> tuple[int, Hash32]:
     return number, Hash32(origin_hash)
 
 
+_UPDATE_HUB: Final = HUB_CLIENT_ABI.function("updateHub").selector
+
+
 def _content_of(transactions: tuple[bytes, ...]) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
     """(user transactions, forwarded hub blocks), the way a batch entry carries them."""
     users: list[bytes] = []
     hubs: list[bytes] = []
-    for raw in transactions:
+    for raw in transactions[1:]:  # transaction 0 is the L1-attributes deposit
         if raw[:1] != bytes((DEPOSIT_TX_TYPE,)):
             users.append(raw)
             continue
+        if _UPDATE_HUB not in raw:
+            continue  # a deposit that does not forward a hub block: no need to decode it
         try:
             deposit = decode_transaction(raw)
         except InterlaceError:
