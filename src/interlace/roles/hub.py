@@ -164,6 +164,9 @@ class Hub(Role):
             accepted = []
         else:
             effects.append(self._persist_envelope(message))
+            if accepted:
+                # Blocks waiting for these as dependencies can go in now, not at the next L1 block.
+                accepted += self.tracker.retry_pending(now)
         if not accepted and self.tracker.evidence and message.chain_id in self._frozen():
             effects.append(self._persist_envelope(message))
         effects.extend(self._accepted(accepted))

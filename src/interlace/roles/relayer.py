@@ -39,6 +39,7 @@ from interlace.protocol.interop.messenger import (
     REQUIRED_LEVEL,
     TrustMode,
     message_payload,
+    relay_key,
 )
 from interlace.protocol.interop.proof import (
     BlockIndex,
@@ -116,6 +117,7 @@ class PendingMessage:
     """A ``SentMessage`` on its way."""
 
     message_hash: Hash32
+    """The relay key: keccak(source chain ‖ message hash), unique across sources."""
     source: SourceBlock
     receipt_index: int
     log_position: int
@@ -158,7 +160,9 @@ class Relayer(Role):
         self.delivered = 0
         self._request_id = 0
         self._proof_waits: dict[int, Hash32] = {}
-        self.fetched_destination: dict[int, set[int]] = {}
+        self.fetched_destination: set[tuple[int, int, bytes]] = set()
+        self.executed_at: dict[tuple[int, int], tuple[bytes, list[Hash32]]] = {}
+        """(destination, number) → (block hash, message keys) of the relays it executed."""
 
     def subscriptions(self) -> tuple[str, ...]:
         return (HUB_BLOCKS_TOPIC, *(rollup_blocks_topic(c) for c in self.modes))
@@ -202,8 +206,11 @@ class Relayer(Role):
                     ReceiptsRequest(payload.block_number, self._request_id),
                 )
             )
+        effects.extend(self._replaced(message.chain_id, payload.block_number, payload.block_hash))
         effects.extend(
-            self._watch_destination(message.chain_id, payload.block_number, payload.transactions)
+            self._watch_destination(
+                message.chain_id, payload.block_number, payload.block_hash, payload.transactions
+            )
         )
         return effects
 
@@ -232,10 +239,11 @@ class Relayer(Role):
         for receipt_index, receipt in enumerate(receipts):
             for position, log in enumerate(receipt.logs):
                 if log.address == MESSENGER_ADDRESS and log.topics[:1] == (relayed.topic0,):
-                    effects.extend(self._on_relayed(Hash32(log.topics[3]), message, now))
+                    key = relay_key(int.from_bytes(log.topics[1], "big"), log.topics[3])
+                    effects.extend(self._on_relayed(key, message, now))
                 if log.address == MESSENGER_ADDRESS and log.topics[:1] == (sent.topic0,):
                     payload = message_payload(log.topics, log.data)
-                    message_hash = keccak256(payload)
+                    message_hash = relay_key(message.chain_id, keccak256(payload))
                     destination = int.from_bytes(log.topics[1], "big")
                     known = self.messages.get(message_hash)
                     if known is None and destination in self.modes:
@@ -449,8 +457,25 @@ class Relayer(Role):
 
     # ---- outcomes -------------------------------------------------------------------------
 
+    def _replaced(self, chain_id: int, number: int, block_hash: bytes) -> list[Effect]:
+        """A destination block that executed relays was replaced (rebuild or reorg):
+        those messages are not executed any more, relay them again."""
+        held = self.executed_at.get((chain_id, number))
+        if held is None or held[0] == block_hash:
+            return []
+        del self.executed_at[(chain_id, number)]
+        for key in held[1]:
+            pending = self.messages.get(key)
+            if pending is not None and pending.state == "done":
+                pending.state = "waiting"
+                pending.nonce = -1
+                self.delivered -= 1
+        return [
+            record("relayer.undone", destination=chain_id, number=number, messages=len(held[1]))
+        ]
+
     def _watch_destination(
-        self, chain_id: int, number: int, transactions: tuple[bytes, ...]
+        self, chain_id: int, number: int, block_hash: bytes, transactions: tuple[bytes, ...]
     ) -> list[Effect]:
         effects: list[Effect] = []
         mine = [raw for raw in transactions if raw[:1] != b"\x7e" and RELAY_SELECTOR in raw]
@@ -465,9 +490,9 @@ class Relayer(Role):
             if tx.sender == self.params.key.address:
                 self.accounts[chain_id].included.add(tx.nonce)
                 ours = True
-        if ours and number not in self.fetched_destination.setdefault(chain_id, set()):
+        if ours and (chain_id, number, block_hash) not in self.fetched_destination:
             # Our relay landed: read the receipts to see whether it executed or reverted.
-            self.fetched_destination[chain_id].add(number)
+            self.fetched_destination.add((chain_id, number, block_hash))
             self._request_id += 1
             effects.append(
                 SendMessage(self.sequencers[chain_id], ReceiptsRequest(number, self._request_id))
@@ -482,6 +507,10 @@ class Relayer(Role):
             return []
         pending.state = "done"
         self.delivered += 1
+        at = self.executed_at.setdefault(
+            (message.chain_id, message.number), (message.block_hash, [])
+        )
+        at[1].append(message_hash)
         return [
             record(
                 "relayer.delivered",

@@ -51,6 +51,8 @@ from interlace.protocol.hub.state import (
 from interlace.protocol.interop.messenger import (
     Dependency,
     dependencies_of,
+    forwarded_hub_blocks,
+    read_hub_root,
     read_latest_hub,
     relay_claim,
 )
@@ -289,6 +291,10 @@ class Sequencer(Role):
             writes.append((_block_key(block.number), None))
             self.envelopes.pop(block.number, None)
             self.deps.pop(block.number, None)
+            # Hub blocks forwarded in dropped blocks are forwarded again, or the hub
+            # client would miss their roots.
+            for number, signed in forwarded_hub_blocks(block.transactions):
+                self.hub_inbox.setdefault(number, signed)
         for tx in sorted(returned, key=lambda t: t.nonce):
             try:
                 self.mempool.add(tx, chain.head_state, env)
@@ -351,7 +357,7 @@ class Sequencer(Role):
             ),
         ]
 
-    def _ready(self, candidates: list[Transaction], hub_limit: int) -> list[Transaction]:
+    def _ready(self, candidates: list[Transaction], forwarding: set[int]) -> list[Transaction]:
         """Candidates that can run now.
 
         A relay proven against a hub block this chain has not forwarded yet
@@ -372,8 +378,11 @@ class Sequencer(Role):
                     self.evicted.append(tx.hash)
                     blocked.add(tx.sender)
                     continue
-                if claim.hub_number is not None and claim.hub_number > hub_limit:
-                    blocked.add(tx.sender)
+                if claim.hub_number is not None and not (
+                    claim.hub_number in forwarding
+                    or read_hub_root(self.chain.head_state, claim.hub_number) is not None
+                ):
+                    blocked.add(tx.sender)  # its hub root has not reached our hub client yet
                     continue
             ready.append(tx)
         return ready
@@ -412,11 +421,11 @@ class Sequencer(Role):
         for stale in [n for n in self.hub_inbox if n <= latest_hub]:
             del self.hub_inbox[stale]
         forward = [self.hub_inbox[n] for n in sorted(self.hub_inbox)][: self.params.max_hub_updates]
-        hub_limit = max([latest_hub, *(n for n in sorted(self.hub_inbox)[: len(forward)])])
+        forwarding = set(sorted(self.hub_inbox)[: len(forward)])
         user_txs = (
             []
             if drifted
-            else self._ready(self.mempool.candidates(), hub_limit)[
+            else self._ready(self.mempool.candidates(), forwarding)[
                 : self.params.max_block_transactions
             ]
         )

@@ -203,7 +203,12 @@ class HubTracker:
             raise Rejected(f"chain {chain_id} has too many blocks waiting")
         client.pending[payload.block_hash] = signed
         client.raw_pending[payload.block_hash] = raw
-        return self._drain(client, now)
+        rejected: dict[Hash32, Rejected] = {}
+        accepted = self._drain(client, now, rejected)
+        own = rejected.get(payload.block_hash)
+        if own is not None:
+            raise own  # this envelope failed a check: the caller gets the typed error
+        return accepted
 
     def retry_pending(self, now: float) -> list[TrackedBlock]:
         """Re-check every waiting envelope (after new L1 blocks or accepted dependencies)."""
@@ -212,7 +217,9 @@ class HubTracker:
             accepted.extend(self._drain(client, now))
         return accepted
 
-    def _drain(self, client: ChainClient, now: float) -> list[TrackedBlock]:
+    def _drain(
+        self, client: ChainClient, now: float, rejected: dict[Hash32, Rejected] | None = None
+    ) -> list[TrackedBlock]:
         accepted: list[TrackedBlock] = []
         progress = True
         while progress:
@@ -223,6 +230,8 @@ class HubTracker:
                 try:
                     verdict = self._try_accept(client, signed, client.raw_pending[block_hash])
                 except Rejected as exc:
+                    if rejected is not None:
+                        rejected[block_hash] = exc
                     self.notes.append(
                         ("hub.rejected", {"chain": client.chain_id, "reason": str(exc)})
                     )
@@ -363,10 +372,25 @@ class HubTracker:
             child = client.blocks.get(current.number + 1)
             if child is not None and child.parent_hash == current.block_hash:
                 work.append(child)
-            for chain, number in current.dependents:
-                dependent = self.clients[chain].blocks.get(number)
-                if dependent is not None:
-                    work.append(dependent)
+            work.extend(self._dependents(current))
+
+    def _dependents(self, block: TrackedBlock) -> list[TrackedBlock]:
+        """Held blocks that declare ``block`` (exactly this version) as a dependency.
+
+        ``dependents`` may name a height whose block was since rebuilt without
+        the dependency; the rebuilt block must not inherit the old one's fate.
+        """
+        found: list[TrackedBlock] = []
+        for chain, number in block.dependents:
+            dependent = self.clients[chain].blocks.get(number)
+            if dependent is not None and any(
+                d.chain_id == block.chain_id
+                and d.number == block.number
+                and d.block_hash == block.block_hash
+                for d in dependent.deps
+            ):
+                found.append(dependent)
+        return found
 
     # ---- levels ----------------------------------------------------------------------
 
@@ -403,10 +427,7 @@ class HubTracker:
             child = client.blocks.get(block.number + 1)
             if child is not None and child.parent_hash == block.block_hash:
                 work.append(child)
-            for chain, number in block.dependents:
-                dependent = self.clients[chain].blocks.get(number)
-                if dependent is not None:
-                    work.append(dependent)
+            work.extend(self._dependents(block))
 
     def apply_batch(
         self, chain_id: int, entries: Iterable[BatchBlock], l1: tuple[int, Hash32]

@@ -153,6 +153,16 @@ def dependency_key(dep: Dependency) -> bytes:
     )
 
 
+def relay_key(source_chain: int, message_hash: bytes) -> Hash32:
+    """Replay-protection key: keccak256(uint256(source) ‖ messageHash).
+
+    ``SentMessage`` carries no source chain id, so two chains can emit the same
+    payload (same sender, target, message and per-chain nonce); keying on the
+    payload hash alone would refuse the second, distinct message.
+    """
+    return keccak256(source_chain.to_bytes(32, "big") + message_hash)
+
+
 def message_payload(topics: tuple[bytes, ...], data: bytes) -> bytes:
     """OP's ``sentMessage``: the log's topics concatenated, then its data."""
     return b"".join(topics) + data
@@ -203,9 +213,10 @@ def read_latest_hub(state: WorldState) -> int:
     return state.get_storage(HUB_CLIENT_ADDRESS, word_slot(_HUB_LATEST))
 
 
-def is_relayed(state: WorldState, message_hash: bytes) -> bool:
-    """True if the message was already executed here."""
-    return bool(state.get_storage(MESSENGER_ADDRESS, mapping_slot(_SUCCESSFUL, message_hash)))
+def is_relayed(state: WorldState, source_chain: int, message_hash: bytes) -> bool:
+    """True if the message from ``source_chain`` was already executed here."""
+    key = relay_key(source_chain, message_hash)
+    return bool(state.get_storage(MESSENGER_ADDRESS, mapping_slot(_SUCCESSFUL, key)))
 
 
 class Messenger(NativeModule):
@@ -292,7 +303,8 @@ class Messenger(NativeModule):
         if ctx.env.timestamp > claim.block_timestamp + ctx.sload(word_slot(_EXPIRY)):
             raise revert("message expired")
         message_hash = keccak256(sent_message)
-        if ctx.sload(mapping_slot(_SUCCESSFUL, message_hash)):
+        replay_key = relay_key(claim.chain_id, message_hash)
+        if ctx.sload(mapping_slot(_SUCCESSFUL, replay_key)):
             raise revert("message already relayed")
         target = Address(log.topics[2][12:])
         if target in FORBIDDEN_TARGETS:
@@ -300,7 +312,7 @@ class Messenger(NativeModule):
         dep = Dependency(claim.chain_id, claim.block_number, claim.block_hash)
         if ctx.sload(mapping_slot(_DECLARED, dependency_key(dep))) != ctx.env.number:
             raise revert("source block was not declared as a dependency of this block")
-        ctx.sstore(mapping_slot(_SUCCESSFUL, message_hash), 1)
+        ctx.sstore(mapping_slot(_SUCCESSFUL, replay_key), 1)
         nonce = int.from_bytes(log.topics[3], "big")
         topics, data = self.abi.event("RelayedMessage").encode_log(
             claim.chain_id, nonce, message_hash
@@ -414,6 +426,23 @@ def dependency_deposit(parent_hash: Hash32, deps: tuple[Dependency, ...]) -> Dep
         is_system_transaction=False,
         data=data,
     )
+
+
+def forwarded_hub_blocks(transactions: tuple[Transaction, ...]) -> list[tuple[int, bytes]]:
+    """(hub number, signed hub block) of every hub-client update among ``transactions``."""
+    found: list[tuple[int, bytes]] = []
+    for tx in transactions:
+        if not isinstance(tx, DepositTransaction) or tx.to != HUB_CLIENT_ADDRESS:
+            continue
+        try:
+            _fn, args = HUB_CLIENT_ABI.decode_call(tx.data)
+            signed = args[0]
+            assert isinstance(signed, bytes)
+            header, _signature = decode_signed_hub_block(signed)
+        except InterlaceError:
+            continue
+        found.append((header.number, signed))
+    return found
 
 
 def relay_claim(tx: Transaction) -> EventClaim | None:

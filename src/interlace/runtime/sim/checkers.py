@@ -373,10 +373,10 @@ class HonestChainsLive(Checker):
 
 
 def relayed_list(receipts: "tuple[Receipt, ...]") -> list[bytes]:
-    """Message hashes of the ``RelayedMessage`` logs in some receipts (with repeats)."""
+    """(source ‖ message hash) of the ``RelayedMessage`` logs in some receipts (with repeats)."""
     topic0 = MESSENGER_ABI.event("RelayedMessage").topic0
     return [
-        bytes(log.topics[3])
+        bytes(log.topics[1]) + bytes(log.topics[3])  # (source chain, message hash)
         for receipt in receipts
         for log in receipt.logs
         if log.address == MESSENGER_ADDRESS and log.topics[:1] == (topic0,)

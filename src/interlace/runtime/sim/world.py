@@ -512,17 +512,22 @@ class World:
             **self._interop_metrics(),
         }
 
-    def _sent_messages(self) -> dict[int, int]:
-        """Destination → ``SentMessage`` logs on the sources' final chains (sends that landed)."""
-        topic0 = MESSENGER_ABI.event("SentMessage").topic0
+    def _count_logs(self, event: str, by_topic: int | None) -> dict[int, int]:
+        """Messenger logs on the final chains, per destination: ``SentMessage`` counted by
+        its destination topic, ``RelayedMessage`` by the chain it is on."""
+        topic0 = MESSENGER_ABI.event(event).topic0
         counts: dict[int, int] = {}
         for sequencer in self.sequencers():
             for receipts in sequencer.chain.receipts:
                 for receipt in receipts:
                     for log in receipt.logs:
                         if log.address == MESSENGER_ADDRESS and log.topics[:1] == (topic0,):
-                            destination = int.from_bytes(log.topics[1], "big")
-                            counts[destination] = counts.get(destination, 0) + 1
+                            chain = (
+                                sequencer.chain_id
+                                if by_topic is None
+                                else int.from_bytes(log.topics[by_topic], "big")
+                            )
+                            counts[chain] = counts.get(chain, 0) + 1
         return counts
 
     def _interop_metrics(self) -> dict[str, Any]:
@@ -530,13 +535,14 @@ class World:
         if not self.scenario.hub.enabled:
             return {}
         t = self.timeline
-        sent = self._sent_messages()
+        sent = self._count_logs("SentMessage", by_topic=1)
+        executed = self._count_logs("RelayedMessage", by_topic=None)
         messages: dict[str, dict[str, Any]] = {}
         for chain in self.chain_ids:
             mode = MODE_NAMES[self.trust_modes[chain]]
             entry = messages.setdefault(mode, {"sent": 0, "executed": 0, "_lat": []})
             entry["sent"] += sent.get(chain, 0)
-            entry["executed"] += len(t.delivered.get(chain, []))
+            entry["executed"] += executed.get(chain, 0)
             entry["_lat"].extend(t.delivered.get(chain, []))
         for entry in messages.values():
             lat = sorted(entry.pop("_lat"))

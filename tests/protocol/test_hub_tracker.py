@@ -1,0 +1,745 @@
+"""HubTracker: the hub's light clients, equivocation, dependencies, safety levels, L1 reorgs.
+
+Every envelope is a real rollup block built by ``RollupChain`` on top of its
+parent and signed the way the sequencer role signs (``payload_from_block``
+then ``sign_envelope`` with a zero parent beacon block root). A block that
+declares dependencies carries the same system deposit ``build_next`` adds
+for relays, so the tracker reads the declaration exactly as in a live run.
+Each bad input is checked twice: it is refused with its own error type, and
+the tracker's state (blocks, pending envelopes, evidence, status changes) is
+left as it was.
+"""
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from interlace.primitives.envelope import sign_envelope
+from interlace.primitives.errors import InvalidSignature
+from interlace.primitives.hashing import keccak256
+from interlace.primitives.keys import PrivateKey, private_key_from_seed
+from interlace.primitives.tx import DepositTransaction, Transaction
+from interlace.primitives.types import U64, U256, ZERO_HASH, Address, ChainId, Hash32
+from interlace.protocol.chain.block import Block, BuiltBlock, build_block
+from interlace.protocol.hub.state import (
+    BlockStatus,
+    HubHeader,
+    SafetyLevel,
+    encode_signed_hub_block,
+    sign_hub_header,
+)
+from interlace.protocol.hub.tracker import (
+    ChainFrozen,
+    HubTracker,
+    OriginNotCanonical,
+    Rejected,
+    UnknownChain,
+    WrongParent,
+    WrongSigner,
+)
+from interlace.protocol.interop.messenger import (
+    Dependency,
+    MessengerConfig,
+    TrustMode,
+    dependency_deposit,
+    hub_update_deposit,
+)
+from interlace.protocol.l1.modules import RollupKind, RollupRecord
+from interlace.protocol.rollup.chain import RollupChain, RollupGenesis
+from interlace.protocol.rollup.derivation import BatchBlock, L1Origin, attributes_deposit
+from interlace.protocol.rollup.payload import payload_from_block
+from interlace.roles.base import MessageReceived, NodeId, Timestamp
+from interlace.roles.hub import Hub, HubParams
+from interlace.roles.messages import BlockGossip
+from interlace.runtime.store import MemoryStore
+from tests.protocol.support import ALICE, BOB, ETHER, transfer
+
+A, B, C = ChainId(901), ChainId(902), ChainId(903)
+HUB_KEY = private_key_from_seed(b"hub")
+NOW = 1_000_000.0
+"""Hub clock far past every block timestamp (only the timestamp test uses another)."""
+
+
+def l1_hash(number: int, fork: bytes = b"") -> Hash32:
+    """Hash of L1 block ``number`` on the canonical history (or on ``fork``)."""
+    return Hash32(keccak256(b"l1 block %d" % number + fork))
+
+
+def l1_origin(number: int, fork: bytes = b"") -> L1Origin:
+    return L1Origin(U64(number), l1_hash(number, fork), U64(number), U256(1_000_000_000))
+
+
+def sequencer_key(chain_id: int) -> PrivateKey:
+    return private_key_from_seed(b"sequencer-%d" % chain_id)
+
+
+def batcher_address(chain_id: int) -> Address:
+    return private_key_from_seed(b"batcher-%d" % chain_id).address
+
+
+class Rollup:
+    """One rollup's chain, extended block by block; each block comes back signed."""
+
+    def __init__(self, chain_id: ChainId, genesis_timestamp: int = 0) -> None:
+        self.chain_id = chain_id
+        self.key = sequencer_key(chain_id)
+        self.chain = RollupChain(
+            RollupGenesis(
+                chain_id,
+                l1_origin(0),
+                genesis_timestamp,
+                {ALICE.address: ETHER},
+                MessengerConfig(TrustMode.PRECONFIRMED, HUB_KEY.address),
+            )
+        )
+        self.user_nonce = 0
+        self.hub_updates: dict[int, tuple[bytes, ...]] = {}
+        """Signed hub blocks forwarded in each appended block (what its batch entry carries)."""
+        self._last: tuple[L1Origin, tuple[bytes, ...]] = (l1_origin(0), ())
+
+    @property
+    def genesis_hash(self) -> Hash32:
+        return self.chain.blocks[0].hash
+
+    def build(
+        self,
+        origin: L1Origin | int = 1,
+        *,
+        deps: Sequence[Dependency] = (),
+        users: int = 0,
+        hub_updates: Sequence[bytes] = (),
+        extra: bytes = b"",
+        timestamp: int | None = None,
+    ) -> BuiltBlock:
+        """The next block, not appended: ``build_next``'s order with an explicit declaration."""
+        chain = self.chain
+        origin = l1_origin(origin) if isinstance(origin, int) else origin
+        candidates: list[Transaction] = [attributes_deposit(origin, chain.sequence_number(origin))]
+        if deps:
+            candidates.append(dependency_deposit(chain.head.hash, tuple(deps)))
+        candidates.extend(hub_update_deposit(h) for h in hub_updates)
+        candidates.extend(
+            transfer(ALICE, self.user_nonce + i, BOB.address, 1, chain_id=self.chain_id)
+            for i in range(users)
+        )
+        built = build_block(
+            chain.config,
+            chain.head.header,
+            chain.head_state,
+            chain.modules,
+            candidates,
+            timestamp=chain.head.header.timestamp + 1 if timestamp is None else timestamp,
+            extra_data=extra,
+            prev_randao=origin.hash,
+            parent_hash=chain.head.hash,
+        )
+        assert not built.rejected
+        self._last = (origin, tuple(hub_updates))
+        return built
+
+    def append(self, built: BuiltBlock) -> bytes:
+        """Make ``built`` the head; return its envelope."""
+        origin, hub_updates = self._last
+        self.chain.append(built, origin)
+        self.hub_updates[built.block.number] = hub_updates
+        self.user_nonce = self.chain.head_state.get_account(ALICE.address).nonce
+        return self.sign(built.block)
+
+    def add(self, origin: L1Origin | int = 1, **kwargs: Any) -> bytes:
+        """Build, append and sign the next block."""
+        return self.append(self.build(origin, **kwargs))
+
+    def sign(
+        self, block: Block, key: PrivateKey | None = None, chain_id: int | None = None
+    ) -> bytes:
+        """The ``blocks/v3`` envelope, as ``Sequencer._sign`` makes it."""
+        return sign_envelope(
+            payload_from_block(block),
+            ZERO_HASH,
+            self.chain_id if chain_id is None else chain_id,
+            key or self.key,
+        )
+
+    def dep(self, number: int) -> Dependency:
+        """A dependency on this chain's block ``number``."""
+        return Dependency(self.chain_id, number, self.chain.blocks[number].hash)
+
+
+def tracker_for(*rollups: Rollup, l1_through: int = 5) -> HubTracker:
+    """A tracker with every rollup registered and canonical L1 blocks 0..``l1_through``."""
+    tracker = HubTracker()
+    for rollup in rollups:
+        tracker.register(
+            rollup.chain_id,
+            rollup.key.address,
+            batcher_address(rollup.chain_id),
+            rollup.genesis_hash,
+        )
+    for number in range(l1_through + 1):
+        tracker.set_l1_block(number, l1_hash(number))
+    return tracker
+
+
+def snapshot(tracker: HubTracker) -> object:
+    """Everything an envelope may change, in comparable form."""
+    return (
+        {
+            chain: (
+                {n: dataclasses.astuple(b) for n, b in client.blocks.items()},
+                sorted(client.pending),
+                sorted(client.raw_pending),
+                client.frozen,
+                client.head,
+            )
+            for chain, client in tracker.clients.items()
+        },
+        list(tracker.evidence),
+        dict(tracker.changed),
+        tracker.invalidated,
+    )
+
+
+def level(tracker: HubTracker, chain_id: int, number: int) -> tuple[SafetyLevel, SafetyLevel]:
+    status = tracker.status(chain_id, number)
+    assert status is not None
+    return status.level, status.cross_level
+
+
+PRE = (SafetyLevel.PRECONFIRMED, SafetyLevel.PRECONFIRMED)
+INVALID = (SafetyLevel.INVALID, SafetyLevel.INVALID)
+
+
+def ingest_all(tracker: HubTracker, chain_id: int, envelopes: Sequence[bytes]) -> None:
+    for envelope in envelopes:
+        accepted = tracker.ingest_envelope(chain_id, envelope, NOW)
+        assert len(accepted) == 1
+
+
+# ---- 1. forged or wrong-signer envelopes --------------------------------------------------
+
+
+def test_envelope_signed_by_another_key_is_wrong_signer_and_changes_nothing() -> None:
+    a = Rollup(A)
+    tracker = tracker_for(a)
+    block = a.build(1).block
+    before = snapshot(tracker)
+    with pytest.raises(WrongSigner, match="chain 901 block signed by 0x"):
+        tracker.ingest_envelope(A, a.sign(block, key=private_key_from_seed(b"intruder")), NOW)
+    assert snapshot(tracker) == before
+    assert tracker.status(A, 1) is None
+    assert not tracker.clients[A].pending
+
+
+def test_envelope_signed_for_another_chain_id_is_wrong_signer() -> None:
+    a = Rollup(A)
+    tracker = tracker_for(a)
+    before = snapshot(tracker)
+    # The signing hash commits to the chain id: replaying 901's block as 902's recovers garbage.
+    with pytest.raises(WrongSigner):
+        tracker.ingest_envelope(A, a.sign(a.build(1).block, chain_id=B), NOW)
+    assert snapshot(tracker) == before
+
+
+def test_envelope_with_a_tampered_payload_is_wrong_signer() -> None:
+    a = Rollup(A)
+    tracker = tracker_for(a)
+    envelope = bytearray(a.sign(a.build(1).block))
+    envelope[-1] ^= 0x01  # last byte of the last transaction
+    before = snapshot(tracker)
+    with pytest.raises(WrongSigner):
+        tracker.ingest_envelope(A, bytes(envelope), NOW)
+    assert snapshot(tracker) == before
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [b"\x00" * 65, b"\xff" * 64 + b"\x00", b"\x11" * 64 + b"\x05"],
+    ids=["zero", "r-s-out-of-range", "bad-v"],
+)
+def test_envelope_with_a_forged_signature_is_invalid_signature(signature: bytes) -> None:
+    a = Rollup(A)
+    tracker = tracker_for(a)
+    envelope = signature + a.sign(a.build(1).block)[65:]
+    before = snapshot(tracker)
+    with pytest.raises(InvalidSignature):
+        tracker.ingest_envelope(A, envelope, NOW)
+    assert snapshot(tracker) == before
+
+
+def test_unregistered_chain_is_refused() -> None:
+    a = Rollup(A)
+    tracker = tracker_for()
+    with pytest.raises(UnknownChain):
+        tracker.ingest_envelope(A, a.add(1), NOW)
+    assert not tracker.clients
+
+
+def test_block_from_the_future_is_refused() -> None:
+    a = Rollup(A, genesis_timestamp=100)
+    tracker = tracker_for(a)
+    envelope = a.add(1)  # timestamp 101
+    before = snapshot(tracker)
+    with pytest.raises(Rejected, match="ahead of the hub clock"):
+        tracker.ingest_envelope(A, envelope, 95.0)
+    assert snapshot(tracker) == before
+    assert tracker.ingest_envelope(A, envelope, 96.0)[0].number == 1
+
+
+# ---- 2. replays ------------------------------------------------------------------------
+
+
+def test_replayed_envelope_returns_nothing_and_changes_nothing() -> None:
+    a = Rollup(A)
+    tracker = tracker_for(a)
+    envelope = a.add(1)
+    assert [b.number for b in tracker.ingest_envelope(A, envelope, NOW)] == [1]
+    tracker.take_changes()
+    tracker.notes.clear()
+    before = snapshot(tracker)
+    assert tracker.ingest_envelope(A, envelope, NOW) == []
+    assert snapshot(tracker) == before
+    assert tracker.take_changes() == {}
+    assert not tracker.evidence
+    assert not tracker.clients[A].frozen
+
+
+def test_replayed_waiting_envelope_is_kept_once() -> None:
+    a = Rollup(A)
+    tracker = tracker_for(a, l1_through=0)
+    envelope = a.add(1)  # its origin (L1 block 1) is not in the hub's view yet
+    assert tracker.ingest_envelope(A, envelope, NOW) == []
+    before = snapshot(tracker)
+    assert tracker.ingest_envelope(A, envelope, NOW) == []
+    assert snapshot(tracker) == before
+    assert len(tracker.clients[A].pending) == 1
+
+
+# ---- 3. wrong parent ---------------------------------------------------------------------
+
+
+def _wrong_parent_world() -> tuple[HubTracker, bytes]:
+    """The hub holds 901's block 1; the second envelope is a block 2 built on another block 1."""
+    a, fork = Rollup(A), Rollup(A)
+    tracker = tracker_for(a)
+    ingest_all(tracker, A, [a.add(1)])
+    fork.add(1, extra=b"a block 1 the hub never saw")
+    orphan = fork.add(1)
+    assert fork.chain.blocks[2].header.parent_hash != a.chain.blocks[1].hash
+    tracker.take_changes()
+    tracker.notes.clear()
+    return tracker, orphan
+
+
+def test_header_with_the_wrong_parent_is_refused_and_changes_nothing() -> None:
+    tracker, orphan = _wrong_parent_world()
+    before = snapshot(tracker)
+    with pytest.raises(WrongParent):
+        tracker.ingest_envelope(A, orphan, NOW)
+    assert snapshot(tracker) == before
+    assert tracker.status(A, 2) is None
+    assert ("hub.rejected", {"chain": A, "reason": "chain 901 block 2 has the wrong parent"}) in (
+        tracker.notes
+    )
+
+
+def test_header_with_the_wrong_parent_raises_wrong_parent() -> None:
+    tracker, orphan = _wrong_parent_world()
+    with pytest.raises(WrongParent):
+        tracker.ingest_envelope(A, orphan, NOW)
+
+
+def test_first_block_not_on_the_registered_genesis_is_refused() -> None:
+    a, stranger = Rollup(A), Rollup(A, genesis_timestamp=7)
+    tracker = tracker_for(a)
+    before = snapshot(tracker)
+    with pytest.raises(WrongParent):
+        tracker.ingest_envelope(A, stranger.add(1), NOW)
+    assert snapshot(tracker) == before
+    assert "wrong parent" in str(tracker.notes[-1][1]["reason"])
+
+
+# ---- 4. L1Origin ------------------------------------------------------------------------------
+
+
+def _fork_origin_world() -> tuple[HubTracker, bytes]:
+    a = Rollup(A)
+    tracker = tracker_for(a)
+    envelope = a.add(l1_origin(1, fork=b"/other fork"))
+    return tracker, envelope
+
+
+def test_origin_on_another_fork_is_refused_and_changes_nothing() -> None:
+    tracker, envelope = _fork_origin_world()
+    before = snapshot(tracker)
+    with pytest.raises(OriginNotCanonical):
+        tracker.ingest_envelope(A, envelope, NOW)
+    assert snapshot(tracker) == before
+    assert tracker.notes == [
+        (
+            "hub.rejected",
+            {"chain": A, "reason": "chain 901 block 1: L1Origin 1 is on another fork"},
+        )
+    ]
+
+
+def test_origin_on_another_fork_raises_origin_not_canonical() -> None:
+    tracker, envelope = _fork_origin_world()
+    with pytest.raises(OriginNotCanonical):
+        tracker.ingest_envelope(A, envelope, NOW)
+
+
+def test_origin_not_seen_yet_waits_then_is_accepted() -> None:
+    a = Rollup(A)
+    tracker = tracker_for(a, l1_through=1)
+    first, second = a.add(1), a.add(2)
+    ingest_all(tracker, A, [first])
+    assert tracker.ingest_envelope(A, second, NOW) == []
+    assert tracker.status(A, 2) is None
+    assert list(tracker.clients[A].pending) == [a.chain.blocks[2].hash]
+    assert tracker.retry_pending(NOW) == []  # nothing new in the L1 view: still waiting
+    tracker.set_l1_block(2, l1_hash(2))
+    assert [b.number for b in tracker.retry_pending(NOW)] == [2]
+    assert level(tracker, A, 2) == PRE
+    assert not tracker.clients[A].pending
+
+
+def test_waiting_origin_that_turns_out_to_be_on_another_fork_is_dropped() -> None:
+    a = Rollup(A)
+    tracker = tracker_for(a, l1_through=0)
+    assert tracker.ingest_envelope(A, a.add(1), NOW) == []
+    tracker.set_l1_block(1, l1_hash(1, fork=b"/the hub's fork"))
+    assert tracker.retry_pending(NOW) == []
+    assert tracker.status(A, 1) is None
+    assert not tracker.clients[A].pending
+
+
+# ---- equivocation ---------------------------------------------------------------------------
+
+
+def test_equivocation_keeps_evidence_freezes_and_invalidates_across_chains() -> None:
+    a, b = Rollup(A), Rollup(B)
+    tracker = tracker_for(a, b)
+    a_envelopes = [a.add(1), a.add(1), a.add(2)]
+    ingest_all(tracker, A, a_envelopes)
+    # Chain 902: block 1 is independent, block 2 depends on 901's block 2, block 3 follows it.
+    ingest_all(tracker, B, [b.add(1), b.add(2, deps=[a.dep(2)]), b.add(2)])
+    assert level(tracker, B, 2) == PRE
+    tracker.take_changes()
+
+    # The sequencer signs a second, different block 2 on the same parent.
+    fork = Rollup(A)
+    fork.append(fork.build(1))
+    assert fork.chain.head.hash == a.chain.blocks[1].hash
+    conflicting = fork.add(1, extra=b"equivocation")
+    with pytest.raises(ChainFrozen, match="chain 901 equivocated at height 2"):
+        tracker.ingest_envelope(A, conflicting, NOW)
+
+    assert [(e.chain_id, e.number, e.envelopes) for e in tracker.evidence] == [
+        (A, 2, (a_envelopes[1], conflicting))
+    ]
+    assert tracker.clients[A].frozen
+    assert not tracker.clients[B].frozen
+    assert level(tracker, A, 1) == PRE  # below the equivocation
+    assert level(tracker, A, 2) == INVALID
+    assert level(tracker, A, 3) == INVALID  # descendant
+    assert level(tracker, B, 1) == PRE
+    assert level(tracker, B, 2) == INVALID  # depends on 901/2: cross-chain cascade
+    assert level(tracker, B, 3) == INVALID  # descendant of the dependent
+    assert tracker.invalidated == 4
+    changes = tracker.take_changes()
+    assert {k for k, s in changes.items() if s.level == SafetyLevel.INVALID} == {
+        (A, 2),
+        (A, 3),
+        (B, 2),
+        (B, 3),
+    }
+    # The frozen client accepts nothing more, even a perfectly linked block.
+    with pytest.raises(ChainFrozen, match="frozen"):
+        tracker.ingest_envelope(A, a.add(2), NOW)
+
+
+def test_equivocation_between_two_waiting_envelopes_is_caught_when_they_drain() -> None:
+    a = Rollup(A)
+    tracker = tracker_for(a, l1_through=0)
+    first = a.build(1)
+    other = a.build(1, extra=b"equivocation")
+    one = a.sign(first.block)
+    two = a.sign(other.block)
+    assert tracker.ingest_envelope(A, one, NOW) == []
+    assert tracker.ingest_envelope(A, two, NOW) == []
+    tracker.set_l1_block(1, l1_hash(1))
+    tracker.retry_pending(NOW)
+    assert tracker.clients[A].frozen
+    assert tracker.evidence[0].envelopes == (one, two)
+    assert level(tracker, A, 1) == INVALID
+
+
+def test_rebuild_at_an_invalid_height_is_accepted_not_equivocation() -> None:
+    a, b = Rollup(A), Rollup(B)
+    tracker = tracker_for(a, b)
+    ingest_all(tracker, A, [a.add(1)])
+    ingest_all(tracker, B, [b.add(1), b.add(1, deps=[a.dep(1)]), b.add(1)])
+    fork = Rollup(A)
+    with pytest.raises(ChainFrozen):
+        tracker.ingest_envelope(A, fork.add(1, extra=b"equivocation"), NOW)
+    assert level(tracker, B, 2) == INVALID
+    tracker.take_changes()
+    tracker.notes.clear()
+
+    # 902's sequencer rewinds to block 1 and rebuilds 2 and 3 without the dependency.
+    b.chain.rewind(1)
+    rebuilt = [b.add(1, extra=b"rebuilt"), b.add(1)]
+    ingest_all(tracker, B, rebuilt)
+    assert not tracker.clients[B].frozen
+    assert len(tracker.evidence) == 1
+    assert tracker.status(B, 2) == BlockStatus(
+        b.chain.blocks[2].hash, SafetyLevel.PRECONFIRMED, SafetyLevel.PRECONFIRMED
+    )
+    assert level(tracker, B, 3) == PRE
+    assert ("hub.rebuilt", {"chain": B, "number": 2}) in tracker.notes
+    assert set(tracker.take_changes()) == {(B, 2), (B, 3)}
+
+
+def test_rebuilt_block_without_the_old_dependency_survives_its_invalidation() -> None:
+    a, b, c = Rollup(A), Rollup(B), Rollup(C)
+    tracker = tracker_for(a, b, c)
+    ingest_all(tracker, A, [a.add(1)])
+    ingest_all(tracker, C, [c.add(1)])
+    ingest_all(tracker, B, [b.add(1, deps=[a.dep(1), c.dep(1)])])
+    # 903 equivocates: 902/1 is invalid and is rebuilt with no dependency at all.
+    with pytest.raises(ChainFrozen):
+        tracker.ingest_envelope(C, Rollup(C).add(1, extra=b"equivocation"), NOW)
+    assert level(tracker, B, 1) == INVALID
+    b.chain.rewind(0)
+    ingest_all(tracker, B, [b.add(1, extra=b"rebuilt")])
+    assert level(tracker, B, 1) == PRE
+    # Later 901 equivocates at the block the *old* 902/1 depended on.
+    with pytest.raises(ChainFrozen):
+        tracker.ingest_envelope(A, Rollup(A).add(1, extra=b"equivocation"), NOW)
+    status = tracker.status(B, 1)
+    assert status is not None
+    assert status.block_hash == b.chain.blocks[1].hash
+    assert level(tracker, B, 1) == PRE  # the rebuilt block depends on nothing
+
+
+# ---- dependencies ---------------------------------------------------------------------------
+
+
+def test_dependency_on_an_unknown_block_waits_until_the_source_arrives() -> None:
+    a, b = Rollup(A), Rollup(B)
+    tracker = tracker_for(a, b)
+    source = a.add(1)
+    dependent = b.add(1, deps=[a.dep(1)])
+    assert tracker.ingest_envelope(B, dependent, NOW) == []
+    assert tracker.status(B, 1) is None
+    assert len(tracker.clients[B].pending) == 1
+    assert [blk.number for blk in tracker.ingest_envelope(A, source, NOW)] == [1]
+    accepted = tracker.retry_pending(NOW)
+    assert [(blk.chain_id, blk.number) for blk in accepted] == [(B, 1)]
+    assert accepted[0].deps == (a.dep(1),)
+    assert level(tracker, B, 1) == PRE
+    assert (B, 1) in tracker.clients[A].blocks[1].dependents
+
+
+def test_dependency_on_a_version_the_hub_did_not_accept_is_invalid() -> None:
+    a, b = Rollup(A), Rollup(B)
+    tracker = tracker_for(a, b)
+    ingest_all(tracker, A, [a.add(1)])
+    forged = Dependency(A, 1, Hash32(keccak256(b"some other 901 block 1")))
+    ingest_all(tracker, B, [b.add(1, deps=[forged])])
+    assert level(tracker, B, 1) == INVALID
+    # A child of an invalid block waits for the rebuilt parent rather than being accepted.
+    assert tracker.ingest_envelope(B, b.add(1), NOW) == []
+    assert tracker.status(B, 2) is None
+    assert len(tracker.clients[B].pending) == 1
+
+
+def test_dependency_on_an_unregistered_chain_is_invalid() -> None:
+    b = Rollup(B)
+    tracker = tracker_for(b)
+    ingest_all(tracker, B, [b.add(1, deps=[Dependency(999, 1, Hash32(keccak256(b"x")))])])
+    assert level(tracker, B, 1) == INVALID
+
+
+# ---- levels ----------------------------------------------------------------------------------
+
+
+def _entry(rollup: Rollup, number: int, **over: Any) -> BatchBlock:
+    """The batch entry an honest batcher posts for block ``number``."""
+    block = rollup.chain.blocks[number]
+    origin = rollup.chain.origin_at(number)
+    entry = BatchBlock(
+        U64(number),
+        U64(block.header.timestamp),
+        origin.number,
+        origin.hash,
+        tuple(tx.raw for tx in block.transactions if not isinstance(tx, DepositTransaction)),
+        rollup.hub_updates[number],
+    )
+    return dataclasses.replace(entry, **over)
+
+
+def _signed_hub_block(number: int) -> bytes:
+    header = HubHeader(U64(number), U64(0), ZERO_HASH, l1_hash(99), U64(0), ZERO_HASH)
+    return encode_signed_hub_block(header, sign_hub_header(header, HUB_KEY))
+
+
+def _levels_world() -> tuple[HubTracker, Rollup]:
+    a = Rollup(A)
+    tracker = tracker_for(a)
+    hub = (_signed_hub_block(1),)
+    envelopes = [a.add(1, users=2), a.add(1, users=1, hub_updates=hub), a.add(2)]
+    ingest_all(tracker, A, envelopes)
+    tracker.take_changes()
+    return tracker, a
+
+
+def test_apply_batch_sets_safe_on_an_exact_content_match() -> None:
+    tracker, a = _levels_world()
+    l1 = (3, l1_hash(3))
+    tracker.apply_batch(A, [_entry(a, 1), _entry(a, 2)], l1)
+    assert level(tracker, A, 1) == (SafetyLevel.SAFE, SafetyLevel.SAFE)
+    assert level(tracker, A, 2) == (SafetyLevel.SAFE, SafetyLevel.SAFE)
+    assert level(tracker, A, 3) == PRE
+    assert tracker.clients[A].blocks[1].safe_in == l1
+    assert set(tracker.take_changes()) == {(A, 1), (A, 2)}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"timestamp": U64(99)},
+        {"origin_number": U64(2)},
+        {"origin_hash": l1_hash(1, fork=b"/fork")},
+        {"transactions": ()},
+        {"transactions": (b"\x02" + b"\x00" * 40,)},
+        {"hub_updates": ()},
+        {"hub_updates": (_signed_hub_block(7),)},
+    ],
+    ids=lambda c: next(iter(c)),
+)
+def test_apply_batch_ignores_an_entry_that_differs_in_any_field(change: dict[str, object]) -> None:
+    tracker, a = _levels_world()
+    number = 2  # has user transactions and a forwarded hub block
+    tracker.apply_batch(A, [_entry(a, number, **change)], (3, l1_hash(3)))
+    assert level(tracker, A, number) == PRE
+    assert tracker.clients[A].blocks[number].safe_in is None
+    assert tracker.take_changes() == {}
+
+
+def test_apply_batch_for_another_chain_or_an_unknown_block_does_nothing() -> None:
+    tracker, a = _levels_world()
+    tracker.apply_batch(B, [_entry(a, 1)], (3, l1_hash(3)))
+    tracker.apply_batch(A, [dataclasses.replace(_entry(a, 1), number=U64(9))], (3, l1_hash(3)))
+    assert tracker.take_changes() == {}
+
+
+def test_safe_block_with_a_preconfirmed_parent_is_cross_preconfirmed() -> None:
+    tracker, a = _levels_world()
+    tracker.apply_batch(A, [_entry(a, 2)], (3, l1_hash(3)))
+    assert level(tracker, A, 2) == (SafetyLevel.SAFE, SafetyLevel.PRECONFIRMED)
+    tracker.apply_batch(A, [_entry(a, 1)], (4, l1_hash(4)))
+    assert level(tracker, A, 2) == (SafetyLevel.SAFE, SafetyLevel.SAFE)
+
+
+def test_l1_reorg_invalidates_replaced_origins_and_drops_safe_made_by_replaced_blocks() -> None:
+    a, b = Rollup(A), Rollup(B)
+    tracker = tracker_for(a, b)
+    ingest_all(tracker, A, [a.add(1), a.add(2), a.add(3), a.add(3)])
+    ingest_all(tracker, B, [b.add(1), b.add(1, deps=[a.dep(3)])])
+    tracker.apply_batch(A, [_entry(a, 1)], (2, l1_hash(2)))  # made SAFE by L1 block 2
+    tracker.apply_batch(A, [_entry(a, 2)], (4, l1_hash(4)))  # made SAFE by L1 block 4
+    assert level(tracker, A, 2) == (SafetyLevel.SAFE, SafetyLevel.SAFE)
+    tracker.take_changes()
+
+    tracker.set_l1_block(3, l1_hash(3, fork=b"/new"))
+
+    assert level(tracker, A, 1) == (SafetyLevel.SAFE, SafetyLevel.SAFE)  # both below the reorg
+    assert level(tracker, A, 2) == PRE  # its origin stays, the batch that made it safe is gone
+    assert tracker.clients[A].blocks[2].safe_in is None
+    assert level(tracker, A, 3) == INVALID  # origin 3 replaced
+    assert level(tracker, A, 4) == INVALID
+    assert level(tracker, B, 1) == PRE
+    assert level(tracker, B, 2) == INVALID  # depends on 901/3
+    assert not tracker.clients[A].frozen
+    assert tracker.l1_head == 3
+    assert 4 not in tracker.l1_hashes
+    assert set(tracker.take_changes()) == {(A, 2), (A, 3), (A, 4), (B, 2)}
+    # Re-recording the same hash is not a reorg.
+    tracker.set_l1_block(3, l1_hash(3, fork=b"/new"))
+    assert tracker.take_changes() == {}
+
+
+def test_cross_level_is_the_minimum_over_parent_and_dependencies() -> None:
+    a, b = Rollup(A), Rollup(B)
+    tracker = tracker_for(a, b)
+    ingest_all(tracker, A, [a.add(1), a.add(1)])
+    ingest_all(tracker, B, [b.add(1), b.add(1, deps=[a.dep(2)])])
+
+    def raise_to(rollup: Rollup, number: int, to: SafetyLevel) -> None:
+        tracker.set_level(rollup.chain_id, number, rollup.chain.blocks[number].hash, to)
+
+    final, confirmed = SafetyLevel.FINALIZED, SafetyLevel.CONFIRMED
+    raise_to(a, 1, confirmed)
+    raise_to(a, 2, final)
+    assert level(tracker, A, 2) == (final, confirmed)  # parent bounds it
+    raise_to(b, 1, final)
+    raise_to(b, 2, final)
+    assert level(tracker, B, 2) == (final, confirmed)  # dependency (transitively) bounds it
+    tracker.take_changes()
+    raise_to(a, 1, final)
+    assert level(tracker, A, 2) == (final, final)
+    assert level(tracker, B, 2) == (final, final)  # propagated through the dependents
+    assert set(tracker.take_changes()) == {(A, 1), (A, 2), (B, 2)}
+    # set_level never lowers a level nor applies to another version of the block.
+    tracker.set_level(A, 1, a.chain.blocks[1].hash, confirmed)
+    tracker.set_level(A, 2, Hash32(keccak256(b"other")), SafetyLevel.UNKNOWN)
+    assert tracker.take_changes() == {}
+
+
+def test_take_changes_returns_what_changed_since_the_last_call() -> None:
+    a = Rollup(A)
+    tracker = tracker_for(a)
+    assert tracker.take_changes() == {}
+    ingest_all(tracker, A, [a.add(1), a.add(1)])
+    assert tracker.take_changes() == {
+        (A, 1): BlockStatus(a.chain.blocks[1].hash, *PRE),
+        (A, 2): BlockStatus(a.chain.blocks[2].hash, *PRE),
+    }
+    assert tracker.take_changes() == {}
+    tracker.set_level(A, 2, a.chain.blocks[2].hash, SafetyLevel.CONFIRMED)
+    assert tracker.take_changes() == {
+        (A, 2): BlockStatus(a.chain.blocks[2].hash, SafetyLevel.CONFIRMED, SafetyLevel.PRECONFIRMED)
+    }
+
+
+# ---- the hub role drives the tracker ------------------------------------------------------
+
+
+def test_hub_role_accepts_a_waiting_dependent_as_soon_as_its_source_arrives() -> None:
+    a, b = Rollup(A), Rollup(B)
+    records = tuple(
+        (
+            RollupRecord(
+                r.chain_id,
+                RollupKind.OPTIMISTIC,
+                r.key.address,
+                batcher_address(r.chain_id),
+                U64(60),
+                ALICE.address,
+            ),
+            r.genesis_hash,
+        )
+        for r in (a, b)
+    )
+    hub = Hub(NodeId("hub"), HubParams(HUB_KEY, records), MemoryStore())
+    for number in range(3):
+        hub.tracker.set_l1_block(number, l1_hash(number))
+    source, dependent = a.add(1), b.add(1, deps=[a.dep(1)])
+    hub.handle(MessageReceived(NodeId("seq-902"), BlockGossip(B, dependent)), Timestamp(NOW))
+    assert hub.tracker.status(B, 1) is None
+    hub.handle(MessageReceived(NodeId("seq-901"), BlockGossip(A, source)), Timestamp(NOW))
+    assert hub.tracker.status(A, 1) is not None
+    assert hub.tracker.status(B, 1) is not None
