@@ -4,10 +4,14 @@
 L1 blocks and time, and turns what it returns into hub blocks.
 
 - **Light client per rollup** (``ingest_envelope``): the sequencer's
-  signature (the registered sequencer), the payload's block hash, the parent
-  link, the height, timestamp bounds, and the L1Origin consistency check: an
-  origin the hub's L1 view has not reached waits, an origin on another fork
-  is refused.
+  signature (the registered sequencer), the parent link, the height,
+  timestamp bounds, and the L1Origin consistency check: an origin the hub's
+  L1 view has not reached waits, an origin on another fork is refused.
+  Pre-confirmation trusts the signed ``blockHash`` as the sequencer's word;
+  before a block becomes SAFE the hub checks that the hash really is the
+  header of the payload's content (else the block is INVALID: the sequencer
+  signed something no one can derive). This keeps header hashing off the
+  pre-confirmation path.
 - **Equivocation**: a second validly signed block at a height where the
   accepted block is still valid is kept as evidence with the first; the
   chain's client is frozen and the accepted block, its descendants and
@@ -32,8 +36,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
-from interlace.primitives.envelope import SignedEnvelope, compute_block_hash, verify_envelope
+from interlace.primitives.envelope import (
+    SignedEnvelope,
+    compute_block_hash,
+    decode_envelope,
+    verify_envelope,
+)
 from interlace.primitives.errors import InterlaceError
+from interlace.primitives.rlp_codec import decode_rlp, read_bytes, read_list
 from interlace.primitives.tx import DEPOSIT_TX_TYPE, decode_transaction
 from interlace.primitives.types import Address, ChainId, Hash32
 from interlace.protocol.hub.state import BlockStatus, SafetyLevel
@@ -186,8 +196,6 @@ class HubTracker:
         if signed.signer != client.sequencer:
             raise WrongSigner(f"chain {chain_id} block signed by 0x{signed.signer.hex()}")
         payload = signed.payload
-        if compute_block_hash(payload, signed.parent_beacon_block_root) != payload.block_hash:
-            raise Rejected("payload block hash does not match its header")
         number = payload.block_number
         existing = client.blocks.get(number)
         if existing is not None and existing.block_hash == payload.block_hash:
@@ -448,6 +456,11 @@ class HubTracker:
             )
             if not matches:
                 continue
+            if block.level < SafetyLevel.SAFE and not _hash_matches_content(block):
+                # Pre-confirmation trusted the sequencer's signed block hash; SAFE needs
+                # the hash to be the header of this content, or it could never be derived.
+                self._invalidate(block, "signed block hash does not match its payload")
+                continue
             if block.level < SafetyLevel.SAFE:
                 block.safe_in = l1
                 self._set_level(block, SafetyLevel.SAFE)
@@ -481,20 +494,44 @@ class HubTracker:
         )
 
 
+def _hash_matches_content(block: TrackedBlock) -> bool:
+    """Does the signed payload's ``blockHash`` hash its own reconstructed header?"""
+    try:
+        _signature, parent_beacon_block_root, payload = decode_envelope(block.envelope)
+    except InterlaceError:
+        return False
+    return compute_block_hash(payload, parent_beacon_block_root) == payload.block_hash
+
+
+_SET_L1_VALUES: Final = L1_BLOCK_ABI.function("setL1BlockValues").selector
+_ATTRIBUTES_DATA_LENGTH: Final = 4 + 8 * 32
+
+
 def _origin_of(transactions: tuple[bytes, ...]) -> tuple[int, Hash32]:
+    """L1Origin (number, hash) from transaction 0, read straight from its RLP fields.
+
+    The deposit is RLP[sourceHash, from, to, mint, value, gas, isSystemTx, data]
+    and ``data`` is ``setL1BlockValues`` with eight static words; number is
+    word 0 and hash word 3. Reading them in place skips building a transaction
+    (and hashing it) on the hub's hottest path; ``decode_transaction`` and
+    ``L1_BLOCK_ABI`` agree with this reading (tests).
+    """
     if not transactions or transactions[0][:1] != bytes((DEPOSIT_TX_TYPE,)):
         raise Rejected("block does not start with the L1-attributes deposit")
     try:
-        attributes = decode_transaction(transactions[0])
-        if attributes.to != L1_BLOCK_ADDRESS:
-            raise Rejected("first transaction is not the L1-attributes deposit")
-        _name, args = L1_BLOCK_ABI.decode_call(attributes.data)
+        fields = read_list(decode_rlp(transactions[0][1:]), 8, "deposit")
+        to = read_bytes(fields[2], "to")
+        data = read_bytes(fields[7], "data")
     except InterlaceError as exc:
         raise Rejected(f"bad L1-attributes deposit: {exc}") from exc
-    number, _ts, _fee, origin_hash = args[:4]
-    assert isinstance(number, int)
-    assert isinstance(origin_hash, bytes)
-    return number, Hash32(origin_hash)
+    if to != L1_BLOCK_ADDRESS:
+        raise Rejected("first transaction is not the L1-attributes deposit")
+    if data[:4] != _SET_L1_VALUES or len(data) != _ATTRIBUTES_DATA_LENGTH:
+        raise Rejected("bad L1-attributes deposit: not a setL1BlockValues call")
+    number = int.from_bytes(data[4:36], "big")
+    if number >= 2**64:
+        raise Rejected("bad L1-attributes deposit: origin number is not a uint64")
+    return number, Hash32(data[100:132])
 
 
 _UPDATE_HUB: Final = HUB_CLIENT_ABI.function("updateHub").selector

@@ -1,0 +1,73 @@
+"""The hub's fast paths: the in-place L1Origin read and the deferred block-hash check."""
+
+import dataclasses
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from interlace.primitives.envelope import sign_envelope
+from interlace.primitives.tx import decode_transaction
+from interlace.primitives.types import U64, U256, ZERO_HASH, Hash32
+from interlace.protocol.hub.state import SafetyLevel
+from interlace.protocol.hub.tracker import _origin_of
+from interlace.protocol.rollup.derivation import BatchBlock, L1Origin, attributes_deposit
+from interlace.protocol.rollup.payload import payload_from_block
+from interlace.protocol.rollup.predeploys import L1_BLOCK_ABI
+from tests.protocol.test_hub_tracker import NOW, A, Rollup, l1_hash, tracker_for
+
+
+@settings(max_examples=60)
+@given(
+    number=st.integers(0, 2**64 - 1),
+    origin_hash=st.binary(min_size=32, max_size=32),
+    sequence=st.integers(0, 2**64 - 1),
+)
+def test_in_place_origin_read_agrees_with_the_full_decoders(
+    number: int, origin_hash: bytes, sequence: int
+) -> None:
+    origin = L1Origin(U64(number), Hash32(origin_hash), U64(7), U256(10**9))
+    raw = attributes_deposit(origin, sequence).raw
+    _name, args = L1_BLOCK_ABI.decode_call(decode_transaction(raw).data)
+    assert _origin_of((raw,)) == (args[0], args[3]) == (number, origin_hash)
+
+
+def test_a_signed_hash_that_is_not_the_payloads_header_never_becomes_safe() -> None:
+    """Pre-confirmation trusts the signed hash; SAFE checks it and invalidates a lie."""
+    rollup = Rollup(A)
+    tracker = tracker_for(rollup)
+    built = rollup.build(1, users=1)
+    rollup.append(built)
+    payload = payload_from_block(built.block)
+    lying = dataclasses.replace(payload, block_hash=Hash32(b"\x42" * 32))
+    envelope = sign_envelope(lying, ZERO_HASH, A, rollup.key)
+    assert [b.block_hash for b in tracker.ingest_envelope(A, envelope, NOW)] == [b"\x42" * 32]
+    entry = BatchBlock(
+        U64(1),
+        U64(built.block.header.timestamp),
+        U64(1),
+        l1_hash(1),
+        tuple(tx.raw for tx in built.block.transactions[1:]),
+    )
+    tracker.apply_batch(A, [entry], (3, l1_hash(3)))
+    status = tracker.status(A, 1)
+    assert status is not None
+    assert status.level == SafetyLevel.INVALID
+
+
+def test_an_honest_block_becomes_safe_on_its_batch() -> None:
+    rollup = Rollup(A)
+    tracker = tracker_for(rollup)
+    envelope = rollup.add(1, users=1)
+    tracker.ingest_envelope(A, envelope, NOW)
+    block = rollup.chain.blocks[1]
+    entry = BatchBlock(
+        U64(1),
+        U64(block.header.timestamp),
+        U64(1),
+        l1_hash(1),
+        tuple(tx.raw for tx in block.transactions[1:]),
+    )
+    tracker.apply_batch(A, [entry], (3, l1_hash(3)))
+    status = tracker.status(A, 1)
+    assert status is not None
+    assert status.level == SafetyLevel.SAFE
