@@ -63,6 +63,7 @@ from interlace.roles.messages import (
     L1SyncRequest,
     SetOutage,
     SubmitL1Transaction,
+    follow_l1,
 )
 
 BATCH_GAS_FLOOR: Final = 100_000
@@ -194,13 +195,7 @@ class Batcher(Role):
             self.block_deps[entry.number] = deps
 
     def _on_l1(self, message: L1BlockPublished) -> list[Effect]:
-        replaced = self.l1.apply(
-            message.block,
-            message.receipts,
-            message.safe_number,
-            message.finalized_number,
-            message.reorged_from,
-        )
+        replaced = follow_l1(self.l1, message)
         effects: list[Effect] = []
         if replaced is not None:
             lost = [n for n, l1_number in self.included_in.items() if l1_number >= replaced]

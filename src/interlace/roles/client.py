@@ -42,6 +42,7 @@ from interlace.roles.messages import (
     SubmitTransaction,
     TransactionAccepted,
     TransactionRejected,
+    follow_l1,
 )
 
 MAX_FEE: int = 10**11
@@ -130,13 +131,7 @@ class WorkloadClient(Role):
         if isinstance(event, MessageReceived):
             message = event.message
             if isinstance(message, L1BlockPublished):
-                self.l1.apply(
-                    message.block,
-                    message.receipts,
-                    message.safe_number,
-                    message.finalized_number,
-                    message.reorged_from,
-                )
+                follow_l1(self.l1, message)
                 for tx in message.block.transactions:
                     self.s.l1_inflight.pop(tx.hash, None)
                 return []

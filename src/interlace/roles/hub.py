@@ -73,6 +73,7 @@ from interlace.roles.messages import (
     L1BlockPublished,
     L1SyncRequest,
     StatusChange,
+    follow_l1,
     rollup_blocks_topic,
 )
 
@@ -211,13 +212,7 @@ class Hub(Role):
         return notes
 
     def _on_l1(self, message: L1BlockPublished, now: Timestamp) -> list[Effect]:
-        replaced = self.l1.apply(
-            message.block,
-            message.receipts,
-            message.safe_number,
-            message.finalized_number,
-            message.reorged_from,
-        )
+        replaced = follow_l1(self.l1, message)
         effects: list[Effect] = []
         if replaced is not None:
             self.processed_l1 = min(self.processed_l1, replaced - 1)

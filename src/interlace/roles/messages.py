@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from interlace.primitives.receipt import Receipt
 from interlace.protocol.chain.block import Block
+from interlace.protocol.l1.view import L1View
 from interlace.roles.base import Message
 
 L1_BLOCKS_TOPIC = "l1/blocks"
@@ -32,6 +33,17 @@ class L1BlockPublished(Message):
     """Highest finalized block; never moves back."""
     reorged_from: int | None = None
     """If set, blocks from this number on replace the ones announced before."""
+
+
+def follow_l1(view: L1View, message: L1BlockPublished) -> int | None:
+    """Apply an L1 announcement to a node's view; the first replaced number on a reorg."""
+    return view.apply(
+        message.block,
+        message.receipts,
+        message.safe_number,
+        message.finalized_number,
+        message.reorged_from,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,6 +94,7 @@ from interlace.roles.messages import (
     SubmitTransaction,
     TransactionAccepted,
     TransactionRejected,
+    follow_l1,
     rollup_blocks_topic,
 )
 
@@ -235,13 +236,7 @@ class Sequencer(Role):
     # ---- L1 ------------------------------------------------------------------------
 
     def _on_l1(self, message: L1BlockPublished) -> list[Effect]:
-        replaced = self.l1.apply(
-            message.block,
-            message.receipts,
-            message.safe_number,
-            message.finalized_number,
-            message.reorged_from,
-        )
+        replaced = follow_l1(self.l1, message)
         effects: list[Effect] = []
         if replaced is not None:
             effects.extend(self._rewind_to_canonical_origin())

@@ -71,6 +71,7 @@ from interlace.roles.messages import (
     HubBlockPublished,
     L1BlockPublished,
     L1SyncRequest,
+    follow_l1,
     rollup_blocks_topic,
 )
 from interlace.roles.sequencer import decode_origin, encode_origin
@@ -241,13 +242,7 @@ class VerifierNode(Role):
     # ---- derivation ----------------------------------------------------------------
 
     def _on_l1(self, message: L1BlockPublished) -> list[Effect]:
-        replaced = self.l1.apply(
-            message.block,
-            message.receipts,
-            message.safe_number,
-            message.finalized_number,
-            message.reorged_from,
-        )
+        replaced = follow_l1(self.l1, message)
         effects: list[Effect] = []
         stale = self._first_stale_inclusion()
         if stale is not None:
