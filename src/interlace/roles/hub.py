@@ -158,18 +158,20 @@ class Hub(Role):
 
     def _on_envelope(self, message: BlockGossip, now: Timestamp) -> list[Effect]:
         effects: list[Effect] = []
+        evidence_before = len(self.tracker.evidence)
         try:
             accepted = self.tracker.ingest_envelope(message.chain_id, message.envelope, now)
         except InterlaceError as exc:
             effects.append(record("hub.rejected", chain=message.chain_id, error=type(exc).__name__))
             accepted = []
+            if len(self.tracker.evidence) > evidence_before:
+                # The second half of an equivocation: kept, so a restart finds the evidence.
+                effects.append(self._persist_envelope(message))
         else:
             effects.append(self._persist_envelope(message))
             if accepted:
                 # Blocks waiting for these as dependencies can go in now, not at the next L1 block.
                 accepted += self.tracker.retry_pending(now)
-        if not accepted and self.tracker.evidence and message.chain_id in self._frozen():
-            effects.append(self._persist_envelope(message))
         effects.extend(self._accepted(accepted))
         effects.extend(self._notes())
         return effects
@@ -295,8 +297,10 @@ class Hub(Role):
         self.snapshots.pop(number - _KEEP_SNAPSHOTS, None)
 
     def _prove(self, requester: NodeId, request: HubProofRequest) -> list[Effect]:
-        if not self.signed_head:
-            return []
+        if not self.signed_head or not (
+            0 < request.chain_id < 2**64 and 0 <= request.number < 2**64
+        ):
+            return []  # nothing to prove (a peer's out-of-range request gets no answer)
         key = state_key(request.chain_id, request.number)
         return [
             SendMessage(
@@ -334,7 +338,7 @@ class Hub(Role):
             self._envelope_seq += 1
             try:
                 self.tracker.ingest_envelope(
-                    ChainId(read_u64(chain)), read_bytes(envelope), float("inf")
+                    ChainId(read_u64(chain)), read_bytes(envelope), float("inf"), restoring=True
                 )
             except InterlaceError:
                 continue

@@ -23,9 +23,14 @@ from typing import Final
 from interlace.primitives.envelope import verify_envelope
 from interlace.primitives.errors import InterlaceError
 from interlace.primitives.hashing import keccak256
-from interlace.primitives.header import decode_header
+from interlace.primitives.header import decode_header, header_hash
 from interlace.primitives.keys import PrivateKey
-from interlace.primitives.receipt import Receipt, decode_receipt
+from interlace.primitives.receipt import (
+    Receipt,
+    decode_receipt,
+    receipts_root,
+    transactions_root,
+)
 from interlace.primitives.tx import (
     UnsignedDynamicFeeTransaction,
     decode_transaction,
@@ -215,13 +220,23 @@ class Relayer(Role):
         return effects
 
     def _on_receipts(self, message: ReceiptsResponse, now: Timestamp) -> list[Effect]:
-        try:
-            receipts = tuple(decode_receipt(r) for r in message.receipts)
-            decode_header(message.header_rlp)
-        except InterlaceError:
-            return []
         if message.chain_id not in self.modes:
             return []
+        try:
+            receipts = tuple(decode_receipt(r) for r in message.receipts)
+            header = decode_header(message.header_rlp)
+            signed = verify_envelope(message.envelope, message.chain_id)
+        except InterlaceError:
+            return []
+        # A sequencer's answer is checked before it is believed: the receipts and
+        # transactions must be the header's, the header the signed block's.
+        if (
+            header_hash(header) != message.block_hash
+            or signed.payload.block_hash != message.block_hash
+            or receipts_root(receipts) != header.receipts_root
+            or transactions_root(list(message.transactions)) != header.transactions_root
+        ):
+            return [record("relayer.bad_receipts", chain=message.chain_id, number=message.number)]
         source = SourceBlock(
             message.chain_id,
             message.number,
@@ -238,10 +253,13 @@ class Relayer(Role):
         log_index = 0
         for receipt_index, receipt in enumerate(receipts):
             for position, log in enumerate(receipt.logs):
-                if log.address == MESSENGER_ADDRESS and log.topics[:1] == (relayed.topic0,):
+                if len(log.topics) != 4 or log.address != MESSENGER_ADDRESS:
+                    log_index += 1
+                    continue
+                if log.topics[0] == relayed.topic0:
                     key = relay_key(int.from_bytes(log.topics[1], "big"), log.topics[3])
                     effects.extend(self._on_relayed(key, message, now))
-                if log.address == MESSENGER_ADDRESS and log.topics[:1] == (sent.topic0,):
+                if log.topics[0] == sent.topic0:
                     payload = message_payload(log.topics, log.data)
                     message_hash = relay_key(message.chain_id, keccak256(payload))
                     destination = int.from_bytes(log.topics[1], "big")
@@ -314,14 +332,18 @@ class Relayer(Role):
                 effects.append(record("relayer.dropped", message=pending.message_hash.hex()[:16]))
                 continue
             if mode is TrustMode.P2P:
-                proof = build_peer_event_proof(
-                    chain_id=pending.source.chain_id,
-                    envelope=pending.source.envelope,
-                    receipts=pending.source.receipts,
-                    receipt_index=pending.receipt_index,
-                    log_position=pending.log_position,
-                    index=pending.source.index,
-                )
+                try:
+                    proof = build_peer_event_proof(
+                        chain_id=pending.source.chain_id,
+                        envelope=pending.source.envelope,
+                        receipts=pending.source.receipts,
+                        receipt_index=pending.receipt_index,
+                        log_position=pending.log_position,
+                        index=pending.source.index,
+                    )
+                except (InterlaceError, ValueError):
+                    pending.state = "dropped"  # nothing provable: never retried in a loop
+                    continue
                 effects.extend(self._submit(pending, proof, now))
                 continue
             if cross is None or cross < REQUIRED_LEVEL[mode]:

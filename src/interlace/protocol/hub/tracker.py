@@ -183,7 +183,9 @@ class HubTracker:
 
     # ---- envelopes -----------------------------------------------------------------
 
-    def ingest_envelope(self, chain_id: int, raw: bytes, now: float) -> list[TrackedBlock]:
+    def ingest_envelope(
+        self, chain_id: int, raw: bytes, now: float, *, restoring: bool = False
+    ) -> list[TrackedBlock]:
         """Validate and (maybe) accept one signed envelope; return the blocks accepted.
 
         Raises a ``Rejected`` subclass (or a primitives decoding error) for an
@@ -200,14 +202,14 @@ class HubTracker:
         existing = client.blocks.get(number)
         if existing is not None and existing.block_hash == payload.block_hash:
             return []  # a replay of a block we hold
+        if client.frozen:
+            raise ChainFrozen(f"chain {chain_id} is frozen after equivocation")
         if existing is not None and existing.level != SafetyLevel.INVALID:
             self._equivocation(client, existing, raw)
             raise ChainFrozen(f"chain {chain_id} equivocated at height {number}")
-        if client.frozen:
-            raise ChainFrozen(f"chain {chain_id} is frozen after equivocation")
         if payload.timestamp > now + TIMESTAMP_TOLERANCE:
             raise Rejected(f"timestamp {payload.timestamp} is ahead of the hub clock")
-        if len(client.pending) >= MAX_PENDING:
+        if len(client.pending) >= MAX_PENDING and not restoring:
             raise Rejected(f"chain {chain_id} has too many blocks waiting")
         client.pending[payload.block_hash] = signed
         client.raw_pending[payload.block_hash] = raw
@@ -306,9 +308,13 @@ class HubTracker:
             held = other.blocks.get(dep.number) if other else None
             if other is None:
                 invalid_dep = True  # no such chain
-            elif held is None:
+            elif held is None or (
+                held.block_hash != dep.block_hash
+                and held.level == SafetyLevel.INVALID
+                and not other.frozen
+            ):
                 if not other.frozen:
-                    return "wait"  # the source block has not reached the hub yet
+                    return "wait"  # the source block (or its rebuild) has not arrived yet
                 invalid_dep = True
             elif held.block_hash != dep.block_hash or held.cross_level == SafetyLevel.INVALID:
                 invalid_dep = True  # a version the hub did not accept, or an invalid block

@@ -93,7 +93,7 @@ MESSENGER_ABI: Final = AbiModule.declare(
         "sendMessage(uint256 destination, address target, bytes message) returns (bytes32)",
         f"relayMessage({IDENTIFIER} id, bytes sentMessage, bytes proof)",
         "declareDependencies((uint64 chainId, uint64 number, bytes32 blockHash)[] deps)",
-        "successfulMessages(bytes32 msgHash) view returns (bool)",
+        "successfulMessages(uint256 source, bytes32 msgHash) view returns (bool)",
         "messageNonce() view returns (uint256)",
         "trustMode() view returns (uint8)",
     ],
@@ -233,9 +233,10 @@ class Messenger(NativeModule):
         if function == "declareDependencies":
             return self._declare(ctx, args)
         if function == "successfulMessages":
-            (message_hash,) = args
+            source, message_hash = args
+            assert isinstance(source, int)
             assert isinstance(message_hash, bytes)
-            done = ctx.sload(mapping_slot(_SUCCESSFUL, message_hash))
+            done = ctx.sload(mapping_slot(_SUCCESSFUL, relay_key(source, message_hash)))
             return self.abi.function(function).encode_return(bool(done))
         if function == "messageNonce":
             return self.abi.function(function).encode_return(ctx.sload(word_slot(_NONCE)))

@@ -50,6 +50,12 @@ class Network:
         """Remove every partition."""
         self._blocked.clear()
 
+    def heal_between(self, side_a: set[NodeId], side_b: set[NodeId]) -> None:
+        """Remove one partition's blocked links, leaving any other partition in place."""
+        for a in side_a:
+            for b in side_b:
+                self._blocked.discard(frozenset((a, b)))
+
     def is_blocked(self, sender: NodeId, receiver: NodeId) -> bool:
         """True if a partition separates the two nodes."""
         return frozenset((sender, receiver)) in self._blocked

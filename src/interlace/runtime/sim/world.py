@@ -147,7 +147,8 @@ class World:
         self.checkers: list[Checker] = [cls(CHECKER_NAMES[cls], self) for cls in classes]
         self.sim.observers.extend(self.checkers)
         self._down: set[NodeId] = set()
-        self._partitioned: set[NodeId] = set()
+        self._partitions: list[tuple[frozenset[NodeId], frozenset[NodeId]]] = []
+        """Active partitions (one side, the other side), each healed on its own."""
         self._build()
         self._schedule_faults()
         self._schedule_status()
@@ -297,7 +298,7 @@ class World:
                     msg = f"partition fault names unknown nodes {sorted(unknown)}"
                     raise ScenarioError(msg)
                 sim.schedule(fault.at, partial(self._partition, side), "partition")
-                sim.schedule(stop, self._heal, "heal")
+                sim.schedule(stop, partial(self._heal_partition, frozenset(side)), "heal")
             elif fault.kind == "equivocate":
                 node = NodeId(f"seq-{self._chain_of(fault)}")
                 sim.schedule(
@@ -346,13 +347,26 @@ class World:
     def _partition(self, side: set[NodeId]) -> None:
         others = set(self.sim.nodes) - side
         self.sim.network.partition(side, others)
-        self._partitioned |= side
+        self._partitions.append((frozenset(side), frozenset(others)))
         self.sim.note("sim.partition", nodes=",".join(sorted(side)))
+
+    def _heal_partition(self, side: frozenset[NodeId]) -> None:
+        for entry in [p for p in self._partitions if p[0] == side]:
+            self._partitions.remove(entry)
+            self.sim.network.heal_between(set(entry[0]), set(entry[1]))
+        for kept_side, kept_others in self._partitions:  # links other partitions still cut
+            self.sim.network.partition(set(kept_side), set(kept_others))
+        self.sim.note("sim.heal", nodes=",".join(sorted(side)))
 
     def _heal(self) -> None:
         self.sim.network.heal()
-        self._partitioned.clear()
+        self._partitions.clear()
         self.sim.note("sim.heal")
+
+    @property
+    def _partitioned(self) -> set[NodeId]:
+        """Nodes on the small side of an active partition."""
+        return {node for side, _others in self._partitions for node in side}
 
     def hub(self) -> Hub | None:
         """The live hub, if the scenario runs one."""
