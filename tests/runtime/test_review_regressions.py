@@ -95,3 +95,13 @@ def test_hub_ignores_out_of_range_proof_requests(
     assert isinstance(hub, Hub)
     request = MessageReceived(NodeId("relayer"), HubProofRequest(chain_id, number, 1))
     assert hub.handle(request, Timestamp(10.0)) == []
+
+
+def test_message_once_checker_flags_a_double_execution(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inv. 2's checker is not vacuous: report every relay twice and it fails."""
+    from interlace.runtime.sim import checkers
+
+    real = checkers.relayed_list
+    monkeypatch.setattr(checkers, "relayed_list", lambda receipts: real(receipts) * 2)
+    metrics = World(load_scenario("interop"), 1).run()
+    assert metrics["invariants"]["inv2_message_once"] != "ok"

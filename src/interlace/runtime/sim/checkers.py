@@ -218,7 +218,9 @@ class MessagesOnce(Checker):
     """Inv. 2: a message executes at most once on its destination, and only there."""
 
     executed: dict[int, dict[int, set[bytes]]] = field(default_factory=dict)
-    """destination chain → block number → message hashes relayed in that block."""
+    """destination chain → block number → message keys relayed in that block."""
+    seen: dict[int, set[bytes]] = field(default_factory=dict)
+    """destination chain → every message key relayed on its current chain (running union)."""
 
     def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
         if event.kind != "sequencer.block":
@@ -229,14 +231,15 @@ class MessagesOnce(Checker):
         chain = sequencer.chain_id
         number = sequencer.chain.head.number
         per_block = self.executed.setdefault(chain, {})
+        seen = self.seen.setdefault(chain, set())
         for stale in [n for n in per_block if n >= number]:
-            del per_block[stale]  # a rebuild or reorg replaced these heights
-        hashes = relayed_hashes(sequencer.chain.receipts[number])
-        earlier = set().union(*per_block.values()) if per_block else set()
-        twice = hashes & earlier
-        if twice or len(hashes) != len(relayed_list(sequencer.chain.receipts[number])):
+            seen -= per_block.pop(stale)  # a rebuild or reorg replaced these heights
+        listed = relayed_list(sequencer.chain.receipts[number])
+        hashes = set(listed)
+        if hashes & seen or len(hashes) != len(listed):
             self.fail(now, f"message executed twice on chain {chain} (block {number})")
         per_block[number] = hashes
+        seen |= hashes
 
 
 @dataclass(slots=True)
