@@ -6,11 +6,14 @@ with any Ethereum tool. Storage values are RLP of the minimal big-endian
 integer, as in Ethereum. Reads and writes go through a write-back cache and
 a journal: ``checkpoint``/``revert_to`` undo a failed call cheaply, and
 ``state_root`` flushes the cache into the tries. ``copy`` is cheap because
-the tries share structure.
+the tries share structure. ``from_tries`` builds a state over other tries
+(a witness's ``PartialTrie``s, for stateless re-execution); a full node's
+state always holds ``Trie``s.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Protocol
 
 from interlace.primitives.hashing import EMPTY_KECCAK
 from interlace.primitives.mpt import EMPTY_TRIE_ROOT, Trie
@@ -96,6 +99,29 @@ def is_empty_account(account: Account) -> bool:
 _MISSING: Final = object()
 
 
+class StateTrie(Protocol):
+    """What the world state needs of a trie: a ``Trie``, or a copyable ``PartialTrie`` subclass."""
+
+    def get(self, key: bytes) -> bytes | None:
+        """Value at ``key``, or ``None``."""
+
+    def set(self, key: bytes, value: bytes) -> None:
+        """Store ``value`` at ``key``; an empty value deletes the key."""
+
+    def delete(self, key: bytes) -> None:
+        """Remove ``key`` if present."""
+
+    def root(self) -> Hash32:
+        """Root hash."""
+
+    def copy(self) -> "StateTrie":
+        """An independent snapshot."""
+
+
+StorageOpener = Callable[[Address, Hash32], StateTrie]
+"""Supplies an account's storage trie from its address and storage root."""
+
+
 class WorldState:
     """Mutable world state with a journal; see the module docstring."""
 
@@ -106,12 +132,15 @@ class WorldState:
         "_dirty_accounts",
         "_dirty_storage",
         "_journal",
+        "_open_storage",
         "_storage",
     )
 
     def __init__(self) -> None:
-        self._accounts = Trie(secure=True)
-        self._storage: dict[Address, Trie] = {}
+        self._accounts: StateTrie = Trie(secure=True)
+        self._storage: dict[Address, StateTrie] = {}
+        self._open_storage: StorageOpener | None = None
+        """Set by ``from_tries``: where a storage trie not yet held comes from."""
         self._dirty_accounts: dict[Address, Account] = {}
         self._dirty_storage: dict[tuple[Address, bytes], int] = {}
         self._journal: list[tuple[int, object, object]] = []
@@ -119,6 +148,20 @@ class WorldState:
         """Decoded accounts as the trie holds them (a read cache; writes go to the dirty map)."""
         self._clean_storage: dict[tuple[Address, bytes], int] = {}
         """Storage words as the tries hold them (a read cache, like ``_clean_accounts``)."""
+
+    @classmethod
+    def from_tries(cls, accounts: StateTrie, storage: StorageOpener) -> "WorldState":
+        """A state over ``accounts``, opening each account's storage trie with ``storage``.
+
+        ``storage(address, storage_root)`` is called the first time an
+        account's storage is read or written, with the root its account
+        holds. Stateless re-execution passes ``PartialTrie``s over a witness,
+        so every read goes through a trie the witness covers.
+        """
+        state = cls()
+        state._accounts = accounts
+        state._open_storage = storage
+        return state
 
     # ---- accounts -----------------------------------------------------------
 
@@ -148,6 +191,8 @@ class WorldState:
         if cached is not None:
             return cached
         trie = self._storage.get(address)
+        if trie is None and self._open_storage is not None:
+            trie = self._opened_storage(address)
         raw = None if trie is None else trie.get(slot)
         value = 0 if raw is None else int.from_bytes(read_bytes(decode_rlp(raw)), "big")
         self._clean_storage[key] = value
@@ -186,12 +231,26 @@ class WorldState:
     def storage_trie(self, address: Address) -> Trie:
         """The (flushed) storage trie of ``address``, for proofs."""
         self._flush()
-        return self._storage.get(address) or Trie(secure=True)
+        trie = self._storage.get(address) or Trie(secure=True)
+        if self._open_storage is not None or not isinstance(trie, Trie):
+            raise TypeError("a state built by from_tries holds no full storage tries")
+        return trie
 
     def account_trie(self) -> Trie:
         """The (flushed) account trie, for proofs."""
         self._flush()
+        if not isinstance(self._accounts, Trie):
+            raise TypeError("a state built by from_tries holds no full account trie")
         return self._accounts
+
+    def _opened_storage(self, address: Address) -> StateTrie:
+        """Open (``from_tries``) or start the storage trie of ``address``, which is not held yet."""
+        if self._open_storage is None:
+            trie: StateTrie = Trie(secure=True)
+        else:
+            trie = self._open_storage(address, self.get_account(address).storage_root)
+        self._storage[address] = trie
+        return trie
 
     def _flush(self) -> None:
         if not self._dirty_accounts and not self._dirty_storage:
@@ -199,17 +258,19 @@ class WorldState:
         # Writes that leave a value as the trie holds it are skipped: most blocks
         # rewrite the same L1 origin words, and an unchanged trie keeps its hashes.
         clean_storage = self._clean_storage
-        touched_storage: set[Address] = set()
+        # Ordered (not a set): the trie operations below must run in the same order in
+        # every process, so a witness recorded by one replays in another.
+        touched_storage: dict[Address, None] = {}
         for key, value in self._dirty_storage.items():
             if clean_storage.get(key, -1) == value:
                 continue
             address, slot = key
             trie = self._storage.get(address)
             if trie is None:
-                trie = self._storage[address] = Trie(secure=True)
+                trie = self._opened_storage(address)
             trie.set(slot, encode_rlp(encode_uint(value)) if value else b"")
             clean_storage[key] = value
-            touched_storage.add(address)
+            touched_storage[address] = None
         for address in touched_storage:
             account = self._dirty_accounts.get(address) or self.get_account(address)
             self._dirty_accounts[address] = Account(
@@ -235,6 +296,7 @@ class WorldState:
         other = WorldState()
         other._accounts = self._accounts.copy()
         other._storage = {a: t.copy() for a, t in self._storage.items()}
+        other._open_storage = self._open_storage
         if len(self._clean_accounts) <= 4096:  # bounded: copy() runs once per block
             other._clean_accounts = self._clean_accounts.copy()
         if len(self._clean_storage) <= 4096:

@@ -1,0 +1,92 @@
+"""Validity proofs of rollup blocks: one interface, the claim it proves, and its typed errors.
+
+A proof system turns a block and its parent state into bytes that convince
+a verifier holding only the parent header of the ``BlockClaim``: this block
+of this chain takes the parent state root to this post-state root, with
+these receipts and transactions. Backends sit behind ``ProofSystem`` and
+say what they are (DESIGN.md §6): ``witness.WitnessProofSystem`` is a
+*witness proof*, stateless re-execution against a Merkle multiproof of the
+touched state; it is sound, but neither succinct nor zero-knowledge. A
+zkVM backend can plug in later behind the same interface.
+
+Errors follow ``interlace.primitives.errors``: ``MalformedValidityProof``
+when the proof's bytes do not decode, ``InvalidValidityProof`` when they
+decode but do not prove the claim.
+"""
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import ClassVar
+
+from interlace.primitives.errors import InvalidProof, MalformedProof
+from interlace.primitives.header import BlockHeader
+from interlace.primitives.types import U64, ChainId, Hash32
+from interlace.protocol.chain.block import Block
+from interlace.protocol.chain.state import WorldState
+
+__all__ = [
+    "BlockClaim",
+    "BlockInputs",
+    "InvalidValidityProof",
+    "MalformedValidityProof",
+    "ProofSystem",
+]
+
+
+class InvalidValidityProof(InvalidProof):
+    """A well-formed validity proof does not prove its block claim."""
+
+
+class MalformedValidityProof(MalformedProof):
+    """A validity proof's bytes do not decode as the proof system's format."""
+
+
+@dataclass(frozen=True, slots=True)
+class BlockClaim:
+    """What a validity proof proves about one rollup block (its public inputs)."""
+
+    chain_id: ChainId
+    """The rollup the block belongs to."""
+    number: U64
+    """Block number."""
+    parent_hash: Hash32
+    """Hash of the parent block, so proven blocks chain."""
+    parent_state_root: Hash32
+    """State root the block starts from (the parent header's)."""
+    state_root: Hash32
+    """Post-state root after the block (the header's)."""
+    receipts_root: Hash32
+    """Root of the block's receipts (the header's)."""
+    transactions_root: Hash32
+    """Root of the block's transactions (the header's)."""
+    block_hash: Hash32
+    """keccak256 of the block header, which commits to every field above but the parent root."""
+    dependencies_hash: Hash32
+    """Commitment to the cross-chain dependencies the block declares (see ``witness``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BlockInputs:
+    """What a prover needs to prove one block."""
+
+    parent_state: WorldState
+    """State after the parent block (full, flushed)."""
+    parent_header: BlockHeader
+    """The parent block's header."""
+    block: Block
+    """The block to prove."""
+
+
+class ProofSystem(ABC):
+    """A validity proof backend for the blocks of one chain."""
+
+    name: ClassVar[str]
+    """What the proofs are, in words that do not overstate them (never 'ZK' unless they are)."""
+
+    @abstractmethod
+    def prove(self, inputs: BlockInputs) -> bytes:
+        """A proof of ``inputs.block``; raises ``InvalidBlock`` if the block is not valid."""
+
+    @abstractmethod
+    def verify(self, claim: BlockClaim, proof: bytes) -> None:
+        """Return if ``proof`` proves ``claim``, else raise one of the two typed errors above."""

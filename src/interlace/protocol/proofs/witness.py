@@ -1,0 +1,395 @@
+"""Witness proofs: stateless re-execution against a Merkle multiproof of the touched state.
+
+A witness proof is sound, but neither succinct nor zero-knowledge: the
+verifier re-executes the whole block, with ``execute_block``'s rules,
+against ``PartialTrie``s that hold only the trie nodes the block touches,
+and the proof is as large as that witness plus the block's transactions.
+
+The prover executes the block on tries that resolve nodes from the full
+parent state and record each node they resolve; the verifier's execution
+performs the same trie operations in the same order, so it asks for
+exactly those nodes. That covers reads, writes and the sibling a delete
+collapses a branch into, with no special case. A proof that lacks a node
+the execution needs, carries one it does not need, or whose re-execution
+disagrees with its header is invalid.
+
+Layout (``WITNESS_PROOF_VERSION`` then RLP)::
+
+    0x01 ‖ RLP[chainId, parentHeaderRLP, headerRLP,
+               [accountNode, ...],
+               [[address, [storageNode, ...]], ...],
+               [rawTransaction, ...]]
+
+Nodes are trie-node RLPs, each listed once, in the order the prover's
+execution first needed them; storage witnesses are listed per account in
+the order their tries were opened, and only for accounts whose storage
+trie had nodes to resolve. The claim is not carried: it is derived from
+the two headers and the transactions (``block_claim``), so it cannot
+disagree with what was re-executed.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Final
+
+from interlace.primitives.errors import InterlaceError, InvalidSignature, MalformedInput
+from interlace.primitives.hashing import keccak256
+from interlace.primitives.header import BlockHeader, decode_header, encode_header
+from interlace.primitives.mpt import (
+    BranchNode,
+    ExtensionNode,
+    HashNode,
+    MissingTrieNode,
+    Node,
+    PartialTrie,
+    Trie,
+    encode_node,
+    node_ref,
+)
+from interlace.primitives.rlp_codec import (
+    decode_rlp,
+    encode_rlp,
+    encode_uint,
+    read_address,
+    read_bytes,
+    read_list,
+    read_u64,
+)
+from interlace.primitives.tx import Transaction, decode_transaction
+from interlace.primitives.types import ZERO_HASH, Address, ChainId, Hash32
+from interlace.protocol.chain.block import Block, ChainConfig, execute_block
+from interlace.protocol.chain.errors import InvalidBlock
+from interlace.protocol.chain.modules import NativeModule
+from interlace.protocol.chain.state import WorldState
+from interlace.protocol.interop.messenger import declared_dependencies
+from interlace.protocol.proofs import (
+    BlockClaim,
+    BlockInputs,
+    InvalidValidityProof,
+    MalformedValidityProof,
+    ProofSystem,
+)
+
+__all__ = [
+    "MALFORMED_DEPENDENCIES_HASH",
+    "WITNESS_PROOF_VERSION",
+    "BlockClaim",
+    "WitnessProofSystem",
+    "block_claim",
+    "dependencies_hash",
+    "make_witness_proof",
+    "verify_witness_proof",
+]
+
+WITNESS_PROOF_VERSION: Final = b"\x01"
+"""First byte of every witness proof of this layout."""
+MALFORMED_DEPENDENCIES_HASH: Final = ZERO_HASH
+"""``dependencies_hash`` of a block whose dependency declaration does not decode."""
+
+
+# --- the claim ------------------------------------------------------------------
+
+
+def dependencies_hash(transactions: Sequence[Transaction]) -> Hash32:
+    """keccak256(RLP[[chainId, number, blockHash], ...]) of the dependencies a block declares.
+
+    The declaration is the block's transaction 1 (``declared_dependencies``);
+    a block declaring none commits to the empty list, and a malformed
+    declaration (which the hub treats as invalid) to
+    ``MALFORMED_DEPENDENCIES_HASH``.
+    """
+    deps = declared_dependencies(tuple(tx.raw for tx in transactions))
+    if deps is None:
+        return MALFORMED_DEPENDENCIES_HASH
+    return keccak256(
+        encode_rlp([[encode_uint(d.chain_id), encode_uint(d.number), d.block_hash] for d in deps])
+    )
+
+
+def block_claim(chain_id: ChainId, parent_header: BlockHeader, block: Block) -> BlockClaim:
+    """The claim a validity proof of ``block`` (child of ``parent_header``) proves."""
+    header = block.header
+    return BlockClaim(
+        chain_id=chain_id,
+        number=header.number,
+        parent_hash=header.parent_hash,
+        parent_state_root=parent_header.state_root,
+        state_root=header.state_root,
+        receipts_root=header.receipts_root,
+        transactions_root=header.transactions_root,
+        block_hash=block.hash,
+        dependencies_hash=dependencies_hash(block.transactions),
+    )
+
+
+# --- proving ----------------------------------------------------------------------
+
+
+class _RecordingTrie(PartialTrie):
+    """A ``PartialTrie`` whose nodes come from a full ``Trie``, recording each one it resolves.
+
+    A resolved node is handed out with its hashed children replaced by
+    stubs, so every further step into an unchanged subtree is resolved (and
+    recorded) too, exactly as the verifier's ``PartialTrie`` will resolve it.
+    Copies share the records.
+    """
+
+    __slots__ = ("_known", "_resolved")
+
+    def __init__(self, full: Trie) -> None:
+        root_hash = full.root()
+        super().__init__(root_hash, (), secure=full.secure)
+        # The full trie's root node: mpt offers no public accessor, and the
+        # recorded witness must hold nodes, not just the proofs of keys.
+        root = full._root
+        self._known: dict[bytes, Node] = {} if root is None else {root_hash: root}
+        """Full-trie nodes by hash, for every stub handed out so far."""
+        self._resolved: dict[bytes, Node] = {}
+        """Resolved nodes (stubbed copies) by hash, in first-resolved order: the witness."""
+
+    def _resolve(self, stub: HashNode) -> Node:
+        node = self._resolved.get(stub.node_hash)
+        if node is None:
+            full = self._known.get(stub.node_hash)
+            if full is None:  # every stub comes from a node of the full trie
+                raise MissingTrieNode(stub.node_hash)
+            node = self._resolved[stub.node_hash] = self._stubbed(full)
+        return node
+
+    def _stubbed(self, node: Node) -> Node:
+        """``node`` with its hashed children as stubs (inline children hold no hashes)."""
+        if isinstance(node, BranchNode):
+            children = tuple(None if c is None else self._stub(c) for c in node.children)
+            return BranchNode(children, node.value, ref=node.ref)
+        if isinstance(node, ExtensionNode):
+            return ExtensionNode(node.path, self._stub(node.child), ref=node.ref)
+        return node
+
+    def _stub(self, child: Node) -> Node:
+        ref = node_ref(child)
+        if len(ref) < 32:
+            return child
+        self._known[ref[1:]] = child
+        return HashNode(Hash32(ref[1:]))
+
+    def witness(self) -> list[bytes]:
+        """RLP of every node resolved so far, in first-resolved order."""
+        return [encode_node(node) for node in self._resolved.values()]
+
+    def copy(self) -> "_RecordingTrie":
+        """A snapshot sharing the full trie's nodes and the records."""
+        clone = _RecordingTrie.__new__(_RecordingTrie)
+        clone._db, clone._root, clone.secure = self._db, self._root, self.secure
+        clone._known, clone._resolved = self._known, self._resolved
+        return clone
+
+
+def make_witness_proof(
+    parent_state: WorldState,
+    parent_header: BlockHeader,
+    block: Block,
+    modules: Mapping[Address, NativeModule],
+    config: ChainConfig,
+) -> bytes:
+    """Witness proof of ``block`` on ``parent_state`` (the full state after ``parent_header``).
+
+    Re-executes the block with ``execute_block`` on recording tries, so the
+    block is checked as a verifier node would check it: an invalid block
+    raises ``InvalidBlock`` and gets no proof.
+    """
+    accounts = _RecordingTrie(parent_state.account_trie())
+    storage: dict[Address, _RecordingTrie] = {}
+
+    def open_storage(address: Address, root: Hash32) -> _RecordingTrie:
+        trie = storage.get(address)
+        if trie is None:
+            trie = storage[address] = _RecordingTrie(parent_state.storage_trie(address))
+            assert trie.root() == root, "the parent state disagrees with its own account"
+        return trie.copy()
+
+    state = WorldState.from_tries(accounts, open_storage)
+    execute_block(config, parent_header, state, modules, block)
+    storage_witness = []
+    for address, trie in storage.items():
+        nodes = trie.witness()
+        if nodes:
+            storage_witness.append([address, nodes])
+    payload = [
+        encode_uint(config.chain_id),
+        encode_header(parent_header),
+        encode_header(block.header),
+        accounts.witness(),
+        storage_witness,
+        [tx.raw for tx in block.transactions],
+    ]
+    return WITNESS_PROOF_VERSION + encode_rlp(payload)
+
+
+# --- verifying ----------------------------------------------------------------------
+
+
+class _WitnessTrie(PartialTrie):
+    """A ``PartialTrie`` over a node table shared with its copies, decoding each node once."""
+
+    __slots__ = ("_decoded",)
+
+    def __init__(self, root: Hash32, nodes: dict[bytes, bytes], decoded: dict[bytes, Node]) -> None:
+        super().__init__(root, (), secure=True)
+        self._db = nodes
+        self._decoded = decoded
+        """Nodes resolved so far, by hash (shared by copies): what the witness had to hold."""
+
+    def _resolve(self, stub: HashNode) -> Node:
+        node = self._decoded.get(stub.node_hash)
+        if node is None:
+            node = self._decoded[stub.node_hash] = super()._resolve(stub)
+        return node
+
+    def copy(self) -> "_WitnessTrie":
+        """A snapshot sharing the node table and the decoded nodes."""
+        clone = _WitnessTrie.__new__(_WitnessTrie)
+        clone._db, clone._root, clone.secure = self._db, self._root, self.secure
+        clone._decoded = self._decoded
+        return clone
+
+
+@dataclass(frozen=True, slots=True)
+class _Witness:
+    """A decoded witness proof."""
+
+    chain_id: ChainId
+    parent_header: BlockHeader
+    header: BlockHeader
+    account_nodes: dict[bytes, bytes]
+    storage_nodes: dict[Address, dict[bytes, bytes]]
+    transactions: tuple[Transaction, ...]
+
+
+def _node_table(raws: list[bytes], what: str) -> dict[bytes, bytes]:
+    """Witness nodes by keccak256; a node listed twice makes the proof invalid."""
+    table: dict[bytes, bytes] = {keccak256(raw): raw for raw in raws}
+    if len(table) != len(raws):
+        raise InvalidValidityProof(f"{what} lists a node twice")
+    return table
+
+
+def _decode_witness(proof: bytes) -> _Witness:
+    """Parse the layout of the module docstring; ``MalformedValidityProof`` if it does not fit."""
+    if not isinstance(proof, bytes):
+        raise MalformedValidityProof("a witness proof is bytes")
+    if proof[:1] != WITNESS_PROOF_VERSION:
+        raise MalformedValidityProof(f"unknown witness proof version {proof[:1].hex() or 'none'}")
+    try:
+        items = read_list(decode_rlp(proof[1:]), 6, "witness proof")
+        chain_id = ChainId(read_u64(items[0], "chain id"))
+        parent_header = decode_header(read_bytes(items[1], "parent header"))
+        header = decode_header(read_bytes(items[2], "header"))
+        account_raws = [read_bytes(n, "account node") for n in read_list(items[3])]
+        storage_raws: list[tuple[Address, list[bytes]]] = []
+        for entry in read_list(items[4], None, "storage witnesses"):
+            address_item, nodes_item = read_list(entry, 2, "storage witness")
+            storage_raws.append(
+                (
+                    read_address(address_item, "storage witness address"),
+                    [read_bytes(n, "storage node") for n in read_list(nodes_item, None, "nodes")],
+                )
+            )
+        raws = [read_bytes(t, "transaction") for t in read_list(items[5], None, "transactions")]
+        transactions = tuple(decode_transaction(raw) for raw in raws)
+    except MalformedInput as exc:
+        raise MalformedValidityProof(f"witness proof does not decode: {exc}") from exc
+    except InvalidSignature as exc:
+        raise InvalidValidityProof(f"a transaction's signature is invalid: {exc}") from exc
+    storage_nodes: dict[Address, dict[bytes, bytes]] = {}
+    for address, nodes in storage_raws:
+        if address in storage_nodes or not nodes:
+            raise InvalidValidityProof(f"storage witness of 0x{address.hex()} is repeated or empty")
+        storage_nodes[address] = _node_table(nodes, f"storage witness of 0x{address.hex()}")
+    return _Witness(
+        chain_id,
+        parent_header,
+        header,
+        _node_table(account_raws, "account witness"),
+        storage_nodes,
+        transactions,
+    )
+
+
+def verify_witness_proof(
+    proof: bytes,
+    config: ChainConfig,
+    modules: Mapping[Address, NativeModule],
+    parent_header: BlockHeader | None = None,
+) -> BlockClaim:
+    """Re-execute the proven block statelessly; return its claim or raise.
+
+    The proof carries the parent header, which the claimed block's hash
+    commits to; pass ``parent_header`` to also require that it is this
+    one. Raises ``MalformedValidityProof`` if the bytes do not decode and
+    ``InvalidValidityProof`` if they do not prove a valid block on that
+    parent: a transaction that does not validate, a gas, receipts, bloom or
+    state root that re-execution does not reproduce, a header that does not
+    hash to the claimed block, a witness lacking a node the execution needs
+    or holding one it does not, or a proof for another chain or parent.
+    """
+    witness = _decode_witness(proof)
+    if witness.chain_id != config.chain_id:
+        raise InvalidValidityProof(
+            f"proof is for chain {witness.chain_id}, this verifier is chain {config.chain_id}"
+        )
+    if parent_header is not None and witness.parent_header != parent_header:
+        raise InvalidValidityProof("proof is for a block on another parent")
+    parent = witness.parent_header
+    account_decoded: dict[bytes, Node] = {}
+    storage_decoded: dict[Address, dict[bytes, Node]] = {}
+
+    def open_storage(address: Address, root: Hash32) -> _WitnessTrie:
+        decoded = storage_decoded.setdefault(address, {})
+        return _WitnessTrie(root, witness.storage_nodes.get(address, {}), decoded)
+
+    accounts = _WitnessTrie(parent.state_root, witness.account_nodes, account_decoded)
+    state = WorldState.from_tries(accounts, open_storage)
+    block = Block(witness.header, witness.transactions)
+    try:
+        execute_block(config, parent, state, modules, block)
+    except InvalidBlock as exc:
+        raise InvalidValidityProof(f"re-execution rejects the block: {exc}") from exc
+    except MissingTrieNode as exc:
+        raise InvalidValidityProof(f"the witness is incomplete: {exc}") from exc
+    except InterlaceError as exc:  # a witness node that hashes right but does not decode
+        raise InvalidValidityProof(f"re-execution failed: {exc}") from exc
+    if len(account_decoded) != len(witness.account_nodes):
+        raise InvalidValidityProof("the account witness holds nodes the block does not touch")
+    for address, nodes in witness.storage_nodes.items():
+        if len(storage_decoded.get(address, ())) != len(nodes):
+            raise InvalidValidityProof(
+                f"the storage witness of 0x{address.hex()} holds nodes the block does not touch"
+            )
+    return block_claim(config.chain_id, parent, block)
+
+
+class WitnessProofSystem(ProofSystem):
+    """Witness proofs for one chain: stateless re-execution, sound, not succinct, not ZK."""
+
+    name: ClassVar[str] = "witness"
+
+    def __init__(self, config: ChainConfig, modules: Mapping[Address, NativeModule]) -> None:
+        self.config = config
+        """The chain's parameters."""
+        self.modules = modules
+        """The chain's native modules, which re-execution runs."""
+
+    def prove(self, inputs: BlockInputs) -> bytes:
+        """``make_witness_proof`` of ``inputs.block``."""
+        return make_witness_proof(
+            inputs.parent_state, inputs.parent_header, inputs.block, self.modules, self.config
+        )
+
+    def verify(self, claim: BlockClaim, proof: bytes) -> None:
+        """``verify_witness_proof``, then require that the proof proves exactly ``claim``."""
+        proven = verify_witness_proof(proof, self.config, self.modules)
+        if proven != claim:
+            raise InvalidValidityProof(
+                f"proof is for block 0x{proven.block_hash.hex()}, not the claimed "
+                f"0x{claim.block_hash.hex()} (or the claim's other fields differ)"
+            )
