@@ -105,3 +105,28 @@ def test_message_once_checker_flags_a_double_execution(monkeypatch: pytest.Monke
     monkeypatch.setattr(checkers, "relayed_list", lambda receipts: real(receipts) * 2)
     metrics = World(load_scenario("interop"), 1).run()
     assert metrics["invariants"]["inv2_message_once"] != "ok"
+
+
+def test_relayer_forgets_settled_messages() -> None:
+    """The relayer's memory is bounded: delivered messages are forgotten after a while."""
+    text = """
+name = "interop-long"
+description = "long interop run"
+duration = 200
+drain = 20
+[rollups]
+count = 3
+trust_modes = ["p2p", "preconfirmed"]
+[hub]
+enabled = true
+[workload]
+transfers_per_block = 1
+messages_per_block = 0.5
+"""
+    world = World(parse_scenario(text), 2)
+    metrics = world.run()
+    relayer = world.sim.role(RELAYER_NODE)
+    assert isinstance(relayer, Relayer)
+    executed = sum(m["executed"] for m in metrics["messages"].values())
+    assert executed > 200
+    assert len(relayer.messages) < executed / 2

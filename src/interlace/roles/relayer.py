@@ -82,6 +82,8 @@ from interlace.roles.messages import (
 )
 
 RELAY_GAS: Final = 2_000_000
+FORGET_AFTER: Final = 120.0
+"""Seconds a delivered or dropped message is remembered (to re-relay after a rollback)."""
 MAX_FEE: Final = 10**11
 SEND_SELECTOR: Final = MESSENGER_ABI.function("sendMessage").selector
 RELAY_SELECTOR: Final = MESSENGER_ABI.function("relayMessage").selector
@@ -135,6 +137,8 @@ class PendingMessage:
     nonce: int = -1
     submitted_at: float = 0.0
     attempts: int = 0
+    settled_at: float = -1.0
+    """When it reached done or dropped (-1 while still open); old settled ones are forgotten."""
 
 
 @dataclass(slots=True)
@@ -544,8 +548,25 @@ class Relayer(Role):
             )
         ]
 
+    def _forget(self, now: Timestamp) -> None:
+        """Bound memory: forget messages settled ``FORGET_AFTER`` seconds ago, and what
+        only they referenced. (A destination rollback older than that is not re-relayed.)"""
+        for key, pending in list(self.messages.items()):
+            if pending.state in ("done", "dropped") and pending.settled_at < 0:
+                pending.settled_at = float(now)
+            elif 0 <= pending.settled_at < now - FORGET_AFTER:
+                del self.messages[key]
+        live = set(self.messages)
+        self.by_tx = {tx: key for tx, key in self.by_tx.items() if key in live}
+        self.executed_at = {
+            at: (block_hash, [k for k in keys if k in live])
+            for at, (block_hash, keys) in self.executed_at.items()
+            if any(k in live for k in keys)
+        }
+
     def _retry(self, now: Timestamp) -> list[Effect]:
         effects: list[Effect] = []
+        self._forget(now)
         for pending in self.messages.values():
             if pending.state not in ("proving", "submitted"):
                 continue
