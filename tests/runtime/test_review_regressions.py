@@ -9,7 +9,7 @@ from interlace.protocol.interop.messenger import MESSENGER_ABI, MESSENGER_ADDRES
 from interlace.roles.base import MessageReceived, NodeId, TimerFired, Timestamp
 from interlace.roles.hub import Hub
 from interlace.roles.messages import HubProofRequest, ReceiptsResponse
-from interlace.roles.relayer import Relayer
+from interlace.roles.relayer import FORGET_AFTER, Relayer
 from interlace.runtime.sim.scenario import load_scenario, parse_scenario
 from interlace.runtime.sim.world import HUB_NODE, RELAYER_NODE, World
 
@@ -129,4 +129,7 @@ messages_per_block = 0.5
     assert isinstance(relayer, Relayer)
     executed = sum(m["executed"] for m in metrics["messages"].values())
     assert executed > 200
-    assert len(relayer.messages) < executed / 2
+    assert len(relayer.messages) < executed
+    now = world.sim.now
+    for pending in relayer.messages.values():
+        assert pending.settled_at < 0 or pending.settled_at >= now - FORGET_AFTER - 2
