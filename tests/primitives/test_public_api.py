@@ -145,6 +145,7 @@ EXPECTED_ALL: dict[str, list[str]] = {
         "decode_transaction",
         "encode_transaction",
         "l1_info_deposit_source_hash",
+        "sign_dynamic_fee",
         "sign_transaction",
         "signing_hash",
         "upgrade_deposit_source_hash",

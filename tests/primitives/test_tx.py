@@ -593,8 +593,41 @@ def test_public_api_is_pinned() -> None:
         "decode_transaction",
         "encode_transaction",
         "l1_info_deposit_source_hash",
+        "sign_dynamic_fee",
         "sign_transaction",
         "signing_hash",
         "upgrade_deposit_source_hash",
         "user_deposit_source_hash",
     ]
+
+
+def test_sign_dynamic_fee_is_sign_transaction_of_the_same_fields() -> None:
+    from interlace.primitives.keys import private_key_from_seed
+    from interlace.primitives.tx import (
+        UnsignedDynamicFeeTransaction,
+        sign_dynamic_fee,
+        sign_transaction,
+    )
+    from interlace.primitives.types import U64, U256, Address, ChainId
+
+    key = private_key_from_seed(b"helper")
+    to = Address(b"\x09" * 20)
+    short = sign_dynamic_fee(
+        key,
+        chain_id=901,
+        nonce=3,
+        to=to,
+        gas_limit=50_000,
+        max_priority_fee_per_gas=7,
+        max_fee_per_gas=11,
+        data=b"\x01\x02",
+        value=5,
+    )
+    full = sign_transaction(
+        UnsignedDynamicFeeTransaction(
+            ChainId(901), U64(3), U256(7), U256(11), U64(50_000), to, U256(5), b"\x01\x02", ()
+        ),
+        key,
+    )
+    assert short.raw == full.raw
+    assert short.sender == key.address

@@ -82,6 +82,7 @@ __all__ = [
     "decode_transaction",
     "encode_transaction",
     "l1_info_deposit_source_hash",
+    "sign_dynamic_fee",
     "sign_transaction",
     "signing_hash",
     "upgrade_deposit_source_hash",
@@ -567,6 +568,35 @@ def sign_transaction(tx: UnsignedTransaction, key: PrivateKey) -> SignedTransact
     object.__setattr__(signed, "raw", raw)
     object.__setattr__(signed, "hash", keccak256(raw))
     return signed
+
+
+def sign_dynamic_fee(
+    key: PrivateKey,
+    *,
+    chain_id: int,
+    nonce: int,
+    to: Address,
+    gas_limit: int,
+    max_priority_fee_per_gas: int,
+    max_fee_per_gas: int,
+    data: bytes = b"",
+    value: int = 0,
+) -> SignedTransaction:
+    """Sign an EIP-1559 call or transfer with no access list (what every role sends)."""
+    return sign_transaction(
+        UnsignedDynamicFeeTransaction(
+            chain_id=ChainId(chain_id),
+            nonce=U64(nonce),
+            max_priority_fee_per_gas=U256(max_priority_fee_per_gas),
+            max_fee_per_gas=U256(max_fee_per_gas),
+            gas_limit=U64(gas_limit),
+            to=to,
+            value=U256(value),
+            data=data,
+            access_list=(),
+        ),
+        key,
+    )
 
 
 # --- Decoding -----------------------------------------------------------------

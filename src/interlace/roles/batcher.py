@@ -19,11 +19,10 @@ from interlace.primitives.keys import PrivateKey
 from interlace.primitives.tx import (
     DEPOSIT_TX_TYPE,
     DepositTransaction,
-    UnsignedDynamicFeeTransaction,
     decode_transaction,
-    sign_transaction,
+    sign_dynamic_fee,
 )
-from interlace.primitives.types import U64, U256, Address, ChainId, Hash32
+from interlace.primitives.types import U64, Address, ChainId, Hash32
 from interlace.protocol.chain.block import Block
 from interlace.protocol.hub.state import SafetyLevel
 from interlace.protocol.interop.messenger import (
@@ -281,19 +280,15 @@ class Batcher(Role):
         data = encode_batch(batch)
         calldata = INBOX_ABI.function("postBatch").encode_call(self.params.chain_id, data)
         nonce = self._next_nonce()
-        tx = sign_transaction(
-            UnsignedDynamicFeeTransaction(
-                chain_id=self.params.l1_chain_id,
-                nonce=U64(nonce),
-                max_priority_fee_per_gas=U256(1),
-                max_fee_per_gas=U256(MAX_FEE_PER_GAS),
-                gas_limit=U64(BATCH_GAS_FLOOR + 16 * len(calldata)),
-                to=INBOX_ADDRESS,
-                value=U256(0),
-                data=calldata,
-                access_list=(),
-            ),
+        tx = sign_dynamic_fee(
             self.params.batcher_key,
+            chain_id=self.params.l1_chain_id,
+            nonce=nonce,
+            to=INBOX_ADDRESS,
+            gas_limit=BATCH_GAS_FLOOR + 16 * len(calldata),
+            max_priority_fee_per_gas=1,
+            max_fee_per_gas=MAX_FEE_PER_GAS,
+            data=calldata,
         )
         self.in_flight = _InFlight(first, last, nonce, head_l1)
         self.batches_posted += 1

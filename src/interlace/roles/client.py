@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from interlace.primitives.hashing import keccak256
 from interlace.primitives.keys import PrivateKey, private_key_from_seed
-from interlace.primitives.tx import UnsignedDynamicFeeTransaction, sign_transaction
-from interlace.primitives.types import U64, U256, ChainId
+from interlace.primitives.tx import sign_dynamic_fee
+from interlace.primitives.types import ChainId
 from interlace.protocol.interop.messenger import MESSENGER_ABI, MESSENGER_ADDRESS
 from interlace.protocol.l1.modules import PORTAL_ABI, PORTAL_ADDRESS
 from interlace.protocol.l1.view import L1View
@@ -171,19 +171,15 @@ class WorkloadClient(Role):
                 j = (i + 1 + self._pick(len(keys) - 1)) % len(keys) if len(keys) > 1 else i
                 nonce = self.s.nonces.get((chain_id, i), 0)
                 self.s.nonces[(chain_id, i)] = nonce + 1
-                tx = sign_transaction(
-                    UnsignedDynamicFeeTransaction(
-                        chain_id=chain_id,
-                        nonce=U64(nonce),
-                        max_priority_fee_per_gas=U256(1_000),
-                        max_fee_per_gas=U256(MAX_FEE),
-                        gas_limit=U64(21_000),
-                        to=keys[j].address,
-                        value=U256(1_000 + self._pick(1_000)),
-                        data=b"",
-                        access_list=(),
-                    ),
+                tx = sign_dynamic_fee(
                     keys[i],
+                    chain_id=chain_id,
+                    nonce=nonce,
+                    to=keys[j].address,
+                    gas_limit=21_000,
+                    max_priority_fee_per_gas=1_000,
+                    max_fee_per_gas=MAX_FEE,
+                    value=1_000 + self._pick(1_000),
                 )
                 self.s.sent += 1
                 self.s.pending[tx.hash] = (chain_id, i, nonce)
@@ -210,19 +206,15 @@ class WorkloadClient(Role):
         target = self.keys[destination][0].address
         body = keccak256(f"{self.params.seed}/message/{self.s.counter}".encode())
         calldata = MESSENGER_ABI.function("sendMessage").encode_call(destination, target, body)
-        tx = sign_transaction(
-            UnsignedDynamicFeeTransaction(
-                chain_id=chain_id,
-                nonce=U64(nonce),
-                max_priority_fee_per_gas=U256(1_000),
-                max_fee_per_gas=U256(MAX_FEE),
-                gas_limit=U64(200_000),
-                to=MESSENGER_ADDRESS,
-                value=U256(0),
-                data=calldata,
-                access_list=(),
-            ),
+        tx = sign_dynamic_fee(
             keys[i],
+            chain_id=chain_id,
+            nonce=nonce,
+            to=MESSENGER_ADDRESS,
+            gas_limit=200_000,
+            max_priority_fee_per_gas=1_000,
+            max_fee_per_gas=MAX_FEE,
+            data=calldata,
         )
         self.s.sent += 1
         self.s.messages += 1
@@ -249,19 +241,16 @@ class WorkloadClient(Role):
         calldata = PORTAL_ABI.function("depositTransaction").encode_call(
             chain_id, recipient, 0, 100_000, b""
         )
-        tx = sign_transaction(
-            UnsignedDynamicFeeTransaction(
-                chain_id=self.params.l1_chain_id,
-                nonce=U64(self._l1_nonce(now)),
-                max_priority_fee_per_gas=U256(1_000),
-                max_fee_per_gas=U256(MAX_FEE),
-                gas_limit=U64(200_000),
-                to=PORTAL_ADDRESS,
-                value=U256(self.params.deposit_value),
-                data=calldata,
-                access_list=(),
-            ),
+        tx = sign_dynamic_fee(
             self.l1_key,
+            chain_id=self.params.l1_chain_id,
+            nonce=self._l1_nonce(now),
+            to=PORTAL_ADDRESS,
+            gas_limit=200_000,
+            max_priority_fee_per_gas=1_000,
+            max_fee_per_gas=MAX_FEE,
+            data=calldata,
+            value=self.params.deposit_value,
         )
         self.s.l1_inflight[tx.hash] = float(now)
         self.s.deposits += 1

@@ -32,11 +32,10 @@ from interlace.primitives.receipt import (
     transactions_root,
 )
 from interlace.primitives.tx import (
-    UnsignedDynamicFeeTransaction,
     decode_transaction,
-    sign_transaction,
+    sign_dynamic_fee,
 )
-from interlace.primitives.types import U64, U256, ChainId, Hash32
+from interlace.primitives.types import ChainId, Hash32
 from interlace.protocol.hub.state import SafetyLevel, decode_signed_hub_block
 from interlace.protocol.interop.messenger import (
     MESSENGER_ABI,
@@ -409,19 +408,15 @@ class Relayer(Role):
         nonce = pending.nonce if pending.nonce >= 0 else account.next_nonce
         if pending.nonce < 0:
             account.next_nonce += 1
-        tx = sign_transaction(
-            UnsignedDynamicFeeTransaction(
-                chain_id=ChainId(pending.destination),
-                nonce=U64(nonce),
-                max_priority_fee_per_gas=U256(1_000),
-                max_fee_per_gas=U256(MAX_FEE),
-                gas_limit=U64(RELAY_GAS + 16 * len(calldata)),
-                to=MESSENGER_ADDRESS,
-                value=U256(0),
-                data=calldata,
-                access_list=(),
-            ),
+        tx = sign_dynamic_fee(
             self.params.key,
+            chain_id=pending.destination,
+            nonce=nonce,
+            to=MESSENGER_ADDRESS,
+            gas_limit=RELAY_GAS + 16 * len(calldata),
+            max_priority_fee_per_gas=1_000,
+            max_fee_per_gas=MAX_FEE,
+            data=calldata,
         )
         pending.state = "submitted"
         pending.nonce = nonce
@@ -592,19 +587,14 @@ class Relayer(Role):
         return self._cancel_nonce(pending.destination, pending.nonce)
 
     def _cancel_nonce(self, destination: int, nonce: int) -> list[Effect]:
-        tx = sign_transaction(
-            UnsignedDynamicFeeTransaction(
-                chain_id=ChainId(destination),
-                nonce=U64(nonce),
-                max_priority_fee_per_gas=U256(1_000),
-                max_fee_per_gas=U256(MAX_FEE),
-                gas_limit=U64(21_000),
-                to=self.params.key.address,
-                value=U256(0),
-                data=b"",
-                access_list=(),
-            ),
+        tx = sign_dynamic_fee(
             self.params.key,
+            chain_id=destination,
+            nonce=nonce,
+            to=self.params.key.address,
+            gas_limit=21_000,
+            max_priority_fee_per_gas=1_000,
+            max_fee_per_gas=MAX_FEE,
         )
         return [
             SendMessage(self.sequencers[destination], SubmitTransaction(tx.raw)),
