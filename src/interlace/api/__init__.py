@@ -1,1 +1,1 @@
-"""Network-facing entry points of a live node: the node process (``api.node``) and JSON-RPC (``api.rpc``)."""
+"""Network-facing entry points of a live node: the node process and JSON-RPC (``api.rpc``)."""
