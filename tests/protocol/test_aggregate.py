@@ -8,7 +8,7 @@ error, a direct module call reverts with it as the cause, and a transaction
 gets a status-0 receipt while the module's storage root stays put.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pytest
 import rlp
@@ -649,8 +649,11 @@ def test_gap_unknown_chain_and_broken_run_are_left_out() -> None:
 
 def test_unconfirmed_blocks_are_left_out_with_their_dependents() -> None:
     # A confirmation rule reading L1 (here: a stand-in refusing B's proof references).
-    def rule(state: WorldState, block: AggregateBlock) -> bool:
+    def rule(
+        state: WorldState, block: AggregateBlock, blocks: Mapping[tuple[int, int], AggregateBlock]
+    ) -> bool:
         assert isinstance(state, WorldState)
+        assert blocks[(block.chain_id, block.number)] == block
         return block.chain_id != B
 
     l1 = L1(HubSettlement(rule))

@@ -9,6 +9,14 @@ sequencers can follow it. It answers ``HubProofRequest`` with a state proof
 against its latest hub block (the prove API; the relayer completes the
 event proof with the source block's receipts).
 
+Settlement (when ``HubParams.settlement`` is set): the hub reads what L1
+says about rollup blocks from *finalized* L1 blocks (accepted validity
+proofs, resolved fault games, settled aggregates: ``protocol.hub.settling``)
+and raises blocks to CONFIRMED and FINALIZED, or proves them invalid. Every
+``aggregate_every`` seconds it posts the next aggregate of cross-confirmed
+blocks, with its latest hub state root, to the L1 settlement module (one in
+flight at a time; its nonce comes from the hub's transactions on L1).
+
 Durability: every envelope that passes the signature check is persisted in
 arrival order, and every hub block with its changes; a restart replays both
 (the hub re-syncs L1 to finish the replay), so frozen chains, evidence and
@@ -18,6 +26,7 @@ the hub chain survive a crash.
 from dataclasses import dataclass
 from typing import Final
 
+from interlace.primitives.envelope import decode_envelope
 from interlace.primitives.errors import InterlaceError
 from interlace.primitives.keys import PrivateKey
 from interlace.primitives.mpt import Trie
@@ -29,7 +38,14 @@ from interlace.primitives.rlp_codec import (
     read_list,
     read_u64,
 )
+from interlace.primitives.tx import sign_dynamic_fee
 from interlace.primitives.types import U64, ZERO_HASH, ChainId, Hash32
+from interlace.protocol.hub.settling import (
+    FactKind,
+    FactReader,
+    SettlementFact,
+    SettlementFollower,
+)
 from interlace.protocol.hub.state import (
     BlockStatus,
     HubHeader,
@@ -42,9 +58,15 @@ from interlace.protocol.hub.state import (
     state_key,
 )
 from interlace.protocol.hub.tracker import HubTracker, TrackedBlock
-from interlace.protocol.l1.modules import RollupRecord
+from interlace.protocol.l1.modules import RollupKind, RollupRecord
 from interlace.protocol.l1.view import L1View
 from interlace.protocol.rollup.derivation import batches_in_l1_block, decode_batch
+from interlace.protocol.settlement.aggregate import (
+    SETTLEMENT_ABI,
+    SETTLEMENT_ADDRESS,
+    encode_aggregate,
+    sign_aggregate,
+)
 from interlace.roles.base import (
     Broadcast,
     Effect,
@@ -73,6 +95,7 @@ from interlace.roles.messages import (
     L1BlockPublished,
     L1SyncRequest,
     StatusChange,
+    SubmitL1Transaction,
     follow_l1,
     rollup_blocks_topic,
 )
@@ -80,6 +103,25 @@ from interlace.roles.messages import (
 _ENVELOPE_KEY: Final = b"hub/env/"
 _BLOCK_KEY: Final = b"hub/block/"
 _KEEP_SNAPSHOTS: Final = 512
+AGGREGATE_GAS_BASE: Final = 200_000
+AGGREGATE_GAS_PER_BLOCK: Final = 60_000
+MAX_FEE_PER_GAS: Final = 10**11
+
+
+@dataclass(frozen=True, slots=True)
+class HubSettlementParams:
+    """How the hub settles on L1."""
+
+    l1_chain_id: int
+    """Chain id of L1 (the aggregate transaction's)."""
+    readers: tuple[FactReader, ...]
+    """Readers of the confirmation logs (``protocol.settlement.confirmation``)."""
+    aggregate_every: float = 4.0
+    """Seconds between aggregates."""
+    resend_after: float = 20.0
+    """Seconds after which an aggregate not yet on L1 is posted again (same nonce)."""
+    max_blocks_per_chain: int = 256
+    """Cap on one chain's run in one aggregate."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +139,8 @@ class HubParams:
     sequencer_nodes: tuple[tuple[int, NodeId], ...] = ()
     """Each rollup's sequencer node, asked for blocks the hub missed (after a crash or a
     partition)."""
+    settlement: HubSettlementParams | None = None
+    """Settle on L1 (None: the hub stops at SAFE)."""
 
 
 class Hub(Role):
@@ -117,6 +161,17 @@ class Hub(Role):
         self.snapshots: dict[int, tuple[bytes, Trie]] = {}
         self._envelope_seq = 0
         self._sync_asked: dict[int, float] = {}
+        self.follower: SettlementFollower | None = None
+        if params.settlement is not None:
+            self.follower = SettlementFollower(
+                hub_address=params.key.address,
+                kinds={r.chain_id: r.kind for r, _ in params.rollups},
+                genesis={r.chain_id: genesis for r, genesis in params.rollups},
+                readers=params.settlement.readers,
+            )
+        self._in_flight: tuple[int, float] | None = None
+        """(nonce, sent at) of the aggregate on its way to L1."""
+        self.aggregates_posted = 0
         self._restore(store)
 
     def subscriptions(self) -> tuple[str, ...]:
@@ -126,7 +181,13 @@ class Hub(Role):
 
     def handle(self, event: Event, now: Timestamp) -> list[Effect]:
         if isinstance(event, Started):
+            settlement = self.params.settlement
             return [
+                *(
+                    [SetTimer("aggregate", Timestamp(now + settlement.aggregate_every))]
+                    if settlement is not None
+                    else []
+                ),
                 SendMessage(self.params.l1_node, L1SyncRequest(0)),
                 SetTimer("hub_block", Timestamp(now + self.params.block_time)),
                 *(
@@ -139,6 +200,12 @@ class Hub(Role):
             return [
                 *self._seal(now),
                 SetTimer("hub_block", Timestamp(now + self.params.block_time)),
+            ]
+        if isinstance(event, TimerFired) and event.tag == "aggregate":
+            assert self.params.settlement is not None
+            return [
+                *self._aggregate(now),
+                SetTimer("aggregate", Timestamp(now + self.params.settlement.aggregate_every)),
             ]
         if not isinstance(event, MessageReceived):
             return []
@@ -219,6 +286,8 @@ class Hub(Role):
         if replaced is not None:
             self.processed_l1 = min(self.processed_l1, replaced - 1)
             self.tracker.set_l1_block(replaced, ZERO_HASH)  # forget the replaced range
+            if self.follower is not None:
+                self.follower.forget_from(replaced)
         while self.processed_l1 + 1 <= self.l1.complete_through:
             number = self.processed_l1 + 1
             block = self.l1.blocks[number]
@@ -232,12 +301,107 @@ class Hub(Role):
                     except InterlaceError:
                         continue
                     self.tracker.apply_batch(chain_id, batch.blocks, (number, block.hash))
+            if self.follower is not None:
+                self.follower.scan(number, block, self.l1.receipts[number])
             self.processed_l1 = number
+        effects.extend(self._settlement_facts())
         if self.processed_l1 < self.l1.head_number:
             effects.append(SendMessage(self.params.l1_node, L1SyncRequest(self.processed_l1 + 1)))
         effects.extend(self._accepted(self.tracker.retry_pending(now)))
         effects.extend(self._notes())
         return effects
+
+    # ---- settlement -----------------------------------------------------------------
+
+    def _settlement_facts(self) -> list[Effect]:
+        """Apply what newly finalized L1 blocks establish about rollup blocks."""
+        follower = self.follower
+        if follower is None:
+            return []
+        effects: list[Effect] = []
+        last = min(self.l1.finalized_number, self.processed_l1)
+        while follower.finalized_through < last:
+            number = follower.finalized_through + 1
+            block = self.l1.blocks[number]
+            for fact in follower.scan_finalized(number, block, self.l1.receipts[number]):
+                effects.extend(self._apply_fact(fact))
+        return effects
+
+    def _apply_fact(self, fact: SettlementFact) -> list[Effect]:
+        tracker = self.tracker
+        assert self.follower is not None
+        fields = {"chain": fact.chain_id, "number": fact.number}
+        if fact.kind is FactKind.PROVEN:
+            tracker.confirm(fact.chain_id, fact.number, fact.block_hash, ancestors=False)
+            return [record("hub.proof_seen", **fields), *self._notes()]
+        if fact.kind is FactKind.OUTPUT_VALID:
+            self.follower.note_confirmation(tracker, fact)
+            tracker.confirm(fact.chain_id, fact.number, fact.block_hash, ancestors=True)
+            return [record("hub.output_valid", **fields), *self._notes()]
+        if fact.kind is FactKind.OUTPUT_INVALID:
+            held = tracker.clients.get(fact.chain_id)
+            block = held.blocks.get(fact.number) if held else None
+            own = (
+                block is not None
+                and block.block_hash == fact.block_hash
+                and fact.state_root is not None
+                and _header_state_root(block) == fact.state_root
+            )
+            if own:
+                # The output claimed the block's own state root: the block is invalid.
+                tracker.prove_invalid(
+                    fact.chain_id, fact.number, fact.block_hash, "fault proof: bad state root"
+                )
+            return [record("hub.output_invalid", block_invalid=own, **fields), *self._notes()]
+        tracker.finalize(fact.chain_id, fact.number, fact.block_hash)
+        return self._notes()
+
+    def _aggregate(self, now: Timestamp) -> list[Effect]:
+        follower, settlement = self.follower, self.params.settlement
+        if follower is None or settlement is None or not self.head.number:
+            return []
+        nonce = follower.next_nonce()
+        if self._in_flight is not None:
+            sent_nonce, sent_at = self._in_flight
+            if nonce <= sent_nonce and now - sent_at < settlement.resend_after:
+                return []  # the last one is still on its way
+        aggregate = follower.build_aggregate(
+            self.tracker,
+            self.head.number,
+            self.head.state_root,
+            limit=settlement.max_blocks_per_chain,
+        )
+        if aggregate is None:
+            self._in_flight = None
+            return []
+        raw = encode_aggregate(aggregate)
+        calldata = SETTLEMENT_ABI.function("submitAggregate").encode_call(
+            raw, sign_aggregate(aggregate, self.params.key)
+        )
+        tx = sign_dynamic_fee(
+            self.params.key,
+            chain_id=settlement.l1_chain_id,
+            nonce=nonce,
+            to=SETTLEMENT_ADDRESS,
+            gas_limit=AGGREGATE_GAS_BASE
+            + AGGREGATE_GAS_PER_BLOCK * len(aggregate.blocks)
+            + 16 * len(calldata),
+            max_priority_fee_per_gas=1,
+            max_fee_per_gas=MAX_FEE_PER_GAS,
+            data=calldata,
+        )
+        self._in_flight = (nonce, float(now))
+        self.aggregates_posted += 1
+        return [
+            SendMessage(self.params.l1_node, SubmitL1Transaction(tx.raw)),
+            record(
+                "hub.aggregate",
+                hub_number=aggregate.hub_number,
+                blocks=len(aggregate.blocks),
+                chains=len({b.chain_id for b in aggregate.blocks}),
+                nonce=nonce,
+            ),
+        ]
 
     # ---- hub blocks ----------------------------------------------------------------
 
@@ -292,6 +456,11 @@ class Hub(Role):
             record("hub.block", number=header.number, changes=len(change_list)),
         ]
 
+    def kind_of(self, chain_id: int) -> RollupKind | None:
+        """How a registered chain settles."""
+        rollup = self.records.get(ChainId(chain_id))
+        return None if rollup is None else rollup.kind
+
     def _snapshot(self, number: int, signed: bytes) -> None:
         self.snapshots[number] = (signed, self.trie.copy())
         self.snapshots.pop(number - _KEEP_SNAPSHOTS, None)
@@ -343,3 +512,12 @@ class Hub(Role):
             except InterlaceError:
                 continue
         self.tracker.notes.clear()
+
+
+def _header_state_root(block: TrackedBlock) -> Hash32 | None:
+    """The state root in the block's signed payload (None if it does not decode)."""
+    try:
+        _signature, _root, payload = decode_envelope(block.envelope)
+    except InterlaceError:
+        return None
+    return payload.state_root

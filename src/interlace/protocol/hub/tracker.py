@@ -24,8 +24,13 @@ L1 blocks and time, and turns what it returns into hub blocks.
 - **Levels**: PRECONFIRMED on acceptance; SAFE when a canonical L1 batch of
   the chain's registered batcher carries the block's exact content
   (timestamp, origin, user transactions, forwarded hub blocks) — the hub
-  checks data availability without re-executing; CONFIRMED and FINALIZED
-  are set by settlement (a later issue). ``cross_level`` is the minimum over
+  checks data availability without re-executing; CONFIRMED when L1 shows
+  the block valid (``confirm``: a verified validity proof, or an output that
+  resolved valid, which confirms its ancestors too) and the block is SAFE;
+  FINALIZED when an aggregate holding it settled in a finalized L1 block
+  (``finalize``). A fault game won by the challenger against the block's own
+  state root proves the block invalid (``prove_invalid``): the chain is
+  frozen as for an equivocation. ``cross_level`` is the minimum over
   the block, its parent and its dependencies, transitively. INVALID spreads
   to every descendant and dependent.
 - **L1 reorgs**: blocks made SAFE by a replaced L1 block fall back to
@@ -146,6 +151,8 @@ class HubTracker:
         self.notes: list[tuple[str, dict[str, object]]] = []
         """Observations for the timeline (kind, fields), drained by the role."""
         self.invalidated = 0
+        self.confirmations: dict[int, dict[int, Hash32]] = {}
+        """Per chain: block number → the hash L1 showed valid (applied once the block is SAFE)."""
 
     # ---- registry and L1 ------------------------------------------------------------
 
@@ -179,7 +186,10 @@ class HubTracker:
                     self._invalidate(block, "L1Origin reorged away")
                 elif block.safe_in is not None and block.safe_in[0] >= number:
                     block.safe_in = None
-                    self._set_level(block, SafetyLevel.PRECONFIRMED)
+                    if block.level == SafetyLevel.SAFE:
+                        # Above SAFE, L1 has shown the block valid (from finalized L1
+                        # blocks); only the batch must come again.
+                        self._set_level(block, SafetyLevel.PRECONFIRMED)
 
     # ---- envelopes -----------------------------------------------------------------
 
@@ -365,8 +375,8 @@ class HubTracker:
         first = True
         while work:
             current = work.pop()
-            if current.level == SafetyLevel.INVALID:
-                continue
+            if current.level in (SafetyLevel.INVALID, SafetyLevel.FINALIZED):
+                continue  # finalized never moves back (settlement excluded anything unsound)
             current.level = SafetyLevel.INVALID
             current.cross_level = SafetyLevel.INVALID
             self.invalidated += 1
@@ -471,6 +481,71 @@ class HubTracker:
                 block.safe_in = l1
                 self._set_level(block, SafetyLevel.SAFE)
                 self.notes.append(("hub.safe", {"chain": chain_id, "number": entry.number}))
+                self._promote(block)
+
+    # ---- settlement: confirmed, finalized, proven invalid ---------------------------------
+
+    def confirm(self, chain_id: int, number: int, block_hash: Hash32, *, ancestors: bool) -> int:
+        """L1 showed block ``number`` with ``block_hash`` valid; returns how many blocks rose.
+
+        ``ancestors`` (an optimistic output that resolved valid) confirms every
+        held ancestor too, following parent links back to the last confirmed
+        block; a validity proof confirms one block (L1 accepts them in order).
+        A block that is not SAFE yet rises when its batch is seen.
+        """
+        client = self.clients.get(chain_id)
+        if client is None:
+            return 0
+        known = self.confirmations.setdefault(chain_id, {})
+        raised = 0
+        want: Hash32 | None = block_hash
+        while number >= 1 and want is not None:
+            if known.get(number) == want:
+                break
+            known[number] = want
+            block = client.blocks.get(number)
+            if block is None or block.block_hash != want:
+                break
+            raised += self._promote(block)
+            if not ancestors:
+                break
+            want, number = block.parent_hash, number - 1
+        return raised
+
+    def _promote(self, block: TrackedBlock) -> int:
+        confirmed = self.confirmations.get(block.chain_id, {}).get(block.number)
+        if block.level != SafetyLevel.SAFE or confirmed != block.block_hash:
+            return 0
+        self._set_level(block, SafetyLevel.CONFIRMED)
+        self.notes.append(("hub.confirmed", {"chain": block.chain_id, "number": block.number}))
+        return 1
+
+    def finalize(self, chain_id: int, number: int, block_hash: Hash32) -> bool:
+        """An aggregate holding the block settled in a finalized L1 block: FINALIZED."""
+        client = self.clients.get(chain_id)
+        block = client.blocks.get(number) if client else None
+        if block is None or block.block_hash != block_hash:
+            return False
+        if block.level in (SafetyLevel.FINALIZED, SafetyLevel.INVALID):
+            return False
+        self._set_level(block, SafetyLevel.FINALIZED)
+        self.notes.append(("hub.finalized", {"chain": chain_id, "number": number}))
+        return True
+
+    def prove_invalid(self, chain_id: int, number: int, block_hash: Hash32, reason: str) -> bool:
+        """L1 proved the block invalid (a lost fault game): invalidate it and freeze the chain."""
+        client = self.clients.get(chain_id)
+        block = client.blocks.get(number) if client else None
+        if client is None or block is None or block.block_hash != block_hash:
+            return False
+        if block.level == SafetyLevel.FINALIZED:
+            return False  # cannot happen: settlement needs the block confirmed valid first
+        client.frozen = True
+        client.pending.clear()
+        client.raw_pending.clear()
+        self.notes.append(("hub.fraud_proven", {"chain": chain_id, "number": number}))
+        self._invalidate(block, reason)
+        return True
 
     def set_level(self, chain_id: int, number: int, block_hash: Hash32, level: SafetyLevel) -> None:
         """Raise a block's own level (settlement uses this for CONFIRMED and FINALIZED)."""

@@ -623,8 +623,11 @@ class _MeteredView:
         return _hash_word(word) if word else None
 
 
-L1ConfirmationRule = Callable[[WorldState, AggregateBlock], bool]
-"""A confirmation rule that reads L1 state (dispute games, verified proofs)."""
+L1ConfirmationRule = Callable[
+    [WorldState, AggregateBlock, Mapping[tuple[int, int], AggregateBlock]], bool
+]
+"""A confirmation rule that reads L1 state (dispute games, verified proofs); it also gets the
+aggregate's blocks by (chain, number), since an output confirms the blocks below it."""
 
 
 class HubSettlement(NativeModule):
@@ -691,10 +694,13 @@ class HubSettlement(NativeModule):
                     f"hub number {aggregate.hub_number} is not above the last settled {latest}"
                 )
             rule = self.confirmation_rule
+            by_key: dict[tuple[int, int], AggregateBlock] = {
+                (b.chain_id, b.number): b for b in aggregate.blocks
+            }
             outcome = check_aggregate(
                 _MeteredView(ctx),
                 aggregate,
-                accept_all if rule is None else (lambda block: rule(ctx.state, block)),
+                accept_all if rule is None else (lambda block: rule(ctx.state, block, by_key)),
             )
         except (MalformedAggregate, AggregateRefused) as exc:
             raise revert(f"{type(exc).__name__}: {exc}") from exc
