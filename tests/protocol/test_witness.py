@@ -751,8 +751,11 @@ def test_public_api() -> None:
         "BlockClaim",
         "BlockInputs",
         "InvalidValidityProof",
+        "MalformedBlockClaim",
         "MalformedValidityProof",
         "ProofSystem",
+        "decode_block_claim",
+        "encode_block_claim",
     }
     assert set(witness.__all__) == {
         "MALFORMED_DEPENDENCIES_HASH",

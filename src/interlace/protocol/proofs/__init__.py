@@ -12,14 +12,31 @@ zkVM backend can plug in later behind the same interface.
 Errors follow ``interlace.primitives.errors``: ``MalformedValidityProof``
 when the proof's bytes do not decode, ``InvalidValidityProof`` when they
 decode but do not prove the claim.
+
+A claim travels (to the L1 ``ValidityVerifier``) in its canonical encoding,
+the RLP list of its fields in declaration order (``encode_block_claim``)::
+
+    RLP[chainId, number, parentHash, parentStateRoot, stateRoot,
+        receiptsRoot, transactionsRoot, blockHash, dependenciesHash]
+
+integers minimal big-endian, hashes 32 bytes; ``decode_block_claim`` accepts
+only that encoding and raises ``MalformedBlockClaim`` otherwise.
 """
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import ClassVar
 
-from interlace.primitives.errors import InvalidProof, MalformedProof
+from interlace.primitives.errors import InvalidProof, MalformedInput, MalformedProof
 from interlace.primitives.header import BlockHeader
+from interlace.primitives.rlp_codec import (
+    decode_rlp,
+    encode_rlp,
+    encode_uint,
+    read_hash32,
+    read_list,
+    read_u64,
+)
 from interlace.primitives.types import U64, ChainId, Hash32
 from interlace.protocol.chain.block import Block
 from interlace.protocol.chain.state import WorldState
@@ -28,8 +45,11 @@ __all__ = [
     "BlockClaim",
     "BlockInputs",
     "InvalidValidityProof",
+    "MalformedBlockClaim",
     "MalformedValidityProof",
     "ProofSystem",
+    "decode_block_claim",
+    "encode_block_claim",
 ]
 
 
@@ -39,6 +59,10 @@ class InvalidValidityProof(InvalidProof):
 
 class MalformedValidityProof(MalformedProof):
     """A validity proof's bytes do not decode as the proof system's format."""
+
+
+class MalformedBlockClaim(MalformedInput):
+    """Bytes that are not the canonical encoding of a ``BlockClaim``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +87,42 @@ class BlockClaim:
     """keccak256 of the block header, which commits to every field above but the parent root."""
     dependencies_hash: Hash32
     """Commitment to the cross-chain dependencies the block declares (see ``witness``)."""
+
+
+def encode_block_claim(claim: BlockClaim) -> bytes:
+    """The canonical encoding of ``claim`` (layout: module docstring)."""
+    return encode_rlp(
+        [
+            encode_uint(claim.chain_id),
+            encode_uint(claim.number),
+            claim.parent_hash,
+            claim.parent_state_root,
+            claim.state_root,
+            claim.receipts_root,
+            claim.transactions_root,
+            claim.block_hash,
+            claim.dependencies_hash,
+        ]
+    )
+
+
+def decode_block_claim(raw: bytes) -> BlockClaim:
+    """Inverse of ``encode_block_claim``; raises only ``MalformedBlockClaim``."""
+    if not isinstance(raw, bytes):
+        raise MalformedBlockClaim("a block claim is bytes")
+    try:
+        items = read_list(decode_rlp(raw), 9, "block claim")
+        hashes = [read_hash32(item, "block claim hash") for item in items[2:]]
+        claim = BlockClaim(
+            ChainId(read_u64(items[0], "chain id")),
+            read_u64(items[1], "block number"),
+            *hashes,
+        )
+    except MalformedInput as exc:
+        raise MalformedBlockClaim(f"bad block claim: {exc}") from exc
+    if encode_block_claim(claim) != raw:  # one claim, one encoding
+        raise MalformedBlockClaim("block claim is not canonically encoded")
+    return claim
 
 
 @dataclass(frozen=True, slots=True)

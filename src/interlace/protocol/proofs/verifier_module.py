@@ -1,0 +1,344 @@
+"""The L1 ``ValidityVerifier``: a validity rollup's proven chain, one verified block at a time.
+
+This module owns the L1 native module at ``VALIDITY_VERIFIER_ADDRESS``
+(0x…10a8), its genesis helper (``configure_verifier``), its gas schedule and
+the read helpers the hub and the roles use. A validity chain is registered
+at L1 genesis with its genesis block hash and state root, which become its
+*proven head* (number 0). ``submitProof(chainId, claim, proof)`` extends the
+head by exactly one block: the claim (``encode_block_claim``) must name the
+head's successor — number head+1, parent hash and parent state root the
+head's — and the proof must prove exactly that claim with the chain's proof
+system. Proofs are *witness proofs* (``witness.WitnessProofSystem``):
+stateless re-execution of the whole block against the trie nodes it
+touches, sound, but neither succinct nor zero-knowledge, so verification
+costs a re-execution and the proof is as large as the block plus its
+witness. Anyone may submit: the proof is the authority.
+
+A refused submission reverts with ``"<ErrorName>: <message>"`` before any
+write. Storage (Solidity layout):
+
+- mapping slot 0 ``heads[chainId]`` = {uint64 number, bytes32 blockHash,
+  bytes32 stateRoot} (three consecutive words; a zero hash: no such chain);
+- mapping slot 1 ``proven[chainId][number]`` = {bytes32 blockHash, bytes32
+  stateRoot} (two consecutive words), block 0 being the genesis.
+
+Gas, on top of the transaction's intrinsic gas (which already charges the
+calldata, 16 per non-zero byte): ``G_VERIFY_BASE`` + ``G_VERIFY_PER_BYTE``
+per proof byte, charged before the proof is checked, plus the storage reads,
+writes and the log. The per-byte charge stands for the work, which grows
+with the proof: every byte is hashed (witness nodes) or decoded and
+re-executed (transactions). See docs/witness.md for what a 1,000-transfer
+block costs against the 30M L1 block gas limit.
+"""
+
+from collections.abc import Mapping
+from typing import Final
+
+from interlace.primitives.abi import AbiModule
+from interlace.primitives.errors import InterlaceError
+from interlace.primitives.types import U64, U64_MAX, ZERO_HASH, ChainId, Hash32, address_from_hex
+from interlace.protocol.chain.block import ChainConfig
+from interlace.protocol.chain.modules import (
+    CallContext,
+    NativeModule,
+    install_module,
+    mapping_slot,
+    revert,
+)
+from interlace.protocol.chain.state import WorldState
+from interlace.protocol.proofs import (
+    BlockClaim,
+    InvalidValidityProof,
+    MalformedBlockClaim,
+    MalformedValidityProof,
+    decode_block_claim,
+)
+from interlace.protocol.proofs.witness import WitnessProofSystem
+from interlace.protocol.rollup.chain import rollup_modules
+
+__all__ = [
+    "G_SUBMIT_OVERHEAD",
+    "G_VERIFY_BASE",
+    "G_VERIFY_PER_BYTE",
+    "VALIDITY_VERIFIER_ABI",
+    "VALIDITY_VERIFIER_ADDRESS",
+    "NotNextBlock",
+    "ParentMismatch",
+    "ParentStateRootMismatch",
+    "ProofRefused",
+    "UnknownValidityChain",
+    "ValidityVerifier",
+    "WrongClaimChain",
+    "configure_verifier",
+    "read_proven_block",
+    "read_proven_head",
+    "submit_proof_gas",
+    "verification_gas",
+]
+
+VALIDITY_VERIFIER_ADDRESS: Final = address_from_hex("0x00000000000000000000000000000000000010a8")
+
+G_VERIFY_BASE: Final = 50_000
+"""Gas of every verification, whatever its size."""
+G_VERIFY_PER_BYTE: Final = 24
+"""Gas per proof byte: hashing witness nodes, decoding and re-executing transactions."""
+G_SUBMIT_OVERHEAD: Final = 150_000
+"""Bound on the rest of a successful call: the module call, reads, five writes and the log."""
+
+_HEADS: Final = 0
+_PROVEN: Final = 1
+
+VALIDITY_VERIFIER_ABI: Final = AbiModule.declare(
+    "ValidityVerifier",
+    functions=[
+        "submitProof(uint64 chainId, bytes claim, bytes proof)",
+        (
+            "provenHead(uint64 chainId) view returns"
+            " (uint64 number, bytes32 blockHash, bytes32 stateRoot)"
+        ),
+        (
+            "provenBlock(uint64 chainId, uint64 number) view returns"
+            " (bytes32 blockHash, bytes32 stateRoot)"
+        ),
+        "isProven(uint64 chainId, uint64 number, bytes32 blockHash) view returns (bool)",
+    ],
+    events=[
+        (
+            "BlockProven(uint64 indexed chainId, uint64 indexed number, bytes32 blockHash,"
+            " bytes32 stateRoot)"
+        ),
+    ],
+)
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+
+class ProofRefused(InterlaceError):
+    """A submission that does not extend the chain's proven head; nothing changes."""
+
+
+class UnknownValidityChain(ProofRefused):
+    """The chain was not registered with the verifier at L1 genesis."""
+
+
+class WrongClaimChain(ProofRefused):
+    """The claim is about another chain than the one the call names."""
+
+
+class NotNextBlock(ProofRefused):
+    """The claim's number is not the proven head's + 1 (a repeat, or a skipped block)."""
+
+
+class ParentMismatch(ProofRefused):
+    """The claim's parent hash is not the proven head's hash."""
+
+
+class ParentStateRootMismatch(ProofRefused):
+    """The claim's parent state root is not the proven head's state root."""
+
+
+# --- gas ------------------------------------------------------------------------------------
+
+
+def verification_gas(proof_length: int) -> int:
+    """Gas the module charges to check a proof of ``proof_length`` bytes."""
+    return G_VERIFY_BASE + G_VERIFY_PER_BYTE * proof_length
+
+
+def submit_proof_gas(calldata: bytes, proof_length: int) -> int:
+    """A transaction gas limit that covers ``submitProof`` with this calldata: intrinsic
+    (21,000 + 16 per non-zero and 4 per zero calldata byte) + verification + overhead."""
+    zeros = calldata.count(0)
+    intrinsic = 21_000 + 4 * zeros + 16 * (len(calldata) - zeros)
+    return intrinsic + verification_gas(proof_length) + G_SUBMIT_OVERHEAD
+
+
+# --- storage --------------------------------------------------------------------------------
+
+
+def _offset(slot: bytes, index: int) -> bytes:
+    return ((int.from_bytes(slot, "big") + index) % 2**256).to_bytes(32, "big")
+
+
+def _head_slots(chain_id: int) -> tuple[bytes, bytes, bytes]:
+    base = mapping_slot(_HEADS, chain_id)
+    return base, _offset(base, 1), _offset(base, 2)
+
+
+def _proven_slots(chain_id: int, number: int) -> tuple[bytes, bytes]:
+    base = mapping_slot(_PROVEN, chain_id, number)
+    return base, _offset(base, 1)
+
+
+def _hash(word: int) -> Hash32:
+    return Hash32(word.to_bytes(32, "big"))
+
+
+def _word(value: bytes) -> int:
+    return int.from_bytes(value, "big")
+
+
+def configure_verifier(state: WorldState, genesis: Mapping[int, tuple[Hash32, Hash32]]) -> None:
+    """Genesis helper: install ``ValidityVerifier`` and register each validity chain.
+
+    ``genesis`` maps a chain id to its (genesis block hash, genesis state
+    root), which become the chain's proven head at number 0. Local misuse
+    (an id out of range, a zero hash, registering a chain twice) raises
+    ``ValueError``.
+    """
+    install_module(state, ValidityVerifier())
+    address = VALIDITY_VERIFIER_ADDRESS
+    for chain_id, (block_hash, state_root) in genesis.items():
+        if not 0 < chain_id <= U64_MAX:
+            raise ValueError(f"chain id {chain_id} out of range")
+        for what, value in (("genesis hash", block_hash), ("genesis state root", state_root)):
+            if len(value) != 32 or value == ZERO_HASH:
+                raise ValueError(f"chain {chain_id}: {what} must be 32 non-zero bytes")
+        if read_proven_head(state, chain_id) is not None:
+            raise ValueError(f"chain {chain_id} is already registered")
+        number_slot, hash_slot, root_slot = _head_slots(chain_id)
+        state.set_storage(address, number_slot, 0)
+        state.set_storage(address, hash_slot, _word(block_hash))
+        state.set_storage(address, root_slot, _word(state_root))
+        proven_hash, proven_root = _proven_slots(chain_id, 0)
+        state.set_storage(address, proven_hash, _word(block_hash))
+        state.set_storage(address, proven_root, _word(state_root))
+
+
+def read_proven_head(state: WorldState, chain_id: int) -> tuple[U64, Hash32, Hash32] | None:
+    """(number, block hash, state root) of the chain's proven head, or None if unregistered."""
+    number_slot, hash_slot, root_slot = _head_slots(chain_id)
+    block_hash = state.get_storage(VALIDITY_VERIFIER_ADDRESS, hash_slot)
+    if not block_hash:
+        return None
+    return (
+        U64(state.get_storage(VALIDITY_VERIFIER_ADDRESS, number_slot)),
+        _hash(block_hash),
+        _hash(state.get_storage(VALIDITY_VERIFIER_ADDRESS, root_slot)),
+    )
+
+
+def read_proven_block(
+    state: WorldState, chain_id: int, number: int
+) -> tuple[Hash32, Hash32] | None:
+    """(block hash, state root) of proven block ``number`` of the chain, or None if not proven."""
+    hash_slot, root_slot = _proven_slots(chain_id, number)
+    block_hash = state.get_storage(VALIDITY_VERIFIER_ADDRESS, hash_slot)
+    if not block_hash:
+        return None
+    return _hash(block_hash), _hash(state.get_storage(VALIDITY_VERIFIER_ADDRESS, root_slot))
+
+
+# --- the module -----------------------------------------------------------------------------
+
+
+class ValidityVerifier(NativeModule):
+    """Verifies witness validity proofs of rollup blocks and keeps each chain's proven head.
+
+    See the module docstring. Each chain's proofs are checked by a
+    ``WitnessProofSystem`` over ``ChainConfig(chain_id)`` and the rollup
+    predeploys (``rollup_modules``), the same rules its nodes execute.
+    """
+
+    address = VALIDITY_VERIFIER_ADDRESS
+    abi = VALIDITY_VERIFIER_ABI
+
+    def __init__(self) -> None:
+        self._systems: dict[int, WitnessProofSystem] = {}
+
+    def proof_system(self, chain_id: int) -> WitnessProofSystem:
+        """The proof system of ``chain_id`` (built once; it holds no state)."""
+        system = self._systems.get(chain_id)
+        if system is None:
+            system = WitnessProofSystem(ChainConfig(ChainId(chain_id)), rollup_modules())
+            self._systems[chain_id] = system
+        return system
+
+    def call(self, ctx: CallContext, function: str, args: tuple[object, ...]) -> bytes:
+        if function == "submitProof":
+            chain_id, claim, proof = args
+            assert isinstance(chain_id, int) and isinstance(claim, bytes)
+            assert isinstance(proof, bytes)
+            self._submit(ctx, chain_id, claim, proof)
+            return b""
+        if function == "provenHead":
+            (chain_id,) = args
+            assert isinstance(chain_id, int)
+            number_slot, hash_slot, root_slot = _head_slots(chain_id)
+            return self.abi.function("provenHead").encode_return(
+                ctx.sload(number_slot), _hash(ctx.sload(hash_slot)), _hash(ctx.sload(root_slot))
+            )
+        if function == "provenBlock":
+            chain_id, number = args
+            assert isinstance(chain_id, int) and isinstance(number, int)
+            hash_slot, root_slot = _proven_slots(chain_id, number)
+            return self.abi.function("provenBlock").encode_return(
+                _hash(ctx.sload(hash_slot)), _hash(ctx.sload(root_slot))
+            )
+        if function == "isProven":
+            chain_id, number, block_hash = args
+            assert isinstance(chain_id, int) and isinstance(number, int)
+            held = ctx.sload(_proven_slots(chain_id, number)[0])
+            return self.abi.function("isProven").encode_return(
+                held != 0 and _hash(held) == block_hash
+            )
+        raise revert(f"unknown function {function}")
+
+    def _submit(self, ctx: CallContext, chain_id: int, raw_claim: bytes, proof: bytes) -> None:
+        # Every check and charge comes before the first write, so a refusal (or running
+        # out of gas) changes nothing even when the module is called directly.
+        try:
+            number_slot, hash_slot, root_slot = _head_slots(chain_id)
+            head_hash = ctx.sload(hash_slot)
+            if not head_hash:
+                raise UnknownValidityChain(f"chain {chain_id} is not a registered validity chain")
+            head_number = ctx.sload(number_slot)
+            head_root = ctx.sload(root_slot)
+            claim = decode_block_claim(raw_claim)
+            _check_successor(chain_id, claim, head_number, _hash(head_hash), _hash(head_root))
+            ctx.charge(verification_gas(len(proof)))
+            self.proof_system(chain_id).verify(claim, proof)
+        except (
+            ProofRefused,
+            MalformedBlockClaim,
+            MalformedValidityProof,
+            InvalidValidityProof,
+        ) as exc:
+            raise revert(f"{type(exc).__name__}: {exc}") from exc
+        ctx.sstore(number_slot, claim.number)
+        ctx.sstore(hash_slot, _word(claim.block_hash))
+        ctx.sstore(root_slot, _word(claim.state_root))
+        proven_hash, proven_root = _proven_slots(chain_id, claim.number)
+        ctx.sstore(proven_hash, _word(claim.block_hash))
+        ctx.sstore(proven_root, _word(claim.state_root))
+        topics, data = self.abi.event("BlockProven").encode_log(
+            chain_id, claim.number, claim.block_hash, claim.state_root
+        )
+        ctx.emit(topics, data)
+
+
+def _check_successor(
+    chain_id: int, claim: BlockClaim, head_number: int, head_hash: Hash32, head_root: Hash32
+) -> None:
+    """Raise the ``ProofRefused`` subclass that ``claim`` breaks as the head's successor."""
+    if claim.chain_id != chain_id:
+        raise WrongClaimChain(
+            f"the claim is about chain {claim.chain_id}, the call names {chain_id}"
+        )
+    if claim.number != head_number + 1:
+        raise NotNextBlock(
+            f"chain {chain_id}: the claim is block {claim.number}, the next block to prove"
+            f" is {head_number + 1}"
+        )
+    if claim.parent_hash != head_hash:
+        raise ParentMismatch(
+            f"chain {chain_id} block {claim.number}: parent 0x{claim.parent_hash.hex()[:16]}"
+            f" is not the proven head 0x{head_hash.hex()[:16]}"
+        )
+    if claim.parent_state_root != head_root:
+        raise ParentStateRootMismatch(
+            f"chain {chain_id} block {claim.number}: parent state root"
+            f" 0x{claim.parent_state_root.hex()[:16]} is not the proven head's"
+            f" 0x{head_root.hex()[:16]}"
+        )
