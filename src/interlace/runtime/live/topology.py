@@ -1,0 +1,368 @@
+"""A devnet's shape: its configuration, and the nodes it resolves to.
+
+``DevnetConfig`` is everything that decides a devnet's genesis and layout
+(seed, rollup count, block times, ports, the shared clock epoch). It is read
+from TOML (``load_config_file``), overridden by CLI flags, and written
+resolved into the data directory as ``devnet.json`` so that ``up`` on the
+same directory resumes with the same genesis and keys and every node
+process reads one file.
+
+``build_topology`` turns a config into the nodes, built the way the
+simulator's world builds them (``runtime/sim/world.py``): one L1 node; per
+rollup a sequencer, a batcher and a verifier node; the hub and a relayer.
+Keys come from ``dev_key(seed, ...)``; development accounts
+``dev_key(seed, "dev", i)`` are prefunded on L1 and on every rollup, as
+anvil and hardhat do. Each node gets an RPC port and a P2P port.
+"""
+
+import dataclasses
+import json
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from interlace.primitives.errors import InterlaceError
+from interlace.primitives.keys import PrivateKey
+from interlace.primitives.types import U64, Address, ChainId, Hash32
+from interlace.protocol.chain.block import Block, ChainConfig
+from interlace.protocol.interop.messenger import MessengerConfig, TrustMode
+from interlace.protocol.l1.genesis import L1_CHAIN_ID, L1Genesis, build_l1_genesis
+from interlace.protocol.l1.modules import RollupKind, RollupRecord
+from interlace.protocol.rollup.chain import RollupChain, RollupGenesis
+from interlace.protocol.rollup.derivation import origin_of
+from interlace.roles.base import NodeId, Role, StoreView
+from interlace.roles.batcher import Batcher, BatcherParams
+from interlace.roles.client import dev_key
+from interlace.roles.hub import Hub, HubParams
+from interlace.roles.l1_node import L1Node, L1Params
+from interlace.roles.relayer import Relayer, RelayerParams
+from interlace.roles.sequencer import RollupParams, Sequencer
+from interlace.roles.verifier import VerifierNode, VerifierParams
+from interlace.runtime.store import MemoryStore
+
+CONFIG_FILE: Final = "devnet.json"
+ETHER: Final = 10**18
+L1_NODE: Final = NodeId("l1")
+HUB_NODE: Final = NodeId("hub")
+RELAYER_NODE: Final = NodeId("relayer")
+P2P_PORT_OFFSET: Final = 1000
+"""A node's P2P port is its RPC port plus this."""
+TRUST_MODES: Final = {
+    "p2p": TrustMode.P2P,
+    "preconfirmed": TrustMode.PRECONFIRMED,
+    "confirmed": TrustMode.CONFIRMED,
+    "finalized": TrustMode.FINALIZED,
+    "opt-out": TrustMode.OPT_OUT,
+}
+
+
+class ConfigError(InterlaceError):
+    """A devnet configuration is missing, unreadable, or has a bad field (named)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DevnetConfig:
+    """Everything that decides a devnet's genesis, keys, timing and ports."""
+
+    seed: int = 0
+    """Derives every key (``dev_key(seed, label, i)``)."""
+    rollups: int = 2
+    """How many rollups (chain ids ``first_chain_id`` …)."""
+    first_chain_id: int = 901
+    """Chain id of the first rollup."""
+    block_time: float = 1.0
+    """Seconds between rollup blocks."""
+    l1_block_time: float = 2.0
+    """Seconds between L1 blocks."""
+    l1_safe_depth: int = 2
+    """L1 blocks behind the head that are safe."""
+    l1_finality_depth: int = 6
+    """L1 blocks behind the head that are finalized."""
+    confirmation_depth: int = 2
+    """L1 confirmations behind the head for a rollup block's L1Origin."""
+    max_drift: int = 30
+    """Seconds a rollup block may run ahead of its origin with user transactions."""
+    hub_block_time: float = 0.5
+    """Seconds between hub blocks."""
+    trust_modes: tuple[str, ...] = ("preconfirmed",)
+    """Each rollup's trust mode as a message destination, assigned in turn."""
+    kind: str = "optimistic"
+    """``optimistic`` or ``validity`` (recorded in the L1 registry)."""
+    dev_accounts: int = 10
+    """Prefunded development accounts (same keys on L1 and every rollup)."""
+    dev_balance: int = 10_000 * ETHER
+    """Wei each development account holds at genesis."""
+    host: str = "127.0.0.1"
+    """Interface every node listens on."""
+    port_base: int = 8545
+    """The L1's RPC port; other nodes count up from it (P2P ports are +1000)."""
+    epoch: float = 0.0
+    """Unix time of the devnet's time 0 (its clock: ``Timestamp`` = now - epoch); set
+    when the devnet is first created and kept across restarts."""
+    synchronous: str = "normal"
+    """SQLite durability: ``normal`` survives kill -9, ``full`` also power loss."""
+    outbox_limit: int = 1024
+    """Messages queued per unreachable peer before the oldest are dropped."""
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSpec:
+    """One node of the devnet."""
+
+    node_id: NodeId
+    """Its name, e.g. ``seq-901``."""
+    kind: str
+    """``l1``, ``sequencer``, ``batcher``, ``verifier``, ``hub`` or ``relayer``."""
+    factory: Callable[[StoreView], Role] = field(repr=False)
+    """Builds the role from its store."""
+    rpc_port: int
+    """JSON-RPC port (HTTP at ``/``, WebSocket at ``/ws``)."""
+    p2p_port: int
+    """Node-to-node port (``/p2p``, ``/p2p/ws``, ``/health``, ``/admin/*``)."""
+    chain_id: int | None = None
+    """The chain it serves (L1's id for the L1 node, none for the hub and relayer)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Topology:
+    """The resolved devnet: nodes in start order, keys and chains."""
+
+    config: DevnetConfig
+    nodes: dict[NodeId, NodeSpec]
+    chain_ids: tuple[ChainId, ...]
+    dev_keys: tuple[PrivateKey, ...]
+    """Prefunded on L1 and on every rollup."""
+
+    def p2p_url(self, node: NodeId) -> str:
+        """Base URL of a node's P2P server."""
+        return f"http://{self.config.host}:{self.nodes[node].p2p_port}"
+
+    def rpc_url(self, node: NodeId) -> str:
+        """Base URL of a node's JSON-RPC server."""
+        return f"http://{self.config.host}:{self.nodes[node].rpc_port}"
+
+
+# ---- config files --------------------------------------------------------------
+
+
+def config_from_mapping(data: Mapping[str, Any], source: str) -> DevnetConfig:
+    """A config from parsed TOML/JSON, refusing unknown keys and wrong types by name."""
+    known = {f.name: f for f in dataclasses.fields(DevnetConfig)}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        name = key.replace("-", "_")
+        if name not in known:
+            raise ConfigError(f"{source}: unknown setting {key!r} (known: {', '.join(known)})")
+        values[name] = _coerce(name, value, known[name].type, source)
+    config = DevnetConfig(**values)
+    check_config(config)
+    return config
+
+
+def _coerce(name: str, value: Any, declared: object, source: str) -> Any:
+    expected = {"int": int, "float": float, "str": str, "tuple[str, ...]": tuple}
+    kind = declared if isinstance(declared, str) else getattr(declared, "__name__", "")
+    if declared == tuple[str, ...] or kind == "tuple[str, ...]":
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{source}: {name} must be a list of strings")
+        return tuple(value)
+    if declared is float or kind == "float":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{source}: {name} must be a number")
+        return float(value)
+    if declared is int or kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{source}: {name} must be an integer")
+        return value
+    if not isinstance(value, expected.get(kind, str)):
+        raise ConfigError(f"{source}: {name} must be a string")
+    return value
+
+
+def check_config(config: DevnetConfig) -> None:
+    """Refuse configs no devnet can run, naming the field."""
+    if not 1 <= config.rollups <= 64:
+        raise ConfigError("rollups must be between 1 and 64")
+    for name in ("block_time", "l1_block_time", "hub_block_time"):
+        if not 0.05 <= getattr(config, name) <= 3600:
+            raise ConfigError(f"{name} must be between 0.05 and 3600 seconds")
+    unknown = [m for m in config.trust_modes if m not in TRUST_MODES]
+    if not config.trust_modes or unknown:
+        raise ConfigError(f"trust_modes must be among {', '.join(TRUST_MODES)}")
+    if config.kind not in ("optimistic", "validity"):
+        raise ConfigError("kind must be 'optimistic' or 'validity'")
+    if config.synchronous not in ("normal", "full"):
+        raise ConfigError("synchronous must be 'normal' or 'full'")
+    last_port = config.port_base + P2P_PORT_OFFSET + node_count(config)
+    if config.port_base < 1024 or last_port > 65535:
+        raise ConfigError("port_base must leave room for every node's ports (1024-64000)")
+    if config.dev_accounts < 0 or config.dev_balance < 0:
+        raise ConfigError("dev_accounts and dev_balance must not be negative")
+
+
+def load_config_file(path: Path) -> DevnetConfig:
+    """Read a TOML (``*.toml``) or resolved JSON (``devnet.json``) config."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+    try:
+        data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid {path.suffix.lstrip('.') or 'TOML'}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a table of settings")
+    section = data.get("devnet", data)
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [devnet] must be a table")
+    return config_from_mapping(section, str(path))
+
+
+def config_to_json(config: DevnetConfig) -> str:
+    """The resolved form written to ``DATA_DIR/devnet.json``."""
+    return json.dumps(dataclasses.asdict(config), indent=2) + "\n"
+
+
+def node_count(config: DevnetConfig) -> int:
+    """How many nodes the devnet runs."""
+    return 3 + 3 * config.rollups
+
+
+# ---- topology -------------------------------------------------------------------
+
+
+def build_topology(config: DevnetConfig) -> Topology:
+    """The devnet's nodes, keys and genesis, as ``runtime/sim/world.py`` builds them."""
+    check_config(config)
+    seed = config.seed
+    chain_ids = tuple(ChainId(config.first_chain_id + i) for i in range(config.rollups))
+    kind = RollupKind.OPTIMISTIC if config.kind == "optimistic" else RollupKind.VALIDITY
+    sequencer_keys = {c: dev_key(seed, "sequencer", c) for c in chain_ids}
+    batcher_keys = {c: dev_key(seed, "batcher", c) for c in chain_ids}
+    admin = dev_key(seed, "admin", 0)
+    hub_key = dev_key(seed, "hub", 0)
+    relayer_key = dev_key(seed, "relayer", 0)
+    dev_keys = tuple(dev_key(seed, "dev", i) for i in range(config.dev_accounts))
+    records = [
+        RollupRecord(
+            chain_id=c,
+            kind=kind,
+            sequencer=sequencer_keys[c].address,
+            batcher=batcher_keys[c].address,
+            challenge_window=U64(60),
+            admin=admin.address,
+        )
+        for c in chain_ids
+    ]
+    l1_alloc: dict[Address, int] = {k.address: config.dev_balance for k in dev_keys}
+    l1_alloc.update({k.address: 10**24 for k in batcher_keys.values()})
+    genesis = L1Genesis(ChainConfig(L1_CHAIN_ID), l1_alloc, records)
+    l1_params = L1Params(
+        genesis, config.l1_block_time, config.l1_safe_depth, config.l1_finality_depth
+    )
+    l1_header, _state = build_l1_genesis(genesis)
+    l1_origin = origin_of(Block(l1_header, ()))
+    trust_modes = {
+        c: TRUST_MODES[config.trust_modes[i % len(config.trust_modes)]]
+        for i, c in enumerate(chain_ids)
+    }
+    peers = tuple((c, sequencer_keys[c].address) for c in chain_ids)
+    specs: list[tuple[NodeId, str, Callable[[StoreView], Role], int | None]] = [
+        (L1_NODE, "l1", _factory(L1Node, L1_NODE, l1_params), L1_CHAIN_ID)
+    ]
+    genesis_hashes: dict[int, Hash32] = {}
+    rollup_nodes: list[tuple[NodeId, str, Callable[[StoreView], Role], int | None]] = []
+    for chain_id in chain_ids:
+        alloc: dict[Address, int] = {k.address: config.dev_balance for k in dev_keys}
+        alloc[relayer_key.address] = 10**24
+        messenger = MessengerConfig(trust_modes[chain_id], hub_key.address, peers)
+        rollup_genesis = RollupGenesis(chain_id, l1_origin, 0, alloc, messenger)
+        genesis_hashes[chain_id] = RollupChain(rollup_genesis).head.hash
+        seq_node = NodeId(f"seq-{chain_id}")
+        seq_params = RollupParams(
+            genesis=rollup_genesis,
+            sequencer_key=sequencer_keys[chain_id],
+            block_time=config.block_time,
+            confirmation_depth=config.confirmation_depth,
+            max_drift=config.max_drift,
+            hub_signer=hub_key.address,
+        )
+        batcher_node = NodeId(f"batcher-{chain_id}")
+        batcher_params = BatcherParams(
+            chain_id=chain_id,
+            l1_chain_id=L1_CHAIN_ID,
+            batcher_key=batcher_keys[chain_id],
+            sequencer_address=sequencer_keys[chain_id].address,
+            sequencer_node=seq_node,
+            follow_hub=True,
+        )
+        verifier_node = NodeId(f"verifier-{chain_id}")
+        verifier_params = VerifierParams(
+            genesis=rollup_genesis,
+            sequencer_address=sequencer_keys[chain_id].address,
+            batcher_address=batcher_keys[chain_id].address,
+            max_drift=config.max_drift,
+            follow_hub=True,
+        )
+        specs.append((seq_node, "sequencer", _factory(Sequencer, seq_node, seq_params), chain_id))
+        rollup_nodes.append(
+            (batcher_node, "batcher", _factory(Batcher, batcher_node, batcher_params), chain_id)
+        )
+        rollup_nodes.append(
+            (
+                verifier_node,
+                "verifier",
+                _factory(VerifierNode, verifier_node, verifier_params),
+                chain_id,
+            )
+        )
+    sequencer_nodes = tuple((c, NodeId(f"seq-{c}")) for c in chain_ids)
+    hub_params = HubParams(
+        key=hub_key,
+        rollups=tuple((r, genesis_hashes[r.chain_id]) for r in records),
+        block_time=config.hub_block_time,
+        sequencer_nodes=sequencer_nodes,
+    )
+    relayer_params = RelayerParams(
+        key=relayer_key,
+        chains=tuple((c, NodeId(f"seq-{c}"), trust_modes[c]) for c in chain_ids),
+    )
+    specs.append((HUB_NODE, "hub", _factory(Hub, HUB_NODE, hub_params), None))
+    specs.append((RELAYER_NODE, "relayer", _factory(Relayer, RELAYER_NODE, relayer_params), None))
+    specs.extend(rollup_nodes)
+    nodes = {
+        node: NodeSpec(
+            node_id=node,
+            kind=kind_name,
+            factory=factory,
+            rpc_port=config.port_base + index,
+            p2p_port=config.port_base + P2P_PORT_OFFSET + index,
+            chain_id=chain,
+        )
+        for index, (node, kind_name, factory, chain) in enumerate(specs)
+    }
+    return Topology(config, nodes, chain_ids, dev_keys)
+
+
+def resolve_topics(topology: Topology) -> dict[str, tuple[NodeId, ...]]:
+    """Gossip topic → subscribed nodes, from each role's ``subscriptions()``.
+
+    Every role is built once on an empty store to ask it (what the simulator
+    kernel learns when it boots a node).
+    """
+    topics: dict[str, list[NodeId]] = {}
+    for node, spec in topology.nodes.items():
+        for topic in spec.factory(MemoryStore()).subscriptions():
+            topics.setdefault(topic, []).append(node)
+    return {topic: tuple(nodes) for topic, nodes in topics.items()}
+
+
+def _factory(cls: Any, node: NodeId, params: Any) -> Callable[[StoreView], Role]:
+    def build(store: StoreView) -> Role:
+        role = cls(node, params, store)
+        assert isinstance(role, Role)
+        return role
+
+    return build
