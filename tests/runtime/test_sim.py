@@ -235,3 +235,18 @@ def test_cli_bad_scenario_is_a_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "rollups.count" in result.output
     assert "Traceback" not in result.output
+
+
+def test_deposit_checker_catches_a_lost_deposit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inv. 4 is not vacuous: derivation that drops deposits breaks conservation."""
+    import interlace.roles.verifier as verifier_module
+
+    real = verifier_module.deposits_in_l1_block
+
+    def lossy(*args: object, **kwargs: object) -> object:
+        found = real(*args, **kwargs)  # type: ignore[arg-type]
+        return found[1:]
+
+    monkeypatch.setattr(verifier_module, "deposits_in_l1_block", lossy)
+    metrics = World(small(), 5).run()
+    assert "minted by deposits" in metrics["invariants"]["inv4_deposits_conserved"]

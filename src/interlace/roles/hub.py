@@ -512,6 +512,10 @@ class Hub(Role):
             except InterlaceError:
                 continue
         self.tracker.notes.clear()
+        # The replay rebuilt levels only up to PRECONFIRMED; the hub state already holds
+        # what they were, and the L1 re-sync raises them again. Publishing the replayed
+        # levels would move safety back in the hub state.
+        self.tracker.take_changes()
 
 
 def _header_state_root(block: TrackedBlock) -> Hash32 | None:

@@ -1,28 +1,69 @@
-"""L1 genesis: prefunded accounts, the settlement modules, and pre-registered rollups."""
+"""L1 genesis: prefunded accounts, the settlement modules, and pre-registered rollups.
+
+With ``L1Genesis.settlement`` set, genesis also anchors settlement: the hub
+settlement module learns the hub's address and each rollup's genesis block.
+A rollup's genesis block does not commit to its L1Origin (the L1Block
+predeploy's storage starts empty; block 1's attributes deposit fills it),
+so the rollup anchors can sit in L1 genesis even though each rollup starts
+from the L1 genesis block.
+"""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from interlace.primitives.header import BlockHeader
-from interlace.primitives.types import U256, Address, ChainId
+from interlace.primitives.types import U256, Address, ChainId, Hash32
 from interlace.protocol.chain.block import ChainConfig, genesis_header
 from interlace.protocol.chain.modules import CallContext, CallEnv, NativeModule, install_module
 from interlace.protocol.chain.state import WorldState
+from interlace.protocol.interop.messenger import MESSENGER_ADDRESS
 from interlace.protocol.l1.modules import (
     BatchInbox,
     DepositPortal,
     RollupRecord,
     RollupRegistry,
 )
+from interlace.protocol.rollup.chain import RollupChain
+from interlace.protocol.settlement.aggregate import HubSettlement
+from interlace.protocol.settlement.aggregate import configure as configure_settlement
 
 L1_CHAIN_ID: Final = ChainId(900)
 
 
 def l1_modules() -> dict[Address, NativeModule]:
     """The L1's native modules by address."""
-    modules: list[NativeModule] = [RollupRegistry(), BatchInbox(), DepositPortal()]
+    modules: list[NativeModule] = [
+        RollupRegistry(),
+        BatchInbox(),
+        DepositPortal(),
+        HubSettlement(),
+    ]
     return {m.address: m for m in modules}
+
+
+@dataclass(frozen=True, slots=True)
+class RollupAnchor:
+    """A rollup's genesis as settlement starts from it."""
+
+    chain_id: ChainId
+    """The rollup."""
+    block_hash: Hash32
+    """Hash of its genesis block."""
+    state_root: Hash32
+    """Genesis state root."""
+    message_root: Hash32
+    """Genesis storage root of the messenger (the output root's message-passing root)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementGenesis:
+    """What L1 genesis needs to settle the rollups through the hub."""
+
+    hub: Address
+    """The hub's signing address (aggregates must carry its signature)."""
+    anchors: tuple[RollupAnchor, ...]
+    """Every registered rollup's genesis."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +78,8 @@ class L1Genesis:
     """Rollups registered at genesis."""
     timestamp: int = 0
     """Genesis timestamp."""
+    settlement: SettlementGenesis | None = None
+    """Anchor the settlement modules (None: no settlement)."""
 
 
 def build_l1_genesis(genesis: L1Genesis) -> tuple[BlockHeader, WorldState]:
@@ -62,4 +105,23 @@ def build_l1_genesis(genesis: L1Genesis) -> tuple[BlockHeader, WorldState]:
                 record.challenge_window,
             ),
         )
+    if genesis.settlement is not None:
+        configure_settlement(
+            state,
+            genesis.settlement.hub,
+            {a.chain_id: a.block_hash for a in genesis.settlement.anchors},
+        )
     return genesis_header(genesis.config, state, genesis.timestamp), state
+
+
+def rollup_anchor(chain: RollupChain) -> RollupAnchor:
+    """The settlement anchor of a rollup: its genesis block, state and message roots."""
+    genesis = chain.blocks[0]
+    state = chain.states[0]
+    state.state_root()  # flush, so the messenger account's storage root is current
+    return RollupAnchor(
+        chain_id=chain.genesis.chain_id,
+        block_hash=genesis.hash,
+        state_root=genesis.header.state_root,
+        message_root=state.get_account(MESSENGER_ADDRESS).storage_root,
+    )

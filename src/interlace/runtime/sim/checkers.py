@@ -8,16 +8,21 @@ named block, on the same L1 history), 5 (safety only moves forward), 6
 (equivocation becomes evidence and freezes the chain, at the verifier and
 at the hub), 7 (L1Origins of safe blocks are canonical, at the verifier and
 at the hub), 8 (honest chains stay live while another misbehaves), 9
-(crash-restart loses nothing acknowledged and runs nothing twice). Invariants
-1 and 4 arrive with settlement.
+(crash-restart loses nothing acknowledged and runs nothing twice), 1 (nothing
+finalizes with an unfinalized or invalid dependency; finalized never moves
+back) and 4 (ETH escrowed on L1 equals ETH minted by deposits, per chain).
 """
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from interlace.primitives.hashing import keccak256
+from interlace.primitives.tx import DepositTransaction
+from interlace.primitives.types import Hash32
 from interlace.protocol.hub.state import SafetyLevel
 from interlace.protocol.interop.messenger import MESSENGER_ABI, MESSENGER_ADDRESS, relay_claim
+from interlace.protocol.l1.modules import escrowed_on_l1
+from interlace.protocol.settlement.aggregate import read_settled_hash
 from interlace.roles.base import NodeId, RecordEvent, Timestamp, fields_dict
 
 if TYPE_CHECKING:
@@ -204,15 +209,6 @@ class CrashRecovery(Checker):
                 return
 
 
-ALL_CHECKERS = (SafetyMonotonic, EquivocationEvidence, OriginsCanonical, CrashRecovery)
-CHECKER_NAMES = {
-    SafetyMonotonic: "inv5_safety_monotonic",
-    EquivocationEvidence: "inv6_equivocation_evidence",
-    OriginsCanonical: "inv7_origins_canonical",
-    CrashRecovery: "inv9_crash_recovery",
-}
-
-
 @dataclass(slots=True)
 class MessagesOnce(Checker):
     """Inv. 2: a message executes at most once on its destination, and only there."""
@@ -391,6 +387,124 @@ def relayed_hashes(receipts: "tuple[Receipt, ...]") -> set[bytes]:
     return set(relayed_list(receipts))
 
 
+@dataclass(slots=True)
+class FinalizedSound(Checker):
+    """Inv. 1: a block the hub finalizes has its parent and every dependency finalized (so,
+    by induction, everything it depends on transitively), none invalid; it is settled on
+    L1; and finalized never moves back."""
+
+    finalized: dict[tuple[int, int], Hash32] = field(default_factory=dict)
+
+    def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
+        if event.kind not in ("hub.finalized", "hub.invalid"):
+            return
+        hub = self.world.hub()
+        if hub is None:
+            return
+        f = fields_dict(event)
+        chain, number = int(f["chain"]), int(f["number"])  # type: ignore[call-overload]
+        client = hub.tracker.clients[chain]
+        block = client.blocks.get(number)
+        if event.kind == "hub.invalid":
+            if block is not None and self.finalized.get((chain, number)) == block.block_hash:
+                self.fail(now, f"finalized block {chain}/{number} became invalid")
+            return
+        assert block is not None
+        self.finalized[(chain, number)] = block.block_hash
+        if block.level != SafetyLevel.FINALIZED:
+            self.fail(now, f"hub recorded {chain}/{number} finalized at level {block.level}")
+        parent = client.blocks.get(number - 1)
+        if number > 1 and (parent is None or parent.level != SafetyLevel.FINALIZED):
+            self.fail(now, f"{chain}/{number} finalized before its parent")
+        for dep in block.deps:
+            held = hub.tracker.clients[dep.chain_id].blocks.get(dep.number)
+            if (
+                held is None
+                or held.block_hash != dep.block_hash
+                or held.level != SafetyLevel.FINALIZED
+            ):
+                self.fail(
+                    now,
+                    f"{chain}/{number} finalized while its dependency "
+                    f"{dep.chain_id}/{dep.number} is not finalized",
+                )
+
+    def finish(self) -> None:
+        hub, l1 = self.world.hub(), self.world.l1_node()
+        if hub is None or l1 is None:
+            return
+        state = l1.head_state
+        for (chain, number), block_hash in sorted(self.finalized.items()):
+            if read_settled_hash(state, chain, number) != block_hash:
+                self.fail(self.world.sim.now, f"{chain}/{number} finalized but not settled on L1")
+                return
+            held = hub.tracker.clients[chain].blocks.get(number)
+            if held is None or held.block_hash != block_hash:
+                self.fail(self.world.sim.now, f"finalized {chain}/{number} was replaced")
+                return
+
+
+@dataclass(slots=True)
+class DepositsConserved(Checker):
+    """Inv. 4 (ETH deposits): per chain, ETH minted by deposits on the derived chain equals
+    ETH escrowed in the L1 portal as of the derived head's L1Origin; what is escrowed
+    later is not minted yet. Checked every ``every`` steps and at the end."""
+
+    every: int = 500
+
+    def after_step(self, sim: "Simulator") -> None:
+        if sim.steps % self.every == 0:
+            self._check(sim.now)
+
+    def finish(self) -> None:
+        self._check(self.world.sim.now)
+
+    def _check(self, now: float) -> None:
+        l1 = self.world.l1_node()
+        if l1 is None:
+            return
+        for verifier in self.world.verifiers():
+            chain = verifier.chain
+            head = chain.head.number
+            minted = sum(
+                tx.mint
+                for block in chain.blocks[1 : head + 1]
+                for tx in block.transactions
+                if isinstance(tx, DepositTransaction)
+            )
+            origin = chain.origin_at(head)
+            state = l1.states.get(origin.number)
+            if state is None or not l1.is_canonical(origin.number, origin.hash):
+                continue  # the verifier has not caught up with an L1 reorg yet
+            escrowed = escrowed_on_l1(state, verifier.chain_id)
+            if minted != escrowed:
+                self.fail(
+                    now,
+                    f"chain {verifier.chain_id}: {minted} wei minted by deposits up to block "
+                    f"{head}, but {escrowed} escrowed on L1 as of its origin {origin.number}",
+                )
+                return
+            if escrowed > escrowed_on_l1(l1.head_state, verifier.chain_id):
+                self.fail(now, f"chain {verifier.chain_id}: L1 escrow went down")
+                return
+
+
+ALL_CHECKERS = (
+    SafetyMonotonic,
+    EquivocationEvidence,
+    OriginsCanonical,
+    CrashRecovery,
+    DepositsConserved,
+)
+CHECKER_NAMES = {
+    SafetyMonotonic: "inv5_safety_monotonic",
+    DepositsConserved: "inv4_deposits_conserved",
+    EquivocationEvidence: "inv6_equivocation_evidence",
+    OriginsCanonical: "inv7_origins_canonical",
+    CrashRecovery: "inv9_crash_recovery",
+}
+
+
 HUB_CHECKERS = (
     MessagesOnce,
     MessagesProven,
@@ -398,8 +512,10 @@ HUB_CHECKERS = (
     HubOriginsCanonical,
     HonestChainsLive,
 )
+SETTLEMENT_CHECKERS = (FinalizedSound,)
 CHECKER_NAMES.update(
     {
+        FinalizedSound: "inv1_finalized_sound",
         MessagesOnce: "inv2_message_once",
         MessagesProven: "inv3_message_proven",
         HubEquivocationFrozen: "inv6_hub_frozen",

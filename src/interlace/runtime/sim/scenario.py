@@ -21,6 +21,9 @@ FAULT_KINDS: Final = (
     "partition",
     "equivocate",
     "batcher_outage",
+    "proposer_lie",
+    "withhold_proofs",
+    "bad_state_root",
 )
 
 
@@ -53,7 +56,9 @@ class RollupSpec:
     max_drift: int = 30
     """Seconds a block may run ahead of its origin with user transactions."""
     kind: str = "optimistic"
-    """``optimistic`` or ``validity``."""
+    """``optimistic`` or ``validity`` (every chain, unless ``kinds`` is given)."""
+    kinds: tuple[str, ...] = ()
+    """Each chain's kind, assigned in turn (overrides ``kind``)."""
     trust_modes: tuple[str, ...] = ("preconfirmed",)
     """Each chain's trust mode as a destination, assigned in turn: ``p2p``,
     ``preconfirmed``, ``confirmed``, ``finalized`` or ``opt-out``."""
@@ -69,6 +74,27 @@ class HubSpec:
     """Seconds between hub blocks."""
     relayer: bool = True
     """Run a relayer that delivers messages automatically."""
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementSpec:
+    """Settlement on L1: proposers, challengers, provers and hub aggregates."""
+
+    enabled: bool = False
+    """Run settlement (needs the hub): confirmed and finalized levels become reachable."""
+    output_interval: int = 4
+    """Optimistic chains: the proposer posts an output every this many blocks."""
+    challenge_window: int = 20
+    """Optimistic chains: seconds on each side's chess clock (an unchallenged output
+    resolves after it)."""
+    provers: int = 2
+    """Validity chains: prover worker nodes per chain."""
+    prove_seconds_per_block: float = 0.2
+    """Modelled proving time per block (fixed part)."""
+    prove_seconds_per_tx: float = 0.05
+    """Modelled proving time per transaction."""
+    aggregate_every: float = 4.0
+    """Seconds between the hub's aggregates."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +166,13 @@ class Scenario:
     workload: WorkloadSpec = field(default_factory=WorkloadSpec)
     network: NetworkSpec = field(default_factory=NetworkSpec)
     hub: HubSpec = field(default_factory=HubSpec)
+    settlement: SettlementSpec = field(default_factory=SettlementSpec)
     faults: tuple[FaultSpec, ...] = ()
+
+    def kind_of(self, index: int) -> str:
+        """The kind of the ``index``-th rollup (0-based)."""
+        kinds = self.rollups.kinds or (self.rollups.kind,)
+        return kinds[index % len(kinds)]
 
 
 _SECTIONS: Final[dict[str, type]] = {
@@ -149,6 +181,7 @@ _SECTIONS: Final[dict[str, type]] = {
     "workload": WorkloadSpec,
     "network": NetworkSpec,
     "hub": HubSpec,
+    "settlement": SettlementSpec,
 }
 
 TRUST_MODE_NAMES: Final = ("p2p", "preconfirmed", "confirmed", "finalized", "opt-out")
@@ -297,6 +330,24 @@ def _check(s: Scenario) -> None:
         raise ScenarioError("field 'drain' must not be negative")
     if s.rollups.kind not in ("optimistic", "validity"):
         raise ScenarioError("field 'rollups.kind' must be 'optimistic' or 'validity'")
+    for kind in s.rollups.kinds:
+        if kind not in ("optimistic", "validity"):
+            raise ScenarioError(
+                f"field 'rollups.kinds' has {kind!r}; use 'optimistic' or 'validity'"
+            )
+    if s.settlement.enabled and not s.hub.enabled:
+        raise ScenarioError("field 'settlement.enabled' needs [hub] enabled = true")
+    settlement_positive = {
+        "settlement.output_interval": s.settlement.output_interval,
+        "settlement.challenge_window": s.settlement.challenge_window,
+        "settlement.provers": s.settlement.provers,
+        "settlement.aggregate_every": s.settlement.aggregate_every,
+    }
+    for name, value in settlement_positive.items():
+        if value <= 0:
+            raise ScenarioError(f"field {name!r} must be positive, got {value}")
+    if s.settlement.prove_seconds_per_block < 0 or s.settlement.prove_seconds_per_tx < 0:
+        raise ScenarioError("fields 'settlement.prove_seconds_*' must not be negative")
     if s.l1.finality_depth < s.l1.safe_depth:
         raise ScenarioError("field 'l1.finality_depth' must be at least 'l1.safe_depth'")
     if not 0 <= s.network.loss < 1 or not 0 <= s.network.duplicate < 1:
@@ -321,5 +372,7 @@ def _check(s: Scenario) -> None:
             raise ScenarioError(f"faults[{index}].node is required for a crash")
         if fault.kind == "partition" and not fault.nodes:
             raise ScenarioError(f"faults[{index}].nodes is required for a partition")
+        if fault.kind in ("proposer_lie", "withhold_proofs") and not s.settlement.enabled:
+            raise ScenarioError(f"faults[{index}] ({fault.kind}) needs [settlement] enabled")
         if fault.kind == "l1_reorg" and fault.depth < 1:
             raise ScenarioError(f"faults[{index}].depth must be at least 1")

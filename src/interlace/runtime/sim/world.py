@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from interlace.primitives.types import U64, Address, ChainId, Hash32
+from interlace.primitives.keys import PrivateKey
+from interlace.primitives.types import U64, U256, ZERO_HASH, Address, ChainId, Hash32
 from interlace.protocol.chain.block import Block, ChainConfig
 from interlace.protocol.interop.messenger import (
     MESSENGER_ABI,
@@ -23,20 +24,33 @@ from interlace.protocol.interop.messenger import (
     MessengerConfig,
     TrustMode,
 )
-from interlace.protocol.l1.genesis import L1_CHAIN_ID, L1Genesis, build_l1_genesis
+from interlace.protocol.l1.genesis import (
+    L1_CHAIN_ID,
+    L1Genesis,
+    SettlementGenesis,
+    build_l1_genesis,
+    rollup_anchor,
+)
 from interlace.protocol.l1.modules import RollupKind, RollupRecord
 from interlace.protocol.rollup.chain import RollupChain, RollupGenesis
-from interlace.protocol.rollup.derivation import origin_of
+from interlace.protocol.rollup.derivation import L1Origin, origin_of
+from interlace.protocol.settlement.confirmation import settlement_readers
 from interlace.roles.base import NodeId, RecordEvent, Role, StoreView, Timestamp, fields_dict
 from interlace.roles.batcher import Batcher, BatcherParams
 from interlace.roles.client import ClientParams, WorkloadClient, dev_key
-from interlace.roles.hub import Hub, HubParams
+from interlace.roles.hub import Hub, HubParams, HubSettlementParams
 from interlace.roles.l1_node import L1Node, L1Params
 from interlace.roles.messages import InjectReorg, SetByzantine, SetOutage
 from interlace.roles.relayer import Relayer, RelayerParams
 from interlace.roles.sequencer import RollupParams, Sequencer
 from interlace.roles.verifier import VerifierNode, VerifierParams
-from interlace.runtime.sim.checkers import ALL_CHECKERS, CHECKER_NAMES, HUB_CHECKERS, Checker
+from interlace.runtime.sim.checkers import (
+    ALL_CHECKERS,
+    CHECKER_NAMES,
+    HUB_CHECKERS,
+    SETTLEMENT_CHECKERS,
+    Checker,
+)
 from interlace.runtime.sim.kernel import Simulator
 from interlace.runtime.sim.network import LinkProfile
 from interlace.runtime.sim.scenario import FaultSpec, Scenario, ScenarioError
@@ -143,7 +157,11 @@ class World:
         self.chain_ids = [ChainId(FIRST_ROLLUP_CHAIN_ID + i) for i in range(scenario.rollups.count)]
         self.timeline = Timeline()
         self.sim.observers.append(self.timeline)
-        classes = ALL_CHECKERS + (HUB_CHECKERS if scenario.hub.enabled else ())
+        classes = (
+            ALL_CHECKERS
+            + (HUB_CHECKERS if scenario.hub.enabled else ())
+            + (SETTLEMENT_CHECKERS if scenario.settlement.enabled else ())
+        )
         self.checkers: list[Checker] = [cls(CHECKER_NAMES[cls], self) for cls in classes]
         self.sim.observers.extend(self.checkers)
         self._down: set[NodeId] = set()
@@ -158,28 +176,27 @@ class World:
     def _build(self) -> None:
         s = self.scenario
         seed = self.seed
-        kind = RollupKind.OPTIMISTIC if s.rollups.kind == "optimistic" else RollupKind.VALIDITY
+        settle = s.settlement.enabled
+        self.kinds = {
+            c: RollupKind.OPTIMISTIC if s.kind_of(i) == "optimistic" else RollupKind.VALIDITY
+            for i, c in enumerate(self.chain_ids)
+        }
         self.sequencer_keys = {c: dev_key(seed, "sequencer", c) for c in self.chain_ids}
         self.batcher_keys = {c: dev_key(seed, "batcher", c) for c in self.chain_ids}
         admin = dev_key(seed, "admin", 0)
         records = [
             RollupRecord(
                 chain_id=c,
-                kind=kind,
+                kind=self.kinds[c],
                 sequencer=self.sequencer_keys[c].address,
                 batcher=self.batcher_keys[c].address,
-                challenge_window=U64(60),
+                challenge_window=U64(s.settlement.challenge_window),
                 admin=admin.address,
             )
             for c in self.chain_ids
         ]
         alloc: dict[Address, int] = {k.address: DEV_BALANCE for k in self.batcher_keys.values()}
         alloc[dev_key(seed, "l1", 0).address] = DEV_BALANCE
-        genesis = L1Genesis(ChainConfig(L1_CHAIN_ID), alloc, records)
-        l1_params = L1Params(genesis, s.l1.block_time, s.l1.safe_depth, s.l1.finality_depth)
-        l1_header, _state = build_l1_genesis(genesis)
-        l1_origin = origin_of(Block(l1_header, ()))
-        self._add(L1_NODE, lambda store: L1Node(L1_NODE, l1_params, store))
         hub_on = s.hub.enabled
         self.hub_key = dev_key(seed, "hub", 0)
         self.relayer_key = dev_key(seed, "relayer", 0)
@@ -188,7 +205,8 @@ class World:
             for i, c in enumerate(self.chain_ids)
         }
         peers = tuple((c, self.sequencer_keys[c].address) for c in self.chain_ids)
-        genesis_hashes: dict[int, Hash32] = {}
+        rollup_alloc: dict[ChainId, dict[Address, int]] = {}
+        messengers: dict[ChainId, MessengerConfig | None] = {}
         for chain_id in self.chain_ids:
             accounts = {
                 dev_key(seed, f"rollup-{chain_id}", i).address: DEV_BALANCE
@@ -196,13 +214,41 @@ class World:
             }
             if hub_on:
                 accounts[self.relayer_key.address] = DEV_BALANCE
-            messenger = (
+            rollup_alloc[chain_id] = accounts
+            messengers[chain_id] = (
                 MessengerConfig(self.trust_modes[chain_id], self.hub_key.address, peers)
                 if hub_on
                 else None
             )
-            rollup_genesis = RollupGenesis(chain_id, l1_origin, 0, accounts, messenger)
+        settlement: SettlementGenesis | None = None
+        if settle:
+            alloc[self.hub_key.address] = DEV_BALANCE
+            for node_key in self._settlement_keys():
+                alloc[node_key.address] = DEV_BALANCE
+            # A rollup's genesis block does not commit to its L1Origin, so the anchors
+            # can be computed before the L1 genesis block they start from.
+            placeholder = L1Origin(U64(0), ZERO_HASH, U64(0), U256(0))
+            anchors = tuple(
+                rollup_anchor(
+                    RollupChain(RollupGenesis(c, placeholder, 0, rollup_alloc[c], messengers[c]))
+                )
+                for c in self.chain_ids
+            )
+            settlement = SettlementGenesis(self.hub_key.address, anchors)
+        genesis = L1Genesis(ChainConfig(L1_CHAIN_ID), alloc, records, settlement=settlement)
+        l1_params = L1Params(genesis, s.l1.block_time, s.l1.safe_depth, s.l1.finality_depth)
+        l1_header, _state = build_l1_genesis(genesis)
+        l1_origin = origin_of(Block(l1_header, ()))
+        self._add(L1_NODE, lambda store: L1Node(L1_NODE, l1_params, store))
+        genesis_hashes: dict[int, Hash32] = {}
+        for chain_id in self.chain_ids:
+            rollup_genesis = RollupGenesis(
+                chain_id, l1_origin, 0, rollup_alloc[chain_id], messengers[chain_id]
+            )
             genesis_hashes[chain_id] = RollupChain(rollup_genesis).head.hash
+            if settlement is not None:
+                anchor = next(a for a in settlement.anchors if a.chain_id == chain_id)
+                assert anchor.block_hash == genesis_hashes[chain_id]
             seq_node = NodeId(f"seq-{chain_id}")
             seq_params = RollupParams(
                 genesis=rollup_genesis,
@@ -251,6 +297,13 @@ class World:
                 rollups=tuple((r, genesis_hashes[r.chain_id]) for r in records),
                 block_time=s.hub.block_time,
                 sequencer_nodes=tuple((c, NodeId(f"seq-{c}")) for c in self.chain_ids),
+                settlement=HubSettlementParams(
+                    l1_chain_id=L1_CHAIN_ID,
+                    readers=settlement_readers(),
+                    aggregate_every=s.settlement.aggregate_every,
+                )
+                if settle
+                else None,
             )
             self._add(HUB_NODE, _factory(Hub, HUB_NODE, hub_params))
             relayer_params = RelayerParams(
@@ -259,6 +312,18 @@ class World:
                 enabled=s.hub.relayer,
             )
             self._add(RELAYER_NODE, _factory(Relayer, RELAYER_NODE, relayer_params))
+
+    def _settlement_keys(self) -> list[PrivateKey]:
+        """L1 accounts of the settlement nodes (proposers, challengers, provers)."""
+        return [
+            dev_key(self.seed, role, c)
+            for c in self.chain_ids
+            for role in (
+                ("proposer", "challenger")
+                if self.kinds[c] == RollupKind.OPTIMISTIC
+                else ("prover",)
+            )
+        ]
 
     def _add(self, node: NodeId, factory: Callable[[StoreView], Role]) -> None:
         self.sim.add_node(node, factory)
@@ -383,7 +448,13 @@ class World:
         """Chains a fault targets (equivocation, or their nodes crashed or cut off)."""
         faulty: set[int] = set()
         for fault in self.scenario.faults:
-            if fault.kind in ("equivocate", "batcher_outage"):
+            if fault.kind in (
+                "equivocate",
+                "batcher_outage",
+                "proposer_lie",
+                "withhold_proofs",
+                "bad_state_root",
+            ):
                 faulty.add(self._chain_of(fault))
             names = {fault.node, *fault.nodes}
             faulty |= {c for c in self.chain_ids if any(n.endswith(str(c)) for n in names if n)}
