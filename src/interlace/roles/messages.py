@@ -111,6 +111,9 @@ class SetByzantine(Message):
     """When on, the sequencer signs two different blocks per height."""
     delay_blocks: int = 0
     """Gossip the second block this many blocks later (after others consumed the first)."""
+    bad_state_root: bool = False
+    """Instead: sign the next block with a wrong state root (an invalid block whose content
+    is fine, so it is batched and derivable; only execution shows it wrong)."""
 
 
 @dataclass(frozen=True, slots=True)

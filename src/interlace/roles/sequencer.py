@@ -21,11 +21,12 @@ block at every height and gossip both: equivocation, for the fault
 scenarios.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from interlace.primitives.envelope import sign_envelope
 from interlace.primitives.errors import InterlaceError
+from interlace.primitives.hashing import keccak256
 from interlace.primitives.header import encode_header
 from interlace.primitives.keys import PrivateKey
 from interlace.primitives.receipt import encode_receipt
@@ -40,7 +41,7 @@ from interlace.primitives.rlp_codec import (
     read_u256,
 )
 from interlace.primitives.tx import DepositTransaction, Transaction, decode_transaction
-from interlace.primitives.types import ZERO_HASH, Address
+from interlace.primitives.types import ZERO_HASH, Address, Hash32
 from interlace.protocol.chain.block import Block, BuiltBlock, block_env
 from interlace.protocol.chain.mempool import Mempool
 from interlace.protocol.hub.state import (
@@ -171,6 +172,8 @@ class Sequencer(Role):
         self.deps: dict[int, tuple[Dependency, ...]] = {}
         """Dependencies of our own blocks, by number."""
         self.rebuilds = 0
+        self.corrupt_next = False
+        """Byzantine mode: sign the next block with a wrong state root."""
         self._restore(store)
 
     def subscriptions(self) -> tuple[str, ...]:
@@ -204,6 +207,9 @@ class Sequencer(Role):
         if isinstance(message, NonceQuery):
             nonce = self.chain.head_state.get_account(Address(message.address)).nonce
             return [SendMessage(event.sender, NonceAnswer(self.chain_id, message.address, nonce))]
+        if isinstance(message, SetByzantine) and message.bad_state_root:
+            self.corrupt_next = True
+            return [record("sequencer.byzantine", chain=self.chain_id, bad_state_root=True)]
         if isinstance(message, SetByzantine):
             self.equivocate = message.equivocate
             self.equivocation_delay = message.delay_blocks
@@ -431,6 +437,12 @@ class Sequencer(Role):
             alternative = chain.build_next(
                 origin, deposits, (), timestamp, extra_data=b"equivocation"
             )
+        corrupted = self.corrupt_next
+        if corrupted:
+            self.corrupt_next = False
+            header = built.block.header
+            wrong = replace(header, state_root=Hash32(keccak256(b"wrong" + header.state_root)))
+            built = replace(built, block=replace(built.block, header=wrong))
         chain.append(built, origin)
         superseded = self.mempool.prune(built.state)
         block = built.block
@@ -459,6 +471,10 @@ class Sequencer(Role):
         ]
         if drifted:
             effects.append(record("sequencer.drift", chain=self.chain_id, number=block.number))
+        if corrupted:
+            effects.append(
+                record("sequencer.bad_state_root", chain=self.chain_id, number=block.number)
+            )
         if alternative is not None:
             self.withheld.append((block.number, self._sign(alternative.block)))
         # The second signature of a height goes out ``equivocation_delay`` blocks later,

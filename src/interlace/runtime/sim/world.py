@@ -18,6 +18,7 @@ from typing import Any
 from interlace.primitives.keys import PrivateKey
 from interlace.primitives.types import U64, U256, ZERO_HASH, Address, ChainId, Hash32
 from interlace.protocol.chain.block import Block, ChainConfig
+from interlace.protocol.hub.state import SafetyLevel
 from interlace.protocol.interop.messenger import (
     MESSENGER_ABI,
     MESSENGER_ADDRESS,
@@ -85,6 +86,12 @@ class Timeline:
     delivered: dict[int, list[float]] = field(default_factory=dict)
     """Destination chain → latencies (source block made → destination block made)."""
     rebuilt: int = 0
+    level_times: dict[tuple[int, int], dict[str, float]] = field(default_factory=dict)
+    """(chain, number) → hub level name → when the hub reached it (settlement runs only)."""
+    relays: list[tuple[int, int, int, int, float]] = field(default_factory=list)
+    """Delivered messages: (source chain, source block, destination chain, destination block,
+    source block made)."""
+    track_levels: bool = False
 
     NOTABLE = frozenset(
         {
@@ -105,6 +112,15 @@ class Timeline:
             "verifier.bad_batch",
             "batcher.batch_dropped",
             "batcher.outage",
+            "sequencer.bad_state_root",
+            "hub.fraud_proven",
+            "hub.output_invalid",
+            "hub.aggregate",
+            "game.created",
+            "game.move",
+            "game.step",
+            "game.resolved",
+            "prover.withheld",
         }
     )
 
@@ -113,18 +129,31 @@ class Timeline:
         if event.kind == "sequencer.block":
             f = fields_dict(event)
             self.seq_blocks[(int(f["chain"]), int(f["number"]))] = float(now)  # type: ignore[call-overload]
-        elif event.kind in ("hub.preconfirmed", "hub.safe"):
+        elif event.kind in ("hub.preconfirmed", "hub.safe", "hub.confirmed", "hub.finalized"):
             f = fields_dict(event)
-            made = self.seq_blocks.get((int(f["chain"]), int(f["number"])))  # type: ignore[call-overload]
+            key = (int(f["chain"]), int(f["number"]))  # type: ignore[call-overload]
+            made = self.seq_blocks.get(key)
+            level = event.kind.removeprefix("hub.")
             if made is not None:
-                level = event.kind.removeprefix("hub.")
                 self.level_latency.setdefault(level, []).append(float(now) - made)
+            if self.track_levels:
+                self.level_times.setdefault(key, {}).setdefault(level, float(now))
         elif event.kind == "relayer.delivered":
             f = fields_dict(event)
             source = self.seq_blocks.get((int(f["source"]), int(f["source_number"])))  # type: ignore[call-overload]
             made = self.seq_blocks.get((int(f["destination"]), int(f["number"])))  # type: ignore[call-overload]
             if source is not None and made is not None:
                 self.delivered.setdefault(int(f["destination"]), []).append(made - source)  # type: ignore[call-overload]
+                if self.track_levels:
+                    self.relays.append(
+                        (
+                            int(f["source"]),  # type: ignore[call-overload]
+                            int(f["source_number"]),  # type: ignore[call-overload]
+                            int(f["destination"]),  # type: ignore[call-overload]
+                            int(f["number"]),  # type: ignore[call-overload]
+                            source,
+                        )
+                    )
         elif event.kind == "sequencer.rebuild":
             self.rebuilt += int(fields_dict(event)["dropped"])  # type: ignore[call-overload]
         elif event.kind == "verifier.safe":
@@ -155,7 +184,7 @@ class World:
             duplicate=net.duplicate,
         )
         self.chain_ids = [ChainId(FIRST_ROLLUP_CHAIN_ID + i) for i in range(scenario.rollups.count)]
-        self.timeline = Timeline()
+        self.timeline = Timeline(track_levels=scenario.settlement.enabled)
         self.sim.observers.append(self.timeline)
         classes = (
             ALL_CHECKERS
@@ -372,6 +401,10 @@ class World:
                     "byzantine",
                 )
                 sim.schedule(stop, partial(sim.inject, node, SetByzantine(False)), "honest")
+            elif fault.kind == "bad_state_root":
+                node = NodeId(f"seq-{self._chain_of(fault)}")
+                byzantine = SetByzantine(False, bad_state_root=True)
+                sim.schedule(fault.at, partial(sim.inject, node, byzantine), "byzantine")
             elif fault.kind == "batcher_outage":
                 node = NodeId(f"batcher-{self._chain_of(fault)}")
                 sim.schedule(fault.at, partial(sim.inject, node, SetOutage(True)), "outage")
@@ -635,7 +668,15 @@ class World:
             entry["latency_p50_s"] = pct["p50"]
             entry["latency_p99_s"] = pct["p99"]
         hub = self.hub()
+        if self.scenario.settlement.enabled:
+            for mode, stages in self._send_to_finalized().items():
+                messages.setdefault(mode, {})["send_to_level_s"] = stages
         return {
+            **(
+                {"settlement": self._settlement_metrics()}
+                if self.scenario.settlement.enabled
+                else {}
+            ),
             "messages": messages,
             "blocks_invalidated": t.counts.get("hub.invalid", 0),
             "blocks_rebuilt": t.rebuilt,
@@ -649,6 +690,61 @@ class World:
                 if hub
                 else None,
             },
+        }
+
+    STAGES = ("preconfirmed", "safe", "confirmed", "finalized")
+
+    def _send_to_finalized(self) -> dict[str, dict[str, Any]]:
+        """Per destination trust mode: seconds from the source block that sent a message to
+        its relay's destination block being made, then reaching each hub level."""
+        t = self.timeline
+        per_mode: dict[str, dict[str, list[float]]] = {}
+        for _source, _number, destination, dest_number, sent in t.relays:
+            mode = MODE_NAMES[self.trust_modes[ChainId(destination)]]
+            stages = per_mode.setdefault(mode, {"executed": []})
+            made = t.seq_blocks.get((destination, dest_number))
+            if made is not None:
+                stages["executed"].append(made - sent)
+            reached = t.level_times.get((destination, dest_number), {})
+            for level in self.STAGES:
+                if level in reached:
+                    stages.setdefault(level, []).append(reached[level] - sent)
+        return {
+            mode: {
+                stage: {**_percentiles(sorted(values)), "count": len(values)}
+                for stage, values in stages.items()
+            }
+            for mode, stages in sorted(per_mode.items())
+        }
+
+    def _settlement_metrics(self) -> dict[str, Any]:
+        """Games, proofs, aggregates and finalized heads at the end of the run."""
+        counts = self.timeline.counts
+        hub = self.hub()
+        finalized: dict[str, int] = {}
+        confirmed: dict[str, int] = {}
+        if hub is not None:
+            for chain, client in hub.tracker.clients.items():
+                held = [
+                    (n, b.level) for n, b in client.blocks.items() if b.level != SafetyLevel.INVALID
+                ]
+                finalized[str(chain)] = max(
+                    (n for n, level in held if level >= SafetyLevel.FINALIZED), default=0
+                )
+                confirmed[str(chain)] = max(
+                    (n for n, level in held if level >= SafetyLevel.CONFIRMED), default=0
+                )
+        return {
+            "kinds": {str(c): k.name.lower() for c, k in self.kinds.items()},
+            "games_created": counts.get("game.created", 0),
+            "games_resolved": counts.get("game.resolved", 0),
+            "game_steps": counts.get("game.step", 0),
+            "proofs_seen": counts.get("hub.proof_seen", 0),
+            "outputs_valid": counts.get("hub.output_valid", 0),
+            "outputs_invalid": counts.get("hub.output_invalid", 0),
+            "aggregates_posted": counts.get("hub.aggregate", 0),
+            "confirmed_head": confirmed,
+            "finalized_head": finalized,
         }
 
 
