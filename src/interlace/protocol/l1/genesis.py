@@ -21,12 +21,15 @@ from interlace.protocol.interop.messenger import MESSENGER_ADDRESS
 from interlace.protocol.l1.modules import (
     BatchInbox,
     DepositPortal,
+    RollupKind,
     RollupRecord,
     RollupRegistry,
 )
+from interlace.protocol.proofs.verifier_module import ValidityVerifier, configure_verifier
 from interlace.protocol.rollup.chain import RollupChain
 from interlace.protocol.settlement.aggregate import HubSettlement
 from interlace.protocol.settlement.aggregate import configure as configure_settlement
+from interlace.protocol.settlement.confirmation import is_block_confirmed
 
 L1_CHAIN_ID: Final = ChainId(900)
 
@@ -37,7 +40,8 @@ def l1_modules() -> dict[Address, NativeModule]:
         RollupRegistry(),
         BatchInbox(),
         DepositPortal(),
-        HubSettlement(),
+        HubSettlement(is_block_confirmed),
+        ValidityVerifier(),
     ]
     return {m.address: m for m in modules}
 
@@ -110,6 +114,15 @@ def build_l1_genesis(genesis: L1Genesis) -> tuple[BlockHeader, WorldState]:
             state,
             genesis.settlement.hub,
             {a.chain_id: a.block_hash for a in genesis.settlement.anchors},
+        )
+        kinds = {r.chain_id: r.kind for r in genesis.rollups}
+        configure_verifier(
+            state,
+            {
+                a.chain_id: (a.block_hash, a.state_root)
+                for a in genesis.settlement.anchors
+                if kinds.get(a.chain_id) == RollupKind.VALIDITY
+            },
         )
     return genesis_header(genesis.config, state, genesis.timestamp), state
 
