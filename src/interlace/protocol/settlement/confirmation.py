@@ -48,6 +48,7 @@ def is_block_confirmed(
     if rollup.kind == RollupKind.VALIDITY:
         proven = read_proven_block(state, block.chain_id, block.number)
         return proven is not None and proven[0] == block.block_hash
+    del blocks  # optimistic blocks: read with the dispute games (next)
     return False
 
 
