@@ -9,7 +9,7 @@ traceback.
 import typer
 
 from interlace import __version__
-from interlace.cli import sim
+from interlace.cli import devnet, sim
 
 app = typer.Typer(
     name="interlace",
@@ -18,6 +18,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(sim.app, name="sim")
+app.add_typer(devnet.app, name="devnet")
 
 
 @app.command("version")
