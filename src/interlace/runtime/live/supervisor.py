@@ -36,7 +36,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Final
@@ -45,6 +45,7 @@ from interlace.primitives.errors import InterlaceError
 from interlace.roles.base import NodeId
 from interlace.runtime.live.topology import (
     CONFIG_FILE,
+    P2P_PORT_OFFSET,
     DevnetConfig,
     Topology,
     build_topology,
@@ -388,6 +389,42 @@ class Devnet:
             _write_atomic(
                 self.data_dir / ENDPOINTS_FILE, json.dumps(self.endpoints(), indent=2) + "\n"
             )
+
+
+@contextlib.contextmanager
+def running_devnet(data_dir: Path, timeout: float = 60.0, **settings: Any) -> Iterator[Devnet]:
+    """Start a supervised devnet in ``data_dir`` for tests and scripts; stop it on exit.
+
+    ``settings`` are ``DevnetConfig`` fields (``rollups=1, block_time=0.25`` …);
+    without ``port_base`` a free range of ports is chosen. Every process it
+    started is stopped when the block exits, also on an error.
+    """
+    if "port_base" not in settings:
+        settings["port_base"] = free_port_base(3 + 3 * int(settings.get("rollups", 2)))
+    config = resolve_config(data_dir, settings)
+    devnet = Devnet(data_dir, config)
+    try:
+        devnet.start(timeout)
+        devnet.run_in_background()
+        yield devnet
+    finally:
+        devnet.stop()
+
+
+def free_port_base(nodes: int, host: str = "127.0.0.1") -> int:
+    """A port base whose RPC and P2P ranges (``nodes`` ports each) are free now."""
+    for _attempt in range(50):
+        with socket.socket() as sock:
+            sock.bind((host, 0))
+            candidate = int(sock.getsockname()[1])
+        base = 20000 + candidate % 30000
+        ports = [
+            *range(base, base + nodes),
+            *range(base + P2P_PORT_OFFSET, base + P2P_PORT_OFFSET + nodes),
+        ]
+        if all(port_is_free(host, p) for p in ports):
+            return base
+    raise DevnetError("no free port range found; pass port_base explicitly")
 
 
 # ---- helpers shared with the CLI ------------------------------------------------------------
