@@ -1,0 +1,136 @@
+"""Devnet configs and topology: typed refusals, resume rules, genesis funding, the CLI's errors."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from interlace.api.node import EXIT_USAGE
+from interlace.api.node import main as node_main
+from interlace.cli.main import app
+from interlace.roles.base import NodeId
+from interlace.roles.l1_node import L1Node
+from interlace.roles.sequencer import Sequencer
+from interlace.runtime.live.supervisor import (
+    DevnetError,
+    free_port_base,
+    resolve_config,
+    write_config,
+)
+from interlace.runtime.live.topology import (
+    ConfigError,
+    DevnetConfig,
+    build_topology,
+    config_from_mapping,
+    load_config_file,
+    resolve_topics,
+)
+from interlace.runtime.store import MemoryStore
+
+
+def test_topology_has_every_node_with_distinct_ports() -> None:
+    topology = build_topology(DevnetConfig(rollups=2, port_base=30000))
+    assert list(topology.nodes) == [
+        "l1",
+        "seq-901",
+        "seq-902",
+        "hub",
+        "relayer",
+        "batcher-901",
+        "verifier-901",
+        "batcher-902",
+        "verifier-902",
+    ]
+    ports = [p for s in topology.nodes.values() for p in (s.rpc_port, s.p2p_port)]
+    assert len(set(ports)) == len(ports)
+    assert topology.nodes[NodeId("l1")].rpc_port == 30000
+    assert topology.nodes[NodeId("l1")].p2p_port == 31000
+
+
+def test_dev_accounts_are_funded_on_l1_and_every_rollup() -> None:
+    config = DevnetConfig(rollups=2, dev_accounts=3)
+    topology = build_topology(config)
+    l1 = topology.nodes[NodeId("l1")].factory(MemoryStore())
+    assert isinstance(l1, L1Node)
+    for key in topology.dev_keys:
+        assert l1.head_state.get_account(key.address).balance == config.dev_balance
+        for chain in topology.chain_ids:
+            seq = topology.nodes[NodeId(f"seq-{chain}")].factory(MemoryStore())
+            assert isinstance(seq, Sequencer)
+            assert seq.chain.head_state.get_account(key.address).balance == config.dev_balance
+
+
+def test_topics_follow_subscriptions() -> None:
+    topics = resolve_topics(build_topology(DevnetConfig(rollups=1)))
+    assert set(topics["blocks/901"]) == {"hub", "relayer", "verifier-901"}
+    assert "seq-901" in topics["l1/blocks"]
+    assert "l1" not in topics["l1/blocks"]
+
+
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [
+        ({"rollups": 0}, "rollups"),
+        ({"rollupz": 2}, "unknown setting 'rollupz'"),
+        ({"block_time": "fast"}, "block_time must be a number"),
+        ({"rollups": True}, "rollups must be an integer"),
+        ({"trust_modes": ["sometimes"]}, "trust_modes"),
+        ({"port_base": 65000}, "port_base"),
+        ({"l1_block_time": 0.0}, "l1_block_time"),
+    ],
+)
+def test_bad_configs_are_refused_by_name(data: dict[str, object], match: str) -> None:
+    with pytest.raises(ConfigError, match=match):
+        config_from_mapping(data, "test")
+
+
+def test_toml_files_with_or_without_a_devnet_table(tmp_path: Path) -> None:
+    (tmp_path / "a.toml").write_text("[devnet]\nrollups = 3\nblock-time = 0.5\n")
+    (tmp_path / "b.toml").write_text("rollups = 1\n")
+    (tmp_path / "c.toml").write_text("rollups = [\n")
+    assert load_config_file(tmp_path / "a.toml").block_time == 0.5
+    assert load_config_file(tmp_path / "b.toml").rollups == 1
+    with pytest.raises(ConfigError, match="not valid"):
+        load_config_file(tmp_path / "c.toml")
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_config_file(tmp_path / "missing.toml")
+
+
+def test_resume_keeps_the_config_and_refuses_conflicting_flags(tmp_path: Path) -> None:
+    (tmp_path / "net.toml").write_text("rollups = 3\n")
+    first = resolve_config(tmp_path, {"block_time": 0.5, "rollups": None}, tmp_path / "net.toml")
+    assert (first.rollups, first.block_time) == (3, 0.5)
+    assert first.epoch > 0
+    write_config(tmp_path, first)
+    again = resolve_config(tmp_path, {"block_time": 0.5, "rollups": None})
+    assert again == first  # same epoch, so the same clock and genesis
+    with pytest.raises(DevnetError, match=r"--rollups 2 \(it has 3\)"):
+        resolve_config(tmp_path, {"rollups": 2})
+    assert json.loads((tmp_path / "devnet.json").read_text())["rollups"] == 3
+
+
+def test_free_port_base_is_usable() -> None:
+    base = free_port_base(6)
+    assert 20000 <= base < 50000
+
+
+def test_node_process_refuses_an_unknown_node(tmp_path: Path) -> None:
+    write_config(tmp_path, DevnetConfig(rollups=1, epoch=1.0))
+    assert node_main(["--config", str(tmp_path / "devnet.json"), "--node", "seq-999"]) == (
+        EXIT_USAGE
+    )
+
+
+def test_cli_errors_say_what_to_do(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["devnet", "ps", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "no running devnet" in result.output
+    assert "interlace devnet up" in result.output
+    result = runner.invoke(app, ["devnet", "up", "--data-dir", str(tmp_path), "--rollups", "0"])
+    assert result.exit_code == 2
+    assert "rollups must be between" in result.output
+    result = runner.invoke(app, ["devnet", "down", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0
+    assert "no devnet running" in result.output
