@@ -13,8 +13,10 @@ client (web3.py, the SDK, the CLI) runs in a worker thread.
 import asyncio
 import contextlib
 import itertools
+import json
 from collections.abc import AsyncIterator, Callable
-from typing import Final
+from pathlib import Path
+from typing import Any, Final
 
 from aiohttp.test_utils import TestServer
 
@@ -195,3 +197,54 @@ async def serve_world(
                 await ticker
         for server in servers:
             await server.close()
+
+
+ALL_NODES: Final = (
+    "l1",
+    "seq-901",
+    "seq-902",
+    "verifier-901",
+    "verifier-902",
+    "hub",
+    "relayer",
+)
+_KINDS: Final = {"l1": "l1", "seq": "sequencer", "verifier": "verifier"}
+
+
+def write_endpoints(data_dir: Path, urls: dict[str, str]) -> Path:
+    """An ``endpoints.json`` in the devnet's schema for the served nodes."""
+    nodes = {}
+    for name, url in urls.items():
+        prefix, _, chain = name.partition("-")
+        rpc = url.rstrip("/")
+        nodes[name] = {
+            "kind": _KINDS.get(prefix, name),
+            "chain_id": int(chain) if chain else (900 if name == "l1" else None),
+            "rpc_http": rpc,
+            "rpc_ws": rpc.replace("http://", "ws://", 1) + "/ws",
+        }
+    accounts = [
+        {"address": "0x" + k.address.hex(), "private_key": "0x" + k.secret.hex()}
+        for k in (user_key(901, 0), user_key(901, 1), user_key(902, 0))
+    ]
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "endpoints.json"
+    path.write_text(json.dumps({"nodes": nodes, "accounts": accounts}, indent=2))
+    return path
+
+
+def run_against_world(
+    flow: Callable[[dict[str, str]], Any],
+    *,
+    nodes: tuple[str, ...] = ALL_NODES,
+    relayer: bool = True,
+    world: World | None = None,
+) -> Any:
+    """Serve ``nodes`` of a (fresh) world and run the synchronous ``flow(urls)`` in a thread."""
+
+    async def main() -> Any:
+        served = world if world is not None else make_world(relayer=relayer)
+        async with serve_world(served, nodes) as urls:
+            return await asyncio.to_thread(flow, urls)
+
+    return asyncio.run(main())
