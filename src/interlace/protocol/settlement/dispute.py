@@ -1412,7 +1412,10 @@ def build_step_proof(
     )
     if not require_counter:
         return proof
-    result = run_step(step_ctx, proof, chain.modules)
+    try:
+        result = run_step(step_ctx, proof, chain.modules)
+    except (MalformedStepProof, InvalidStepProof):
+        return None  # e.g. the game's block is not on our chain: we hold no headers for it
     valid_step = result is not None and result == post.claim
     leaf = claims[step.claim_index]
     if ((leaf.depth - post.depth) % 2 == 0) == valid_step:
