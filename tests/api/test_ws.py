@@ -122,3 +122,24 @@ def test_watcher_sends_removed_logs_after_a_rewind() -> None:
         await watcher.stop()
 
     asyncio.run(main())
+
+
+def test_web3_websocket_provider_subscribes_to_new_heads() -> None:
+    """web3.py's own WebSocketProvider (async) reads and subscribes over /ws."""
+    from web3 import AsyncWeb3, WebSocketProvider
+
+    async def main() -> None:
+        world = make_world()
+        async with serve_world(world, ("seq-901",)) as urls:
+            url = urls["seq-901"].replace("http://", "ws://", 1) + "ws"
+            async with AsyncWeb3(WebSocketProvider(url)) as w3:
+                assert await w3.eth.chain_id == 901
+                start = await w3.eth.block_number
+                subscription = await w3.eth.subscribe("newHeads")
+                async for payload in w3.socket.process_subscriptions():
+                    assert payload["subscription"] == subscription
+                    assert payload["result"]["number"] > start
+                    break
+                assert await w3.eth.unsubscribe(subscription) is True
+
+    asyncio.run(main())
