@@ -62,7 +62,13 @@ from interlace.roles.base import (
     Timestamp,
     record,
 )
-from interlace.roles.messages import L1_BLOCKS_TOPIC, L1BlockPublished, SubmitL1Transaction
+from interlace.roles.messages import (
+    HUB_BLOCKS_TOPIC,
+    L1_BLOCKS_TOPIC,
+    HubBlockPublished,
+    L1BlockPublished,
+    SubmitL1Transaction,
+)
 from interlace.roles.verifier import VerifierNode, VerifierParams
 
 MAX_FEE_PER_GAS: Final = 10**10
@@ -170,7 +176,11 @@ class GamePlayer(Role):
         """Highest L1 block whose own game events are already in the timeline."""
 
     def subscriptions(self) -> tuple[str, ...]:
-        return (L1_BLOCKS_TOPIC,)
+        # The embedded verifier's topics but the sequencer's unsafe gossip: L1 blocks,
+        # and hub blocks when it follows the hub (rebuilds of invalidated blocks).
+        return tuple(
+            t for t in self.verifier.subscriptions() if t in (L1_BLOCKS_TOPIC, HUB_BLOCKS_TOPIC)
+        )
 
     # ---- events -------------------------------------------------------------------------------
 
@@ -186,6 +196,8 @@ class GamePlayer(Role):
             if self._synced():
                 effects.extend(self.act())
             return effects
+        if isinstance(message, HubBlockPublished):
+            return self._inner(self.verifier.handle(event, now))
         return self.on_message(message)
 
     def on_message(self, message: object) -> list[Effect]:
