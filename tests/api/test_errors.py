@@ -48,6 +48,7 @@ SAMPLES: dict[str, object] = {
     "number": 1,
     "hubNumber": 1,
     "hash": "0x" + "00" * 32,
+    "message": "0x" + "00" * 32,
     "kind": "newHeads",
     "options": {},
     "subscription": "0x1",

@@ -59,6 +59,8 @@ def test_equivocation_shows_in_status_evidence_and_block_safety() -> None:
             assert await rpc(http, urls["relayer"], "interlace_messages") == []
             unknown = "0x" + "ab" * 32
             assert await rpc(http, urls["relayer"], "interlace_messageStatus", unknown) is None
+            identifier = {"chainId": 901, "blockNumber": 3, "logIndex": 0}
+            assert await rpc(http, urls["relayer"], "interlace_messageStatus", identifier) is None
 
     asyncio.run(main())
 

@@ -144,6 +144,13 @@ def test_relayer_delivers_and_the_status_follows(tmp_path: Path) -> None:
         relay = client.chain(902).receipt(done.relay_tx)
         assert relay is not None
         assert relay.success
+        # The relayer answers by relay key, by message hash + source, or by identifier.
+        by_hash = client.relayer_rpc("interlace_messageStatus", "0x" + sent.message_hash.hex(), 901)
+        identifier = {"chainId": 901, "blockNumber": sent.block_number, "logIndex": sent.log_index}
+        by_id = client.relayer_rpc("interlace_messageStatus", identifier)
+        assert by_hash == by_id
+        assert by_id["state"] == "done"
+        assert by_id["relayKey"] == "0x" + sent.relay_key.hex()
 
     run_against_world(flow)
 

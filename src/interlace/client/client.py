@@ -545,8 +545,8 @@ class InterlaceClient:
     def _source_safety(self, message: SentMessage) -> BlockSafety | None:
         try:
             safety = self.block_safety(message.source_chain, message.block_number)
-        except UnknownNode:
-            return None
+        except (UnknownNode, NodeUnreachable):
+            return None  # no hub to ask: the levels stay unknown
         if safety is None or safety.block_hash != message.block_hash:
             return None  # the hub holds another block there (or none yet)
         return safety

@@ -18,6 +18,7 @@ from interlace.api.rpc.encode import Json, data, quantity
 from interlace.api.rpc.errors import InvalidInput, ResourceNotFound, ResourceUnavailable
 from interlace.api.rpc.params import (
     Param,
+    ParamError,
     parse_chain_id,
     parse_hash,
     parse_int_or_quantity,
@@ -270,16 +271,45 @@ def message_json(pending: PendingMessage) -> Json:
     }
 
 
-def message_status(ctx: RpcContext, message_hash: Hash32, source_chain: int | None) -> Json | None:
-    """interlace_messageStatus(hash[, sourceChainId]): the relayer's state of one message.
+def parse_message_ref(value: object) -> Hash32 | tuple[int, int, int]:
+    """A message: a 32-byte hash, or an identifier object ``{chainId, blockNumber, logIndex}``."""
+    if isinstance(value, dict):
+        missing = {"chainId", "blockNumber", "logIndex"} - set(value)
+        if missing:
+            raise ParamError(f"a message identifier needs {sorted(missing)}")
+        return (
+            parse_chain_id(value["chainId"]),
+            parse_int_or_quantity(value["blockNumber"]),
+            parse_int_or_quantity(value["logIndex"]),
+        )
+    return parse_hash(value)
 
-    ``hash`` is the relay key ``keccak256(uint256(source) ‖ messageHash)``,
+
+def message_status(
+    ctx: RpcContext, which: Hash32 | tuple[int, int, int], source_chain: int | None
+) -> Json | None:
+    """interlace_messageStatus(message[, sourceChainId]): the relayer's state of one message.
+
+    ``message`` is the relay key ``keccak256(uint256(source) ‖ messageHash)``;
     or the message hash ``keccak256(topics ‖ data)`` together with the
-    source chain id. Null when the relayer does not know it (not seen yet,
-    or settled more than two minutes ago and forgotten).
+    source chain id; or OP's identifier as ``{chainId, blockNumber,
+    logIndex}`` (the origin and timestamp add nothing here). Null when the
+    relayer does not know it (not seen yet, or settled more than two minutes
+    ago and forgotten).
     """
     relayer = _relayer(ctx)
-    key = relay_key(source_chain, message_hash) if source_chain is not None else message_hash
+    if isinstance(which, tuple):
+        chain, number, log_index = which
+        found = next(
+            (
+                p
+                for p in relayer.messages.values()
+                if (p.source.chain_id, p.source.number, p.log_index) == (chain, number, log_index)
+            ),
+            None,
+        )
+        return message_json(found) if found is not None else None
+    key = relay_key(source_chain, which) if source_chain is not None else which
     pending = relayer.messages.get(Hash32(key))
     return message_json(pending) if pending is not None else None
 
@@ -382,7 +412,10 @@ INTERLACE_METHODS: Final = (
     ),
     Method(
         "interlace_messageStatus",
-        (Param("hash", parse_hash), Param("sourceChainId", parse_chain_id, required=False)),
+        (
+            Param("message", parse_message_ref),
+            Param("sourceChainId", parse_chain_id, required=False),
+        ),
         message_status,
         RELAYER,
         "the relayer's state of a message",
