@@ -81,19 +81,6 @@ def test_finalized_blocks_survive_a_later_equivocation() -> None:
     assert level(tracker, A, 2) == INVALID
 
 
-def test_a_proven_bad_block_freezes_its_chain_and_invalidates_its_dependents() -> None:
-    a, b = Rollup(A), Rollup(B)
-    tracker = tracker_for(a, b)
-    ingest_all(tracker, A, [a.add(1), a.add(1)])
-    ingest_all(tracker, B, [b.add(1, deps=[a.dep(2)]), b.add(1)])
-    assert tracker.prove_invalid(A, 2, _hash(a, 2), "fault proof")
-    assert tracker.clients[A].frozen
-    assert level(tracker, A, 2) == INVALID
-    assert level(tracker, B, 1) == INVALID and level(tracker, B, 2) == INVALID
-    assert level(tracker, A, 1)[0] == SafetyLevel.PRECONFIRMED
-    assert not tracker.prove_invalid(A, 1, Hash32(keccak256(b"x")), "another version")
-
-
 def _follower(**kinds: RollupKind) -> SettlementFollower:
     a, b = Rollup(A), Rollup(B)
     return SettlementFollower(

@@ -12,7 +12,7 @@ event proof with the source block's receipts).
 Settlement (when ``HubParams.settlement`` is set): the hub reads what L1
 says about rollup blocks from *finalized* L1 blocks (accepted validity
 proofs, resolved fault games, settled aggregates: ``protocol.hub.settling``)
-and raises blocks to CONFIRMED and FINALIZED, or proves them invalid. Every
+and raises blocks to CONFIRMED and FINALIZED. Every
 ``aggregate_every`` seconds it posts the next aggregate of cross-confirmed
 blocks, with its latest hub state root, to the L1 settlement module (one in
 flight at a time; its nonce comes from the hub's transactions on L1).
@@ -26,7 +26,6 @@ the hub chain survive a crash.
 from dataclasses import dataclass
 from typing import Final
 
-from interlace.primitives.envelope import decode_envelope
 from interlace.primitives.errors import InterlaceError
 from interlace.primitives.keys import PrivateKey
 from interlace.primitives.mpt import Trie
@@ -339,20 +338,9 @@ class Hub(Role):
             tracker.confirm(fact.chain_id, fact.number, fact.block_hash, ancestors=True)
             return [record("hub.output_valid", **fields), *self._notes()]
         if fact.kind is FactKind.OUTPUT_INVALID:
-            held = tracker.clients.get(fact.chain_id)
-            block = held.blocks.get(fact.number) if held else None
-            own = (
-                block is not None
-                and block.block_hash == fact.block_hash
-                and fact.state_root is not None
-                and _header_state_root(block) == fact.state_root
-            )
-            if own:
-                # The output claimed the block's own state root: the block is invalid.
-                tracker.prove_invalid(
-                    fact.chain_id, fact.number, fact.block_hash, "fault proof: bad state root"
-                )
-            return [record("hub.output_invalid", block_invalid=own, **fields), *self._notes()]
+            # The proposal was false (or lost on time); the block itself may be valid and
+            # stays unconfirmed until a proposal for it, or a later block, wins.
+            return [record("hub.output_invalid", **fields)]
         tracker.finalize(fact.chain_id, fact.number, fact.block_hash)
         return self._notes()
 
@@ -516,12 +504,3 @@ class Hub(Role):
         # what they were, and the L1 re-sync raises them again. Publishing the replayed
         # levels would move safety back in the hub state.
         self.tracker.take_changes()
-
-
-def _header_state_root(block: TrackedBlock) -> Hash32 | None:
-    """The state root in the block's signed payload (None if it does not decode)."""
-    try:
-        _signature, _root, payload = decode_envelope(block.envelope)
-    except InterlaceError:
-        return None
-    return payload.state_root

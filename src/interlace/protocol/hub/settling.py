@@ -65,8 +65,6 @@ class SettlementFact:
     chain_id: int
     number: int
     block_hash: Hash32
-    state_root: Hash32 | None = None
-    """For ``OUTPUT_INVALID``: the state root the output claimed."""
 
 
 FactReader = Callable[[Log, Transaction], SettlementFact | None]

@@ -28,9 +28,9 @@ L1 blocks and time, and turns what it returns into hub blocks.
   the block valid (``confirm``: a verified validity proof, or an output that
   resolved valid, which confirms its ancestors too) and the block is SAFE;
   FINALIZED when an aggregate holding it settled in a finalized L1 block
-  (``finalize``). A fault game won by the challenger against the block's own
-  state root proves the block invalid (``prove_invalid``): the chain is
-  frozen as for an equivocation. ``cross_level`` is the minimum over
+  (``finalize``). A fault game the challenger won says the *proposal* was
+  false, not the block (a proposer can lie, or lose on time), so it never
+  invalidates a block. ``cross_level`` is the minimum over
   the block, its parent and its dependencies, transitively. INVALID spreads
   to every descendant and dependent.
 - **L1 reorgs**: blocks made SAFE by a replaced L1 block fall back to
@@ -530,21 +530,6 @@ class HubTracker:
             return False
         self._set_level(block, SafetyLevel.FINALIZED)
         self.notes.append(("hub.finalized", {"chain": chain_id, "number": number}))
-        return True
-
-    def prove_invalid(self, chain_id: int, number: int, block_hash: Hash32, reason: str) -> bool:
-        """L1 proved the block invalid (a lost fault game): invalidate it and freeze the chain."""
-        client = self.clients.get(chain_id)
-        block = client.blocks.get(number) if client else None
-        if client is None or block is None or block.block_hash != block_hash:
-            return False
-        if block.level == SafetyLevel.FINALIZED:
-            return False  # cannot happen: settlement needs the block confirmed valid first
-        client.frozen = True
-        client.pending.clear()
-        client.raw_pending.clear()
-        self.notes.append(("hub.fraud_proven", {"chain": chain_id, "number": number}))
-        self._invalidate(block, reason)
         return True
 
     def set_level(self, chain_id: int, number: int, block_hash: Hash32, level: SafetyLevel) -> None:

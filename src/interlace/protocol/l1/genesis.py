@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from typing import Final
 
 from interlace.primitives.header import BlockHeader
-from interlace.primitives.types import U256, Address, ChainId, Hash32
+from interlace.primitives.types import U64, U256, Address, ChainId, Hash32
 from interlace.protocol.chain.block import ChainConfig, genesis_header
 from interlace.protocol.chain.modules import CallContext, CallEnv, NativeModule, install_module
 from interlace.protocol.chain.state import WorldState
-from interlace.protocol.interop.messenger import MESSENGER_ADDRESS
 from interlace.protocol.l1.modules import (
     BatchInbox,
     DepositPortal,
@@ -30,6 +29,8 @@ from interlace.protocol.rollup.chain import RollupChain
 from interlace.protocol.settlement.aggregate import HubSettlement
 from interlace.protocol.settlement.aggregate import configure as configure_settlement
 from interlace.protocol.settlement.confirmation import is_block_confirmed
+from interlace.protocol.settlement.dispute import DisputeGameFactory, configure_games
+from interlace.protocol.settlement.outputs import Output, compute_output
 
 L1_CHAIN_ID: Final = ChainId(900)
 
@@ -42,6 +43,7 @@ def l1_modules() -> dict[Address, NativeModule]:
         DepositPortal(),
         HubSettlement(is_block_confirmed),
         ValidityVerifier(),
+        DisputeGameFactory(),
     ]
     return {m.address: m for m in modules}
 
@@ -68,6 +70,12 @@ class SettlementGenesis:
     """The hub's signing address (aggregates must carry its signature)."""
     anchors: tuple[RollupAnchor, ...]
     """Every registered rollup's genesis."""
+    bond: int = 10**16
+    """Wei each dispute-game claim carries (optimistic rollups)."""
+    split_depth: int = 5
+    """Dispute games: deepest output-bisection level (2^split_depth blocks per game at most)."""
+    max_depth: int = 10
+    """Dispute games: deepest level (execution traces of 2^(max - split - 1) transactions)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +124,18 @@ def build_l1_genesis(genesis: L1Genesis) -> tuple[BlockHeader, WorldState]:
             {a.chain_id: a.block_hash for a in genesis.settlement.anchors},
         )
         kinds = {r.chain_id: r.kind for r in genesis.rollups}
+        settlement = genesis.settlement
+        configure_games(
+            state,
+            {
+                a.chain_id: Output(U64(0), a.state_root, a.message_root, a.block_hash)
+                for a in settlement.anchors
+                if kinds.get(a.chain_id) == RollupKind.OPTIMISTIC
+            },
+            bond=settlement.bond,
+            split_depth=settlement.split_depth,
+            max_depth=settlement.max_depth,
+        )
         configure_verifier(
             state,
             {
@@ -129,12 +149,10 @@ def build_l1_genesis(genesis: L1Genesis) -> tuple[BlockHeader, WorldState]:
 
 def rollup_anchor(chain: RollupChain) -> RollupAnchor:
     """The settlement anchor of a rollup: its genesis block, state and message roots."""
-    genesis = chain.blocks[0]
-    state = chain.states[0]
-    state.state_root()  # flush, so the messenger account's storage root is current
+    output = compute_output(chain.states[0], chain.blocks[0])
     return RollupAnchor(
         chain_id=chain.genesis.chain_id,
-        block_hash=genesis.hash,
-        state_root=genesis.header.state_root,
-        message_root=state.get_account(MESSENGER_ADDRESS).storage_root,
+        block_hash=output.block_hash,
+        state_root=output.state_root,
+        message_root=output.message_passer_root,
     )

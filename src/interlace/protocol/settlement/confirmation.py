@@ -32,8 +32,15 @@ from interlace.protocol.proofs.verifier_module import (
     read_proven_block,
 )
 from interlace.protocol.settlement.aggregate import AggregateBlock
+from interlace.protocol.settlement.dispute import (
+    DISPUTE_GAME_ABI,
+    DISPUTE_GAME_ADDRESS,
+    GameStatus,
+    read_resolved_output,
+)
 
 _BLOCK_PROVEN = VALIDITY_VERIFIER_ABI.event("BlockProven")
+_GAME_RESOLVED = DISPUTE_GAME_ABI.event("GameResolved")
 
 
 def is_block_confirmed(
@@ -48,8 +55,16 @@ def is_block_confirmed(
     if rollup.kind == RollupKind.VALIDITY:
         proven = read_proven_block(state, block.chain_id, block.number)
         return proven is not None and proven[0] == block.block_hash
-    del blocks  # optimistic blocks: read with the dispute games (next)
-    return False
+    output_number = read_output_reference(block.confirmation)
+    if output_number is None or output_number < block.number:
+        return False
+    resolved = read_resolved_output(state, block.chain_id, output_number)
+    if resolved is None or resolved.status != GameStatus.DEFENDER_WINS:
+        return False
+    covered = blocks.get((block.chain_id, output_number))
+    # The output's block is in this aggregate with the output's hash; the aggregate's
+    # parent links (checked by the settlement rules) make ``block`` one of its ancestors.
+    return covered is not None and covered.block_hash == resolved.block_hash
 
 
 def read_proven_fact(log: Log, _tx: Transaction) -> SettlementFact | None:
@@ -64,9 +79,26 @@ def read_proven_fact(log: Log, _tx: Transaction) -> SettlementFact | None:
     return SettlementFact(FactKind.PROVEN, int(chain_id), int(number), Hash32(block_hash))
 
 
+def read_game_fact(log: Log, _tx: Transaction) -> SettlementFact | None:
+    """``GameResolved`` of the dispute-game factory → OUTPUT_VALID or OUTPUT_INVALID.
+
+    CHALLENGER_WINS says the *proposal* was false (a proposer can lie about a
+    valid block, or lose on time), never that the block is invalid.
+    """
+    if (
+        log.address != DISPUTE_GAME_ADDRESS
+        or not log.topics
+        or log.topics[0] != _GAME_RESOLVED.topic0
+    ):
+        return None
+    _game, chain_id, number, block_hash, status = _GAME_RESOLVED.decode_log(log.topics, log.data)
+    kind = FactKind.OUTPUT_VALID if status == GameStatus.DEFENDER_WINS else FactKind.OUTPUT_INVALID
+    return SettlementFact(kind, int(chain_id), int(number), Hash32(block_hash))
+
+
 def settlement_readers() -> tuple[FactReader, ...]:
     """Readers of the confirmation logs the hub applies, besides settlement's own."""
-    return (read_proven_fact,)
+    return (read_proven_fact, read_game_fact)
 
 
 def read_output_reference(confirmation: bytes) -> int | None:
