@@ -765,6 +765,7 @@ def test_public_api() -> None:
         "block_claim",
         "dependencies_hash",
         "make_witness_proof",
+        "prove_block_witness",
         "verify_witness_proof",
     }
     assert witness.__doc__ is not None

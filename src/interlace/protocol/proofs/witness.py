@@ -78,6 +78,7 @@ __all__ = [
     "block_claim",
     "dependencies_hash",
     "make_witness_proof",
+    "prove_block_witness",
     "verify_witness_proof",
 ]
 
@@ -366,6 +367,24 @@ def verify_witness_proof(
                 f"the storage witness of 0x{address.hex()} holds nodes the block does not touch"
             )
     return block_claim(config.chain_id, parent, block)
+
+
+def prove_block_witness(
+    witness: bytes, config: ChainConfig, modules: Mapping[Address, NativeModule]
+) -> tuple[BlockClaim, bytes]:
+    """Stateless proving from a captured witness: what a prover worker runs.
+
+    ``witness`` is what ``make_witness_proof`` captured while executing the
+    block on its full parent state (the block, its parent header and the
+    touched pre-state nodes, in the proof layout). The worker holds no
+    state: it re-executes the block against those nodes with
+    ``execute_block``'s checks (post-state root, receipts, bloom, gas,
+    transactions root) and derives the claim, including the dependency
+    commitment. For witness proofs the checked witness *is* the proof, so
+    the second element is ``witness`` itself; a zkVM backend would run its
+    prover from the same inputs here. Raises like ``verify_witness_proof``.
+    """
+    return verify_witness_proof(witness, config, modules), witness
 
 
 class WitnessProofSystem(ProofSystem):

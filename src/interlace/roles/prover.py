@@ -1,0 +1,956 @@
+"""Validity-rollup provers: one coordinator per chain and stateless workers, each its own node.
+
+The **coordinator** (``Coordinator``, node ``prover-<chain>``) follows the
+chain's signed blocks: the sequencer's gossip (``blocks/<chain>``) and, after
+a gap, a second version of a block or a restart, the sequencer's own
+canonical chain (``BlocksRequest``/``BlocksResponse``). It keeps its own
+``RollupChain``, re-executing and validating every block, and for each block
+above the proven head it captures the witness — the block, its parent
+header and the pre-state trie nodes the block touches, exactly what
+``make_witness_proof`` records — and sends it as a ``ProofJob`` to the
+least-loaded **worker** (``ProverWorker``, nodes ``prover-<chain>-<i>``).
+A worker holds no chain state: it re-executes the block against the
+captured nodes, checks the post-state root, receipts and dependency
+commitment (``prove_block_witness``), and answers with the claim and the
+proof. Workers are independent nodes, so blocks are proven in parallel; in
+the simulator a worker is busy for ``seconds_per_block + seconds_per_tx ×
+transactions`` per job (one job at a time, the next when done), and in the
+live runtime each worker is its own OS process.
+
+Proofs are *witness proofs*: stateless re-execution against a Merkle
+multiproof of the touched state — sound, but neither succinct nor
+zero-knowledge. With this backend the checked witness is the proof; a
+zkVM backend would run its prover from the same job.
+
+The coordinator submits proofs to the L1 ``ValidityVerifier`` in block
+order, one ``submitProof`` transaction each (EIP-1559, its own key and
+nonces), at most ``max_in_flight`` not yet on L1. It reads back what is
+proven from ``BlockProven`` logs in canonical L1 blocks (from anyone), and
+its own transactions' receipts: a transaction not on L1 after
+``resubmit_after`` L1 blocks, or removed by an L1 reorg, is sent again with
+the same bytes (so the same nonce: it can land once); a transaction that
+landed but reverted is replaced by a new one. Submission records are kept
+until the L1 block holding them is finalized.
+
+A sequencer that signs two blocks at one height: the coordinator keeps the
+first version it executed unless the sequencer's own canonical chain says
+otherwise for a block not yet submitted; the L1 module decides what
+extends the proven chain. If L1's proven chain holds another block at a
+height, the coordinator records ``prover.conflict`` and stops submitting.
+
+``WithholdProofs(from_number)`` stops submissions from that block on (the
+scenario "a validity rollup withholds its proof"); ``from_number=None``
+resumes.
+
+Durability. Coordinator: the blocks it executed (with their L1Origin), its
+submission records (nonce, block, raw transaction, L1 head when sent) and
+the withhold switch; a restart replays the blocks, re-syncs L1 (which
+restores what is proven and which nonces landed), and re-sends only what
+is neither on L1 nor recently sent — never a second transaction for a
+block whose first is still live. Worker: its queued jobs, deleted when
+answered; a restarted worker resumes them. A job unanswered after
+``job_timeout`` seconds is given to another worker (duplicate answers are
+ignored).
+
+Events recorded: ``prover.job`` (chain, number, worker, txs),
+``prover.proved`` (worker: chain, number, worker, txs, bytes),
+``prover.submitted`` / ``prover.resubmitted`` (chain, number, nonce),
+``prover.reverted`` (chain, number, nonce), ``prover.confirmed`` (chain,
+number, l1), ``prover.withhold`` (chain, from_number), ``prover.conflict``
+(chain, number), ``prover.second_version`` (chain, number),
+``prover.bad_block`` (chain, number, reason), ``prover.job_failed``
+(chain, number, error).
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Final
+
+from interlace.primitives.envelope import verify_envelope
+from interlace.primitives.errors import InterlaceError, MalformedEnvelope
+from interlace.primitives.keys import PrivateKey
+from interlace.primitives.rlp_codec import (
+    decode_rlp,
+    encode_rlp,
+    encode_uint,
+    read_bytes,
+    read_hash32,
+    read_list,
+    read_u64,
+)
+from interlace.primitives.tx import DepositTransaction, sign_dynamic_fee
+from interlace.primitives.types import U64, U256, Address, ChainId, Hash32
+from interlace.protocol.chain.block import Block, ChainConfig
+from interlace.protocol.l1.view import L1View
+from interlace.protocol.proofs import (
+    InvalidValidityProof,
+    MalformedValidityProof,
+    encode_block_claim,
+)
+from interlace.protocol.proofs.verifier_module import (
+    VALIDITY_VERIFIER_ABI,
+    VALIDITY_VERIFIER_ADDRESS,
+    submit_proof_gas,
+)
+from interlace.protocol.proofs.witness import make_witness_proof, prove_block_witness
+from interlace.protocol.rollup.chain import RollupChain, RollupGenesis, rollup_modules
+from interlace.protocol.rollup.derivation import L1Origin
+from interlace.protocol.rollup.payload import block_from_payload
+from interlace.protocol.rollup.predeploys import L1_BLOCK_ABI, L1_BLOCK_ADDRESS
+from interlace.roles.base import (
+    Effect,
+    Event,
+    Message,
+    MessageReceived,
+    NodeId,
+    PersistBatch,
+    Role,
+    SendMessage,
+    SetTimer,
+    Started,
+    StoreView,
+    TimerFired,
+    Timestamp,
+    record,
+)
+from interlace.roles.l1_node import decode_stored_block, encode_stored_block
+from interlace.roles.messages import (
+    L1_BLOCKS_TOPIC,
+    BlockGossip,
+    BlocksRequest,
+    BlocksResponse,
+    L1BlockPublished,
+    L1SyncRequest,
+    SubmitL1Transaction,
+    follow_l1,
+    rollup_blocks_topic,
+)
+from interlace.roles.sequencer import decode_origin, encode_origin
+
+__all__ = [
+    "Coordinator",
+    "CoordinatorParams",
+    "ProofDone",
+    "ProofFailed",
+    "ProofJob",
+    "ProverWorker",
+    "WithholdProofs",
+    "WorkerParams",
+    "coordinator_node",
+    "worker_node",
+]
+
+MAX_FEE_PER_GAS: Final = 10**11
+_BLOCK_PROVEN: Final = VALIDITY_VERIFIER_ABI.event("BlockProven")
+_SUBMIT: Final = VALIDITY_VERIFIER_ABI.function("submitProof")
+_MAX_EARLY_BLOCKS: Final = 256
+_MAX_JOB_FAILURES: Final = 3
+
+
+def coordinator_node(chain_id: int) -> NodeId:
+    """Node id of a chain's proof coordinator: ``prover-<chain>``."""
+    return NodeId(f"prover-{chain_id}")
+
+
+def worker_node(chain_id: int, index: int) -> NodeId:
+    """Node id of a chain's ``index``-th prover worker: ``prover-<chain>-<index>``."""
+    return NodeId(f"prover-{chain_id}-{index}")
+
+
+# ---- messages ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProofJob(Message):
+    """Coordinator → worker: prove one block from its captured witness."""
+
+    chain_id: int
+    """The rollup."""
+    number: int
+    """Block number."""
+    block_hash: bytes
+    """The block the witness is for (the answer must prove this one)."""
+    transactions: int
+    """How many transactions the block holds (the work model's size)."""
+    witness: bytes
+    """Block, parent header and touched pre-state nodes, in the witness proof layout."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProofDone(Message):
+    """Worker → coordinator: the block's claim and its proof."""
+
+    chain_id: int
+    """The rollup."""
+    number: int
+    """Block number."""
+    block_hash: bytes
+    """The proven block."""
+    claim: bytes
+    """``encode_block_claim`` of what the proof proves."""
+    proof: bytes
+    """The witness proof."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProofFailed(Message):
+    """Worker → coordinator: the witness did not prove a valid block (a coordinator bug)."""
+
+    chain_id: int
+    """The rollup."""
+    number: int
+    """Block number."""
+    block_hash: bytes
+    """The block the job named."""
+    error: str
+    """Error class name."""
+    reason: str
+    """Human-readable reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class WithholdProofs(Message):
+    """Fault control: the coordinator submits no proof of a block at or above ``from_number``."""
+
+    from_number: int | None
+    """First withheld block; None lifts the switch."""
+
+
+# ---- parameters ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CoordinatorParams:
+    """Static parameters of a chain's proof coordinator."""
+
+    genesis: RollupGenesis
+    """The rollup's block 0."""
+    sequencer_address: Address
+    """Only blocks signed by this key are followed."""
+    sequencer_node: NodeId
+    """Where to ask for the canonical chain."""
+    prover_key: PrivateKey
+    """Signs (and pays for) the ``submitProof`` transactions on L1."""
+    l1_chain_id: ChainId
+    """The L1's chain id."""
+    workers: tuple[NodeId, ...]
+    """The worker nodes, e.g. ``(prover-901-0, prover-901-1)``."""
+    l1_node: NodeId = NodeId("l1")
+    """Where to send L1 transactions and re-syncs."""
+    jobs_per_worker: int = 2
+    """Jobs outstanding per worker (one proving, the rest queued there)."""
+    max_ahead: int = 64
+    """Prove no block more than this far above the proven head."""
+    job_timeout: float = 10.0
+    """Seconds before an unanswered job goes to another worker."""
+    ask_interval: float = 1.0
+    """At most one ``BlocksRequest`` to the sequencer per this many seconds."""
+    max_in_flight: int = 8
+    """Proof transactions sent and not yet on L1."""
+    resubmit_after: int = 3
+    """L1 blocks to wait before re-sending a proof transaction that has not landed."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerParams:
+    """Static parameters of a prover worker."""
+
+    chain_id: ChainId
+    """The rollup whose blocks it proves."""
+    seconds_per_tx: float = 0.0
+    """Modelled proving time per transaction (simulator; 0 live, where the work is real)."""
+    seconds_per_block: float = 0.0
+    """Modelled fixed proving time per block."""
+    max_queue: int = 64
+    """Jobs held at most; further ones are dropped (the coordinator re-sends on timeout)."""
+
+
+# ---- the coordinator -----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Job:
+    worker: NodeId
+    block_hash: Hash32
+    deadline: float
+
+
+@dataclass(slots=True)
+class _Submission:
+    number: int
+    block_hash: Hash32
+    raw: bytes
+    sent_at_l1: int
+    landed_at: int | None = None
+    failed: bool = False
+
+
+class Coordinator(Role):
+    """See the module docstring."""
+
+    def __init__(self, node_id: NodeId, params: CoordinatorParams, store: StoreView) -> None:
+        self.node_id = node_id
+        self.params = params
+        self.chain_id = params.genesis.chain_id
+        self.chain = RollupChain(params.genesis)
+        self.l1 = L1View()
+        self.early: dict[int, Block] = {}
+        """Blocks above head + 1, waiting for their parents."""
+        self.jobs: dict[int, _Job] = {}
+        """Block number → the worker proving it."""
+        self.failures: Counter[int] = Counter()
+        self.proofs: dict[int, tuple[Hash32, bytes, bytes]] = {}
+        """Block number → (block hash, claim, proof), until proven on L1."""
+        self.submissions: dict[int, _Submission] = {}
+        """Nonce → proof transaction, until its L1 block is finalized."""
+        self.landed: dict[int, int] = {}
+        """Nonce → L1 block of each of our transactions on canonical L1."""
+        self.proven: dict[int, tuple[Hash32, int]] = {}
+        """Rollup block number → (hash, L1 block) from canonical ``BlockProven`` logs."""
+        self.proven_head = 0
+        """Highest n with blocks 1..n proven on canonical L1."""
+        self.reported = 0
+        """Highest block ``prover.confirmed`` was recorded for (persisted)."""
+        self.withhold_from: int | None = None
+        self.conflict: int | None = None
+        """Lowest height where L1's proven chain holds another block than ours."""
+        self.second_versions: set[int] = set()
+        self.diverged: set[int] = set()
+        """Heights where the sequencer's canonical block differs from one proven on L1."""
+        self.want_from: int | None = None
+        """Lowest block to ask the sequencer for (at most one request per ``ask_interval``)."""
+        self.asked_at = float("-inf")
+        self._restore(store)
+
+    def subscriptions(self) -> tuple[str, ...]:
+        return (L1_BLOCKS_TOPIC, rollup_blocks_topic(self.chain_id))
+
+    def handle(self, event: Event, now: Timestamp) -> list[Effect]:
+        effects: list[Effect] = []
+        if isinstance(event, Started):
+            effects.append(SendMessage(self.params.l1_node, L1SyncRequest(0)))
+            self._ask(self.chain.head.number + 1)
+        elif isinstance(event, TimerFired):
+            if event.tag not in ("jobs", "ask"):
+                return []
+            for number in [n for n, job in self.jobs.items() if job.deadline <= now]:
+                del self.jobs[number]  # re-sent below, to the least-loaded worker
+        elif isinstance(event, MessageReceived):
+            message = event.message
+            if isinstance(message, BlockGossip):
+                if message.chain_id != self.chain_id:
+                    return []
+                effects.extend(self._on_envelope(message.envelope, canonical=False))
+            elif isinstance(message, BlocksResponse):
+                if message.chain_id != self.chain_id:
+                    return []
+                effects.extend(self._on_blocks(message))
+            elif isinstance(message, ProofDone):
+                effects.extend(self._on_proof(message))
+            elif isinstance(message, ProofFailed):
+                effects.extend(self._on_failed(message))
+            elif isinstance(message, L1BlockPublished):
+                effects.extend(self._on_l1(message))
+            elif isinstance(message, WithholdProofs):
+                effects.extend(self._on_withhold(message))
+            else:
+                return []
+        effects.extend(self._dispatch(now))
+        if self._l1_ready():
+            effects.extend(self._resend())
+            effects.extend(self._submit())
+        if self.want_from is not None:
+            if now - self.asked_at >= self.params.ask_interval:
+                effects.append(
+                    SendMessage(self.params.sequencer_node, BlocksRequest(self.want_from))
+                )
+                self.want_from, self.asked_at = None, now
+            else:
+                effects.append(SetTimer("ask", Timestamp(self.asked_at + self.params.ask_interval)))
+        if self.jobs:
+            deadline = min(job.deadline for job in self.jobs.values())
+            effects.append(SetTimer("jobs", Timestamp(deadline)))
+        return effects
+
+    # ---- following the chain ---------------------------------------------------------------
+
+    def _ask(self, from_number: int) -> None:
+        """Ask the sequencer for its chain from ``from_number`` (sent at the end of the step)."""
+        from_number = max(from_number, 1)
+        self.want_from = from_number if self.want_from is None else min(self.want_from, from_number)
+
+    def _on_blocks(self, message: BlocksResponse) -> list[Effect]:
+        effects: list[Effect] = []
+        head_before = self.chain.head.number
+        for envelope in message.envelopes:
+            effects.extend(self._on_envelope(envelope, canonical=True))
+            if self.diverged & {self.chain.head.number, self.chain.head.number + 1}:
+                break
+        if (
+            len(message.envelopes) >= BlocksRequest(0).limit
+            and self.chain.head.number > head_before
+        ):
+            self.asked_at = float("-inf")  # catching up: ask for the next range at once
+            self._ask(self.chain.head.number + 1)
+        return effects
+
+    def _on_envelope(self, envelope: bytes, *, canonical: bool) -> list[Effect]:
+        try:
+            signed = verify_envelope(envelope, self.chain_id)
+            if signed.signer != self.params.sequencer_address:
+                return [record("prover.wrong_signer", chain=self.chain_id)]
+            block = block_from_payload(signed.payload, signed.parent_beacon_block_root)
+        except InterlaceError as exc:
+            return [record("prover.bad_envelope", chain=self.chain_id, reason=str(exc))]
+        return self._offer(block, canonical=canonical)
+
+    def _offer(self, block: Block, *, canonical: bool) -> list[Effect]:
+        number, head = block.number, self.chain.head.number
+        effects: list[Effect] = []
+        if number <= 0:
+            return []
+        if number <= head:
+            if self.chain.blocks[number].hash == block.hash:
+                return []
+            if not canonical:
+                # A second signed block at a height: ask which one the sequencer stands by.
+                if number not in self.second_versions:
+                    self.second_versions.add(number)
+                    effects.append(
+                        record("prover.second_version", chain=self.chain_id, number=number)
+                    )
+                if number > self.proven_head:
+                    self._ask(number)
+                return effects
+            if number <= self.proven_head:
+                return [*effects, *self._diverged(number)]
+            effects.extend(self._rewind(number - 1))
+        elif number > head + 1:
+            if len(self.early) < _MAX_EARLY_BLOCKS:
+                self.early.setdefault(number, block)
+            self._ask(head + 1)
+            return []
+        if block.header.parent_hash != self.chain.head.hash:
+            # Another branch than ours below this height.
+            if canonical and number - 1 <= self.proven_head:
+                return [*effects, *self._diverged(number - 1)]
+            self._ask(self.proven_head + 1)
+            return effects
+        effects.extend(self._append(block))
+        while self.chain.head.number + 1 in self.early:
+            following = self.early.pop(self.chain.head.number + 1)
+            if following.header.parent_hash != self.chain.head.hash:
+                break
+            effects.extend(self._append(following))
+        for stale in [n for n in self.early if n <= self.chain.head.number]:
+            del self.early[stale]
+        return effects
+
+    def _diverged(self, number: int) -> list[Effect]:
+        """The sequencer's canonical chain left the proven one at ``number``: L1 has decided."""
+        if number in self.diverged:
+            return []
+        self.diverged.add(number)
+        return [record("prover.diverged", chain=self.chain_id, number=number)]
+
+    def _append(self, block: Block) -> list[Effect]:
+        try:
+            origin = _origin_of(block)
+            self.chain.replay(block, origin)
+        except InterlaceError as exc:
+            return [
+                record(
+                    "prover.bad_block", chain=self.chain_id, number=block.number, reason=str(exc)
+                )
+            ]
+        return [
+            PersistBatch(
+                (
+                    (
+                        _block_key(block.number),
+                        encode_rlp([encode_stored_block(block), encode_origin(origin)]),
+                    ),
+                )
+            )
+        ]
+
+    def _rewind(self, keep: int) -> list[Effect]:
+        head = self.chain.head.number
+        self.chain.rewind(keep)
+        for table in (self.jobs, self.proofs):
+            for number in [n for n in table if n > keep]:
+                del table[number]
+        return [
+            PersistBatch(tuple((_block_key(n), None) for n in range(keep + 1, head + 1))),
+            record("prover.rewind", chain=self.chain_id, to=keep, dropped=head - keep),
+        ]
+
+    # ---- jobs ------------------------------------------------------------------------------
+
+    def _dispatch(self, now: Timestamp) -> list[Effect]:
+        workers = self.params.workers
+        if not workers or self.conflict is not None:
+            return []
+        load = Counter(job.worker for job in self.jobs.values())
+        effects: list[Effect] = []
+        last = min(self.chain.head.number, self.proven_head + self.params.max_ahead)
+        for number in range(self.proven_head + 1, last + 1):
+            if (
+                number in self.proofs
+                or number in self.jobs
+                or self.failures[number] >= _MAX_JOB_FAILURES
+            ):
+                continue
+            worker = min(workers, key=lambda w: load[w])
+            if load[worker] >= self.params.jobs_per_worker:
+                break
+            parent, block = self.chain.blocks[number - 1], self.chain.blocks[number]
+            witness = make_witness_proof(
+                self.chain.states[number - 1],
+                parent.header,
+                block,
+                self.chain.modules,
+                self.chain.config,
+            )
+            load[worker] += 1
+            self.jobs[number] = _Job(worker, block.hash, now + self.params.job_timeout)
+            txs = len(block.transactions)
+            effects.append(
+                SendMessage(worker, ProofJob(self.chain_id, number, block.hash, txs, witness))
+            )
+            effects.append(
+                record("prover.job", chain=self.chain_id, number=number, worker=worker, txs=txs)
+            )
+        return effects
+
+    def _on_proof(self, message: ProofDone) -> list[Effect]:
+        number = message.number
+        block = self.chain.block_at(number)
+        if (
+            message.chain_id != self.chain_id
+            or block is None
+            or block.hash != message.block_hash
+            or number <= self.proven_head
+            or number in self.proofs
+        ):
+            return []  # stale (a rewound block), late (a reassigned job) or already proven
+        self.jobs.pop(number, None)
+        self.proofs[number] = (block.hash, message.claim, message.proof)
+        return []
+
+    def _on_failed(self, message: ProofFailed) -> list[Effect]:
+        job = self.jobs.get(message.number)
+        if message.chain_id != self.chain_id or job is None or job.block_hash != message.block_hash:
+            return []
+        del self.jobs[message.number]
+        self.failures[message.number] += 1
+        return [
+            record(
+                "prover.job_failed",
+                chain=self.chain_id,
+                number=message.number,
+                error=message.error,
+                reason=message.reason,
+            )
+        ]
+
+    # ---- L1 --------------------------------------------------------------------------------
+
+    def _on_withhold(self, message: WithholdProofs) -> list[Effect]:
+        self.withhold_from = message.from_number
+        value = None if message.from_number is None else encode_uint(message.from_number)
+        return [
+            PersistBatch(((_WITHHOLD_KEY, value),)),
+            record(
+                "prover.withhold",
+                chain=self.chain_id,
+                from_number=-1 if message.from_number is None else message.from_number,
+            ),
+        ]
+
+    def _on_l1(self, message: L1BlockPublished) -> list[Effect]:
+        replaced = follow_l1(self.l1, message)
+        effects: list[Effect] = []
+        if replaced is not None:
+            effects.extend(self._forget_l1_from(replaced))
+        number = message.block.number
+        if self.l1.block(number) is message.block:
+            effects.extend(self._scan(message.block, number))
+        gap = self.l1.missing_below(number)
+        if gap is not None:
+            effects.append(SendMessage(self.params.l1_node, L1SyncRequest(gap)))
+            return effects
+        effects.extend(self._forget_finalized())
+        return effects
+
+    def _forget_l1_from(self, replaced: int) -> list[Effect]:
+        """An L1 reorg: what landed in the replaced blocks is no longer on L1."""
+        for nonce in [n for n, at in self.landed.items() if at >= replaced]:
+            del self.landed[nonce]
+        unproven = [n for n, (_h, at) in self.proven.items() if at >= replaced]
+        for number in unproven:
+            del self.proven[number]
+        effects: list[Effect] = []
+        if unproven:
+            self.proven_head = min(self.proven_head, min(unproven) - 1)
+            if self.reported > self.proven_head:
+                self.reported = self.proven_head
+                effects.append(PersistBatch(((_REPORTED_KEY, encode_uint(self.reported)),)))
+        head = self.l1.head_number
+        for submission in self.submissions.values():
+            if submission.landed_at is not None and submission.landed_at >= replaced:
+                submission.landed_at, submission.failed = None, False
+                submission.sent_at_l1 = head - self.params.resubmit_after  # re-send now
+        if self.conflict is not None and self.conflict not in self.proven:
+            self.conflict = None
+        effects.append(
+            record("prover.l1_reorg", chain=self.chain_id, l1=replaced, unproven=len(unproven))
+        )
+        return effects
+
+    def _scan(self, l1_block: Block, l1_number: int) -> list[Effect]:
+        effects: list[Effect] = []
+        me = self.params.prover_key.address
+        for tx, receipt in zip(l1_block.transactions, self.l1.receipts[l1_number], strict=True):
+            if tx.sender == me:
+                self.landed[tx.nonce] = l1_number
+                submission = self.submissions.get(tx.nonce)
+                if submission is not None and submission.landed_at != l1_number:
+                    submission.landed_at = l1_number
+                    submission.failed = not receipt.success
+                    if submission.failed:
+                        effects.append(
+                            record(
+                                "prover.reverted",
+                                chain=self.chain_id,
+                                number=submission.number,
+                                nonce=tx.nonce,
+                            )
+                        )
+            for log in receipt.logs:
+                if (
+                    log.address != VALIDITY_VERIFIER_ADDRESS
+                    or not log.topics
+                    or log.topics[0] != _BLOCK_PROVEN.topic0
+                ):
+                    continue
+                try:
+                    chain_id, number, block_hash, _root = _BLOCK_PROVEN.decode_log(
+                        log.topics, log.data
+                    )
+                except InterlaceError:
+                    continue
+                if chain_id != self.chain_id or self.proven.get(number, (None, 0))[0] == block_hash:
+                    continue
+                self.proven[number] = (Hash32(block_hash), l1_number)
+                ours = self.chain.block_at(number)
+                if ours is not None and ours.hash != block_hash and self.conflict is None:
+                    self.conflict = number
+                    effects.append(record("prover.conflict", chain=self.chain_id, number=number))
+        while self.proven_head + 1 in self.proven:
+            self.proven_head += 1
+        if self.proven_head > self.reported:
+            # Reported once per block and in order, across restarts (the L1 re-sync after a
+            # restart finds the same logs again).
+            effects.extend(
+                record("prover.confirmed", chain=self.chain_id, number=n, l1=self.proven[n][1])
+                for n in range(self.reported + 1, self.proven_head + 1)
+            )
+            self.reported = self.proven_head
+            effects.append(PersistBatch(((_REPORTED_KEY, encode_uint(self.reported)),)))
+        for number in [n for n in self.proofs if n <= self.proven_head]:
+            del self.proofs[number]
+        for number in [n for n in self.jobs if n <= self.proven_head]:
+            del self.jobs[number]
+        return effects
+
+    def _l1_ready(self) -> bool:
+        """True once the L1 view is complete (our nonces and the proven head are known)."""
+        head = self.l1.head_number
+        return head >= 0 and self.l1.missing_below(head) is None and self.conflict is None
+
+    def _forget_finalized(self) -> list[Effect]:
+        """Drop submission records whose transaction is in a finalized L1 block."""
+        done = [
+            nonce
+            for nonce, s in self.submissions.items()
+            if s.landed_at is not None and s.landed_at <= self.l1.finalized_number
+        ]
+        for nonce in done:
+            del self.submissions[nonce]
+        return [PersistBatch(tuple((_submission_key(n), None) for n in done))] if done else []
+
+    def _resend(self) -> list[Effect]:
+        """Re-send proof transactions that have not landed in time, or were removed by an L1
+        reorg, with the same nonce: the same bytes, or — if the block at that height was
+        replaced since (the sequencer rebuilt it) — the proof of the current version."""
+        effects: list[Effect] = []
+        head = self.l1.head_number
+        for nonce, submission in sorted(self.submissions.items()):
+            if submission.landed_at is not None:
+                continue
+            if self.withhold_from is not None and submission.number >= self.withhold_from:
+                continue
+            current = self.chain.block_at(submission.number)
+            stale = current is None or current.hash != submission.block_hash
+            if stale:
+                proof = self.proofs.get(submission.number)
+                if proof is None or current is None or proof[0] != current.hash:
+                    continue  # wait for the current version's proof
+                submission.block_hash = current.hash
+                submission.raw = self._sign_proof(nonce, proof[1], proof[2])
+            elif head - submission.sent_at_l1 < self.params.resubmit_after:
+                continue
+            submission.sent_at_l1 = head
+            effects.append(
+                PersistBatch(((_submission_key(nonce), _encode_submission(submission)),))
+            )
+            effects.append(SendMessage(self.params.l1_node, SubmitL1Transaction(submission.raw)))
+            effects.append(
+                record(
+                    "prover.resubmitted",
+                    chain=self.chain_id,
+                    number=submission.number,
+                    nonce=nonce,
+                    replaced=stale,
+                )
+            )
+        return effects
+
+    def _next_nonce(self) -> int:
+        used = [*self.landed, *self.submissions]
+        return max(used) + 1 if used else 0
+
+    def _sign_proof(self, nonce: int, claim: bytes, proof: bytes) -> bytes:
+        calldata = _SUBMIT.encode_call(self.chain_id, claim, proof)
+        return sign_dynamic_fee(
+            self.params.prover_key,
+            chain_id=self.params.l1_chain_id,
+            nonce=nonce,
+            to=VALIDITY_VERIFIER_ADDRESS,
+            gas_limit=submit_proof_gas(calldata, len(proof)),
+            max_priority_fee_per_gas=1,
+            max_fee_per_gas=MAX_FEE_PER_GAS,
+            data=calldata,
+        ).raw
+
+    def _submit(self) -> list[Effect]:
+        """Send the proofs of the next blocks, in order, that no live transaction covers."""
+        covered = {s.number for s in self.submissions.values() if not s.failed}
+        in_flight = sum(1 for s in self.submissions.values() if s.landed_at is None)
+        effects: list[Effect] = []
+        number = self.proven_head + 1
+        while self.withhold_from is None or number < self.withhold_from:
+            if number in covered:
+                number += 1
+                continue
+            proof = self.proofs.get(number)
+            if proof is None or in_flight >= self.params.max_in_flight:
+                break
+            block_hash, claim, proof_bytes = proof
+            nonce = self._next_nonce()
+            raw = self._sign_proof(nonce, claim, proof_bytes)
+            submission = _Submission(number, block_hash, raw, self.l1.head_number)
+            self.submissions[nonce] = submission
+            in_flight += 1
+            effects.append(
+                PersistBatch(((_submission_key(nonce), _encode_submission(submission)),))
+            )
+            effects.append(SendMessage(self.params.l1_node, SubmitL1Transaction(raw)))
+            effects.append(
+                record(
+                    "prover.submitted",
+                    chain=self.chain_id,
+                    number=number,
+                    nonce=nonce,
+                    hash=block_hash.hex()[:16],
+                    bytes=len(proof_bytes),
+                )
+            )
+            number += 1
+        return effects
+
+    # ---- restart ---------------------------------------------------------------------------
+
+    def _restore(self, store: StoreView) -> None:
+        for _key, raw in store.iterate_prefix(_BLOCK_KEY):
+            block_raw, origin_item = read_list(decode_rlp(raw), 2, "prover block")
+            self.chain.replay(
+                decode_stored_block(read_bytes(block_raw)), decode_origin(origin_item)
+            )
+        for key, raw in store.iterate_prefix(_SUBMISSION_KEY):
+            nonce = int.from_bytes(key[len(_SUBMISSION_KEY) :], "big")
+            self.submissions[nonce] = _decode_submission(raw)
+        reported = store.get(_REPORTED_KEY)
+        if reported is not None:
+            self.reported = int.from_bytes(reported, "big")
+        withhold = store.get(_WITHHOLD_KEY)
+        if withhold is not None:
+            self.withhold_from = int.from_bytes(withhold, "big")
+
+
+def _origin_of(block: Block) -> L1Origin:
+    """The L1Origin a rollup block declares in its L1-attributes deposit (transaction 0)."""
+    if not block.transactions:
+        raise MalformedEnvelope("a rollup block starts with its L1-attributes deposit")
+    attributes = block.transactions[0]
+    if not isinstance(attributes, DepositTransaction) or attributes.to != L1_BLOCK_ADDRESS:
+        raise MalformedEnvelope("a rollup block starts with its L1-attributes deposit")
+    _name, args = L1_BLOCK_ABI.decode_call(attributes.data)
+    number, timestamp, base_fee, origin_hash = args[:4]
+    assert isinstance(number, int) and isinstance(timestamp, int)
+    assert isinstance(base_fee, int) and isinstance(origin_hash, bytes)
+    return L1Origin(U64(number), Hash32(origin_hash), U64(timestamp), U256(base_fee))
+
+
+_BLOCK_KEY: Final = b"prv/block/"
+_SUBMISSION_KEY: Final = b"prv/sub/"
+_WITHHOLD_KEY: Final = b"prv/withhold"
+_REPORTED_KEY: Final = b"prv/reported"
+
+
+def _block_key(number: int) -> bytes:
+    return _BLOCK_KEY + number.to_bytes(8, "big")
+
+
+def _submission_key(nonce: int) -> bytes:
+    return _SUBMISSION_KEY + nonce.to_bytes(8, "big")
+
+
+def _encode_submission(submission: _Submission) -> bytes:
+    return encode_rlp(
+        [
+            encode_uint(submission.number),
+            submission.block_hash,
+            submission.raw,
+            encode_uint(max(submission.sent_at_l1, 0)),
+        ]
+    )
+
+
+def _decode_submission(raw: bytes) -> _Submission:
+    number, block_hash, tx_raw, sent_at = read_list(decode_rlp(raw), 4, "proof submission")
+    return _Submission(
+        read_u64(number), read_hash32(block_hash), read_bytes(tx_raw), read_u64(sent_at)
+    )
+
+
+# ---- the worker ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Queued:
+    key: bytes
+    sender: NodeId
+    job: ProofJob
+
+
+class ProverWorker(Role):
+    """See the module docstring: proves one job at a time, statelessly, from its witness."""
+
+    def __init__(self, node_id: NodeId, params: WorkerParams, store: StoreView) -> None:
+        self.node_id = node_id
+        self.params = params
+        self.config = ChainConfig(params.chain_id)
+        self.modules = rollup_modules()
+        self.queue: list[_Queued] = []
+        self.active: _Queued | None = None
+        self.proved = 0
+        self._seq = 0
+        for key, raw in store.iterate_prefix(_JOB_KEY):
+            self.queue.append(_decode_job(key, raw))
+            self._seq = int.from_bytes(key[len(_JOB_KEY) :], "big") + 1
+
+    def handle(self, event: Event, now: Timestamp) -> list[Effect]:
+        if isinstance(event, Started):
+            return self._start_next(now)
+        if isinstance(event, TimerFired) and event.tag == "prove":
+            return self._finish(now)
+        if isinstance(event, MessageReceived) and isinstance(event.message, ProofJob):
+            return self._accept(event.sender, event.message, now)
+        return []
+
+    def _accept(self, sender: NodeId, job: ProofJob, now: Timestamp) -> list[Effect]:
+        if job.chain_id != self.params.chain_id:
+            return []
+        held = [*self.queue, *([self.active] if self.active else [])]
+        if any(q.job.number == job.number and q.job.block_hash == job.block_hash for q in held):
+            return []
+        if len(self.queue) >= self.params.max_queue:
+            return [record("prover.job_dropped", chain=job.chain_id, number=job.number)]
+        key = _JOB_KEY + self._seq.to_bytes(8, "big")
+        self._seq += 1
+        self.queue.append(_Queued(key, sender, job))
+        return [PersistBatch(((key, _encode_job(sender, job)),)), *self._start_next(now)]
+
+    def _start_next(self, now: Timestamp) -> list[Effect]:
+        if self.active is not None or not self.queue:
+            return []
+        self.active = self.queue.pop(0)
+        job = self.active.job
+        busy = self.params.seconds_per_block + self.params.seconds_per_tx * job.transactions
+        return [SetTimer("prove", Timestamp(now + busy))]
+
+    def _finish(self, now: Timestamp) -> list[Effect]:
+        queued = self.active
+        if queued is None:
+            return []
+        self.active = None
+        job = queued.job
+        answer: Message
+        try:
+            claim, proof = prove_block_witness(job.witness, self.config, self.modules)
+            if claim.block_hash != job.block_hash or claim.number != job.number:
+                raise InvalidValidityProof("the witness is for another block than the job names")
+            answer = ProofDone(
+                job.chain_id, job.number, job.block_hash, encode_block_claim(claim), proof
+            )
+        except (InvalidValidityProof, MalformedValidityProof) as exc:
+            answer = ProofFailed(
+                job.chain_id, job.number, job.block_hash, type(exc).__name__, str(exc)
+            )
+        self.proved += 1
+        return [
+            PersistBatch(((queued.key, None),)),
+            SendMessage(queued.sender, answer),
+            record(
+                "prover.proved",
+                chain=job.chain_id,
+                number=job.number,
+                worker=self.node_id,
+                txs=job.transactions,
+                ok=isinstance(answer, ProofDone),
+            ),
+            *self._start_next(now),
+        ]
+
+
+_JOB_KEY: Final = b"prw/job/"
+
+
+def _encode_job(sender: NodeId, job: ProofJob) -> bytes:
+    return encode_rlp(
+        [
+            sender.encode(),
+            encode_uint(job.chain_id),
+            encode_uint(job.number),
+            job.block_hash,
+            encode_uint(job.transactions),
+            job.witness,
+        ]
+    )
+
+
+def _decode_job(key: bytes, raw: bytes) -> _Queued:
+    sender, chain_id, number, block_hash, txs, witness = read_list(decode_rlp(raw), 6, "job")
+    return _Queued(
+        key,
+        NodeId(read_bytes(sender).decode()),
+        ProofJob(
+            read_u64(chain_id),
+            read_u64(number),
+            read_bytes(block_hash),
+            read_u64(txs),
+            read_bytes(witness),
+        ),
+    )
