@@ -100,9 +100,9 @@ async def run_node(config_path: Path, node: NodeId) -> int:
             task.cancel()
         return EXIT_CRASHED if host.failed is not None else EXIT_OK
     finally:
+        await host.stop()  # our outgoing links first, so peers' shutdowns do not wait on us
         for runner in runners:
             await runner.cleanup()
-        await host.stop()
         store.close()
 
 

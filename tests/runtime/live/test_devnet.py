@@ -189,3 +189,8 @@ def test_devnet_survives_kill_9(devnet: Devnet) -> None:
         Devnet(devnet.data_dir, devnet.config).start()
     with pytest.raises(DevnetError, match=r"--rollups 3 \(it has 2\)"):
         running_devnet(devnet.data_dir, rollups=3, port_base=port_base).__enter__()
+
+    # A clean stop: every node exits on SIGTERM, none needs SIGKILL.
+    devnet.stop()
+    codes = {n: p.process.returncode for n, p in devnet.nodes.items() if p.process is not None}
+    assert codes == dict.fromkeys(devnet.topology.nodes, 0)

@@ -34,6 +34,7 @@ test's fake role) is found by walking again when an unknown one is met.
 import dataclasses
 import enum
 import importlib
+import logging
 import pkgutil
 import struct
 import sys
@@ -84,6 +85,9 @@ _CHECKED_NEWTYPES: Final[dict[object, Callable[[Any], Any]]] = {
     U256: to_u256,
     ChainId: to_chain_id,
 }
+
+
+log = logging.getLogger(__name__)
 
 
 class MalformedMessage(MalformedInput):
@@ -164,7 +168,10 @@ def _import_roles() -> None:
         return
     package = importlib.import_module("interlace.roles")
     for info in pkgutil.walk_packages(package.__path__, "interlace.roles."):
-        importlib.import_module(info.name)
+        try:
+            importlib.import_module(info.name)
+        except Exception:  # noqa: BLE001 - a broken role module must not stop unrelated nodes
+            log.warning("role module %s does not import; its messages are unknown", info.name)
     _roles_imported = True
 
 

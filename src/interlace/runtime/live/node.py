@@ -31,12 +31,13 @@ import json
 import logging
 import time
 import traceback
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Final
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from interlace.primitives.errors import MalformedInput
 from interlace.roles.base import (
@@ -385,8 +386,17 @@ def _json_value(value: object) -> object:
 def build_p2p_app(host: NodeHost) -> web.Application:
     """Routes of a node's P2P port (see the module docstring)."""
     app = web.Application(client_max_size=64 * 1024 * 1024)
+    sockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
+
+    async def close_sockets(app: web.Application) -> None:
+        # Peers keep their links open; without this, shutdown waits for them.
+        del app
+        for ws in list(sockets):
+            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"node shutting down")
+
+    app.on_shutdown.append(close_sockets)
     app.router.add_post("/p2p", _handler_post(host))
-    app.router.add_get("/p2p/ws", _handler_ws(host))
+    app.router.add_get("/p2p/ws", _handler_ws(host, sockets))
     app.router.add_get("/health", _handler_health(host))
     app.router.add_post("/admin/deliver", _handler_admin(host, wait=False))
     app.router.add_post("/admin/request", _handler_admin(host, wait=True))
@@ -415,11 +425,12 @@ def _handler_post(host: NodeHost) -> Handler:
     return handle
 
 
-def _handler_ws(host: NodeHost) -> Handler:
+def _handler_ws(host: NodeHost, sockets: "weakref.WeakSet[web.WebSocketResponse]") -> Handler:
     async def handle(request: web.Request) -> web.WebSocketResponse:
         sender = _sender_of(request.query.get(SENDER_PARAM))
         ws = web.WebSocketResponse(max_msg_size=64 * 1024 * 1024, heartbeat=10.0)
         await ws.prepare(request)
+        sockets.add(ws)
         async for frame in ws:
             if frame.type != WSMsgType.BINARY:
                 continue
