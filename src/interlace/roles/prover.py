@@ -81,6 +81,7 @@ from interlace.primitives.rlp_codec import (
 from interlace.primitives.tx import DepositTransaction, sign_dynamic_fee
 from interlace.primitives.types import U64, U256, Address, ChainId, Hash32
 from interlace.protocol.chain.block import Block, ChainConfig
+from interlace.protocol.hub.state import SafetyLevel
 from interlace.protocol.l1.view import L1View
 from interlace.protocol.proofs import (
     InvalidValidityProof,
@@ -115,10 +116,12 @@ from interlace.roles.base import (
 )
 from interlace.roles.l1_node import decode_stored_block, encode_stored_block
 from interlace.roles.messages import (
+    HUB_BLOCKS_TOPIC,
     L1_BLOCKS_TOPIC,
     BlockGossip,
     BlocksRequest,
     BlocksResponse,
+    HubBlockPublished,
     L1BlockPublished,
     L1SyncRequest,
     SubmitL1Transaction,
@@ -249,6 +252,10 @@ class CoordinatorParams:
     """Proof transactions sent and not yet on L1."""
     resubmit_after: int = 3
     """L1 blocks to wait before re-sending a proof transaction that has not landed."""
+    follow_hub: bool = False
+    """Submit a proof only once the hub holds the block cross-SAFE (its batch and every
+    dependency's are on L1). L1's proven chain cannot be rewound, so a block the hub may
+    still invalidate through a dependency must not be proven first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,10 +327,13 @@ class Coordinator(Role):
         self.want_from: int | None = None
         """Lowest block to ask the sequencer for (at most one request per ``ask_interval``)."""
         self.asked_at = float("-inf")
+        self.hub_status: dict[int, tuple[Hash32, SafetyLevel]] = {}
+        """Block number → (hash, cross level) the hub last published (``follow_hub``)."""
         self._restore(store)
 
     def subscriptions(self) -> tuple[str, ...]:
-        return (L1_BLOCKS_TOPIC, rollup_blocks_topic(self.chain_id))
+        topics = (L1_BLOCKS_TOPIC, rollup_blocks_topic(self.chain_id))
+        return (*topics, HUB_BLOCKS_TOPIC) if self.params.follow_hub else topics
 
     def handle(self, event: Event, now: Timestamp) -> list[Effect]:
         effects: list[Effect] = []
@@ -353,6 +363,8 @@ class Coordinator(Role):
                 effects.extend(self._on_l1(message))
             elif isinstance(message, WithholdProofs):
                 effects.extend(self._on_withhold(message))
+            elif isinstance(message, HubBlockPublished):
+                effects.extend(self._on_hub_block(message))
             else:
                 return []
         effects.extend(self._dispatch(now))
@@ -484,6 +496,37 @@ class Coordinator(Role):
             PersistBatch(tuple((_block_key(n), None) for n in range(keep + 1, head + 1))),
             record("prover.rewind", chain=self.chain_id, to=keep, dropped=head - keep),
         ]
+
+    def _on_hub_block(self, message: HubBlockPublished) -> list[Effect]:
+        """Remember the hub's cross level of our blocks; re-ask after an invalidation."""
+        if not self.params.follow_hub:
+            return []
+        writes: list[tuple[bytes, bytes | None]] = []
+        for change in message.changes:
+            if change.chain_id != self.chain_id or change.number <= self.proven_head:
+                continue
+            status = (Hash32(change.block_hash), SafetyLevel(change.cross_level))
+            self.hub_status[change.number] = status
+            writes.append(
+                (_hub_key(change.number), encode_rlp([status[0], encode_uint(status[1])]))
+            )
+            if status[1] == SafetyLevel.INVALID and self.chain.block_at(change.number) is not None:
+                self._ask(change.number)  # the sequencer rebuilds without the bad dependency
+        for stale in [n for n in self.hub_status if n <= self.proven_head]:
+            del self.hub_status[stale]
+            writes.append((_hub_key(stale), None))
+        return [PersistBatch(tuple(writes))] if writes else []
+
+    def _cleared(self, number: int, block_hash: Hash32) -> bool:
+        """May the proof of this block go to L1 (see ``CoordinatorParams.follow_hub``)?"""
+        if not self.params.follow_hub:
+            return True
+        status = self.hub_status.get(number)
+        return (
+            status is not None
+            and status[0] == block_hash
+            and SafetyLevel.SAFE <= status[1] < SafetyLevel.INVALID
+        )
 
     # ---- jobs ------------------------------------------------------------------------------
 
@@ -748,6 +791,8 @@ class Coordinator(Role):
             if proof is None or in_flight >= self.params.max_in_flight:
                 break
             block_hash, claim, proof_bytes = proof
+            if not self._cleared(number, block_hash):
+                break
             nonce = self._next_nonce()
             raw = self._sign_proof(nonce, claim, proof_bytes)
             submission = _Submission(number, block_hash, raw, self.l1.head_number)
@@ -784,6 +829,10 @@ class Coordinator(Role):
         reported = store.get(_REPORTED_KEY)
         if reported is not None:
             self.reported = int.from_bytes(reported, "big")
+        for key, raw in store.iterate_prefix(_HUB_KEY):
+            block_hash, level = read_list(decode_rlp(raw), 2, "hub status")
+            number = int.from_bytes(key[len(_HUB_KEY) :], "big")
+            self.hub_status[number] = (read_hash32(block_hash), SafetyLevel(read_u64(level)))
         withhold = store.get(_WITHHOLD_KEY)
         if withhold is not None:
             self.withhold_from = int.from_bytes(withhold, "big")
@@ -807,6 +856,11 @@ _BLOCK_KEY: Final = b"prv/block/"
 _SUBMISSION_KEY: Final = b"prv/sub/"
 _WITHHOLD_KEY: Final = b"prv/withhold"
 _REPORTED_KEY: Final = b"prv/reported"
+_HUB_KEY: Final = b"prv/hub/"
+
+
+def _hub_key(number: int) -> bytes:
+    return _HUB_KEY + number.to_bytes(8, "big")
 
 
 def _block_key(number: int) -> bytes:

@@ -636,8 +636,9 @@ class HubSettlement(NativeModule):
     Anyone may submit; the hub's signature authenticates the aggregate. A
     refused aggregate reverts with ``"<ErrorName>: <message>"`` before any
     write (the receipt has status 0). ``confirmation_rule`` defaults to
-    accepting every block: until the output, dispute-game and verifier
-    modules exist, the hub's signature vouches that each block was confirmed.
+    accepting every block (the hub's signature vouches); L1 genesis installs
+    the module with ``settlement.confirmation.is_block_confirmed``, which
+    reads the validity verifier and the dispute games.
     """
 
     address = SETTLEMENT_ADDRESS

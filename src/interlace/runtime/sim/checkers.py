@@ -369,6 +369,34 @@ class HonestChainsLive(Checker):
                     f"(hub head {client.head}, sequencer {sequencer.chain.head.number})",
                 )
                 return
+            if world.scenario.settlement.enabled and not self._finalizing(chain):
+                return
+
+    def _finalizing(self, chain: int) -> bool:
+        """An honest chain finalizes: at least half its blocks unless it took messages from
+        a faulty chain (those blocks wait on the faulty chain, by design)."""
+        world = self.world
+        hub = world.hub()
+        assert hub is not None
+        client = hub.tracker.clients[chain]
+        faulty = world.faulty_chains()
+        finalized = max(
+            (
+                n
+                for n, b in client.blocks.items()
+                if SafetyLevel.FINALIZED <= b.level < SafetyLevel.INVALID
+            ),
+            default=0,
+        )
+        exposed = any(d.chain_id in faulty for b in client.blocks.values() for d in b.deps)
+        wanted = 1 if exposed else client.head // 2
+        if finalized < wanted:
+            self.fail(
+                world.sim.now,
+                f"honest chain {chain} finalized only up to {finalized} of {client.head}",
+            )
+            return False
+        return True
 
 
 def relayed_list(receipts: "tuple[Receipt, ...]") -> list[bytes]:

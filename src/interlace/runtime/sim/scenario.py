@@ -84,9 +84,17 @@ class SettlementSpec:
     """Run settlement (needs the hub): confirmed and finalized levels become reachable."""
     output_interval: int = 4
     """Optimistic chains: the proposer posts an output every this many blocks."""
-    challenge_window: int = 20
+    challenge_window: int = 15
     """Optimistic chains: seconds on each side's chess clock (an unchallenged output
     resolves after it)."""
+    split_depth: int = 5
+    """Dispute games: output bisection depth (a proposal covers at most 2^split_depth blocks
+    past the anchor)."""
+    max_depth: int = 10
+    """Dispute games: total depth (even, so a liar's game ends in a one-step proof; traces
+    hold 2^(max_depth - split_depth - 1) transactions per block)."""
+    clock_margin: int = 3
+    """Players skip a move their clock would not allow this many seconds from now."""
     provers: int = 2
     """Validity chains: prover worker nodes per chain."""
     prove_seconds_per_block: float = 0.2
@@ -346,6 +354,10 @@ def _check(s: Scenario) -> None:
     for name, value in settlement_positive.items():
         if value <= 0:
             raise ScenarioError(f"field {name!r} must be positive, got {value}")
+    if s.settlement.split_depth < 1 or s.settlement.max_depth < s.settlement.split_depth + 2:
+        raise ScenarioError(
+            "fields 'settlement.split_depth' ≥ 1 and 'settlement.max_depth' ≥ split_depth + 2"
+        )
     if s.settlement.prove_seconds_per_block < 0 or s.settlement.prove_seconds_per_tx < 0:
         raise ScenarioError("fields 'settlement.prove_seconds_*' must not be negative")
     if s.l1.finality_depth < s.l1.safe_depth:

@@ -36,14 +36,25 @@ from interlace.protocol.l1.modules import RollupKind, RollupRecord
 from interlace.protocol.rollup.chain import RollupChain, RollupGenesis
 from interlace.protocol.rollup.derivation import L1Origin, origin_of
 from interlace.protocol.settlement.confirmation import settlement_readers
+from interlace.protocol.settlement.dispute import GameConfig
 from interlace.roles.base import NodeId, RecordEvent, Role, StoreView, Timestamp, fields_dict
 from interlace.roles.batcher import Batcher, BatcherParams
+from interlace.roles.challenger import Challenger, ChallengerParams
 from interlace.roles.client import ClientParams, WorkloadClient, dev_key
 from interlace.roles.hub import Hub, HubParams, HubSettlementParams
 from interlace.roles.l1_node import L1Node, L1Params
 from interlace.roles.messages import InjectReorg, SetByzantine, SetOutage
+from interlace.roles.proposer import Proposer, ProposerParams
+from interlace.roles.prover import (
+    Coordinator,
+    CoordinatorParams,
+    ProverWorker,
+    WithholdProofs,
+    WorkerParams,
+)
 from interlace.roles.relayer import Relayer, RelayerParams
 from interlace.roles.sequencer import RollupParams, Sequencer
+from interlace.roles.settlement_messages import SetProposerFault
 from interlace.roles.verifier import VerifierNode, VerifierParams
 from interlace.runtime.sim.checkers import (
     ALL_CHECKERS,
@@ -59,6 +70,7 @@ from interlace.runtime.sim.scenario import FaultSpec, Scenario, ScenarioError
 FIRST_ROLLUP_CHAIN_ID = 901
 BATCHER_RESUBMIT_AFTER = 3
 DEV_BALANCE = 10**24
+GAME_BOND = 10**16
 L1_NODE = NodeId("l1")
 CLIENT_NODE = NodeId("client")
 HUB_NODE = NodeId("hub")
@@ -120,11 +132,17 @@ class Timeline:
             "game.move",
             "game.step",
             "game.resolved",
-            "prover.withheld",
+            "sim.withhold_proofs",
+            "sim.proposer_lie",
+            "proposer.fault",
+            "prover.withhold",
+            "prover.conflict",
         }
     )
 
     def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
+        if event.kind.startswith("game.") and not fields_dict(event).get("mine"):
+            return  # each game event once: by the player who made the move or the game
         self.counts[event.kind] = self.counts.get(event.kind, 0) + 1
         if event.kind == "sequencer.block":
             f = fields_dict(event)
@@ -263,7 +281,13 @@ class World:
                 )
                 for c in self.chain_ids
             )
-            settlement = SettlementGenesis(self.hub_key.address, anchors)
+            settlement = SettlementGenesis(
+                self.hub_key.address,
+                anchors,
+                bond=GAME_BOND,
+                split_depth=s.settlement.split_depth,
+                max_depth=s.settlement.max_depth,
+            )
         genesis = L1Genesis(ChainConfig(L1_CHAIN_ID), alloc, records, settlement=settlement)
         l1_params = L1Params(genesis, s.l1.block_time, s.l1.safe_depth, s.l1.finality_depth)
         l1_header, _state = build_l1_genesis(genesis)
@@ -308,6 +332,10 @@ class World:
             self._add(batcher_node, _factory(Batcher, batcher_node, batcher_params))
             verifier_node = NodeId(f"verifier-{chain_id}")
             self._add(verifier_node, _factory(VerifierNode, verifier_node, verifier_params))
+            if settle and self.kinds[chain_id] == RollupKind.VALIDITY:
+                self._add_provers(chain_id, rollup_genesis)
+            elif settle:
+                self._add_players(chain_id, verifier_params)
         client_params = ClientParams(
             seed=seed,
             rollups=tuple((c, NodeId(f"seq-{c}")) for c in self.chain_ids),
@@ -341,6 +369,73 @@ class World:
                 enabled=s.hub.relayer,
             )
             self._add(RELAYER_NODE, _factory(Relayer, RELAYER_NODE, relayer_params))
+
+    def _add_provers(self, chain_id: ChainId, genesis: RollupGenesis) -> None:
+        """A validity chain's proof coordinator and its (modelled) workers."""
+        spec = self.scenario.settlement
+        workers = tuple(NodeId(f"prover-{chain_id}-{i}") for i in range(spec.provers))
+        coordinator = NodeId(f"prover-{chain_id}")
+        params = CoordinatorParams(
+            genesis=genesis,
+            sequencer_address=self.sequencer_keys[chain_id].address,
+            sequencer_node=NodeId(f"seq-{chain_id}"),
+            prover_key=dev_key(self.seed, "prover", chain_id),
+            l1_chain_id=L1_CHAIN_ID,
+            workers=workers,
+            follow_hub=True,
+        )
+        self._add(coordinator, _factory(Coordinator, coordinator, params))
+        for worker in workers:
+            worker_params = WorkerParams(
+                chain_id=chain_id,
+                seconds_per_tx=spec.prove_seconds_per_tx,
+                seconds_per_block=spec.prove_seconds_per_block,
+            )
+            self._add(worker, _factory(ProverWorker, worker, worker_params))
+
+    def _add_players(self, chain_id: ChainId, verifier: VerifierParams) -> None:
+        """An optimistic chain's proposer and challenger (each derives the chain itself)."""
+        spec = self.scenario.settlement
+        game = GameConfig(
+            bond=GAME_BOND,
+            split_depth=spec.split_depth,
+            max_depth=spec.max_depth,
+            max_clock=spec.challenge_window,
+        )
+        shared = {
+            "verifier": verifier,
+            "l1_chain_id": L1_CHAIN_ID,
+            "game": game,
+            "max_clock": spec.challenge_window,
+            "clock_margin": spec.clock_margin,
+        }
+        proposer = NodeId(f"proposer-{chain_id}")
+        proposer_params = ProposerParams(
+            key=dev_key(self.seed, "proposer", chain_id),
+            interval=spec.output_interval,
+            **shared,  # type: ignore[arg-type]
+        )
+        self._add(proposer, _factory(Proposer, proposer, proposer_params))
+        challenger = NodeId(f"challenger-{chain_id}")
+        challenger_params = ChallengerParams(
+            key=dev_key(self.seed, "challenger", chain_id),
+            **shared,  # type: ignore[arg-type]
+        )
+        self._add(challenger, _factory(Challenger, challenger, challenger_params))
+
+    def _proposer_lie(self, chain_id: ChainId) -> None:
+        """The chain's proposer lies about the output of a block two ahead of the head."""
+        sequencer = self.sequencer_by_node(NodeId(f"seq-{chain_id}"))
+        lie_at = (sequencer.chain.head.number if sequencer else 0) + 2
+        self.sim.inject(NodeId(f"proposer-{chain_id}"), SetProposerFault(lie_at))
+        self.sim.note("sim.proposer_lie", chain=chain_id, lie_at=lie_at)
+
+    def _withhold_proofs(self, chain_id: ChainId) -> None:
+        """From the next block on, the chain's coordinator submits no proof."""
+        sequencer = self.sequencer_by_node(NodeId(f"seq-{chain_id}"))
+        first = sequencer.chain.head.number + 1 if sequencer else 1
+        self.sim.inject(NodeId(f"prover-{chain_id}"), WithholdProofs(first))
+        self.sim.note("sim.withhold_proofs", chain=chain_id, from_number=first)
 
     def _settlement_keys(self) -> list[PrivateKey]:
         """L1 accounts of the settlement nodes (proposers, challengers, provers)."""
@@ -405,6 +500,18 @@ class World:
                 node = NodeId(f"seq-{self._chain_of(fault)}")
                 byzantine = SetByzantine(False, bad_state_root=True)
                 sim.schedule(fault.at, partial(sim.inject, node, byzantine), "byzantine")
+            elif fault.kind == "proposer_lie":
+                chain = self._chain_of(fault)
+                if self.kinds[chain] != RollupKind.OPTIMISTIC:
+                    msg = f"proposer_lie needs an optimistic chain; {chain} is a validity chain"
+                    raise ScenarioError(msg)
+                sim.schedule(fault.at, partial(self._proposer_lie, chain), "lie")
+            elif fault.kind == "withhold_proofs":
+                chain = self._chain_of(fault)
+                if self.kinds[chain] != RollupKind.VALIDITY:
+                    msg = f"withhold_proofs needs a validity chain; {chain} is optimistic"
+                    raise ScenarioError(msg)
+                sim.schedule(fault.at, partial(self._withhold_proofs, chain), "withhold")
             elif fault.kind == "batcher_outage":
                 node = NodeId(f"batcher-{self._chain_of(fault)}")
                 sim.schedule(fault.at, partial(sim.inject, node, SetOutage(True)), "outage")
@@ -427,7 +534,12 @@ class World:
             verifier = self.verifier(chain)
             seq = sequencer.chain.head.number if sequencer else "down"
             safe = verifier.safe_head if verifier else "down"
-            parts.append(f"{chain} unsafe {seq} safe {safe}")
+            part = f"{chain} unsafe {seq} safe {safe}"
+            hub = self.hub()
+            if self.scenario.settlement.enabled and hub is not None:
+                heads = _settled_heads(hub, chain)
+                part += f" conf {heads[0]} fin {heads[1]}"
+            parts.append(part)
         if len(self.chain_ids) > 4:
             parts.append(f"+{len(self.chain_ids) - 4} chains")
         self.timeline.entries.append((float(self.sim.now), "status", " | ".join(parts)))
@@ -724,16 +836,8 @@ class World:
         finalized: dict[str, int] = {}
         confirmed: dict[str, int] = {}
         if hub is not None:
-            for chain, client in hub.tracker.clients.items():
-                held = [
-                    (n, b.level) for n, b in client.blocks.items() if b.level != SafetyLevel.INVALID
-                ]
-                finalized[str(chain)] = max(
-                    (n for n, level in held if level >= SafetyLevel.FINALIZED), default=0
-                )
-                confirmed[str(chain)] = max(
-                    (n for n, level in held if level >= SafetyLevel.CONFIRMED), default=0
-                )
+            for chain in hub.tracker.clients:
+                confirmed[str(chain)], finalized[str(chain)] = _settled_heads(hub, chain)
         return {
             "kinds": {str(c): k.name.lower() for c, k in self.kinds.items()},
             "games_created": counts.get("game.created", 0),
@@ -746,6 +850,16 @@ class World:
             "confirmed_head": confirmed,
             "finalized_head": finalized,
         }
+
+
+def _settled_heads(hub: Hub, chain: int) -> tuple[int, int]:
+    """The hub's highest (confirmed, finalized) valid block of a chain."""
+    held = [(n, b.level) for n, b in hub.tracker.clients[chain].blocks.items()]
+    valid = [(n, level) for n, level in held if level != SafetyLevel.INVALID]
+    return (
+        max((n for n, level in valid if level >= SafetyLevel.CONFIRMED), default=0),
+        max((n for n, level in valid if level >= SafetyLevel.FINALIZED), default=0),
+    )
 
 
 def _percentiles(values: list[float]) -> dict[str, float | None]:
