@@ -100,7 +100,8 @@ def _print_summary(world: World, metrics: dict[str, Any]) -> None:
     entries = world.timeline.entries
     if entries:
         console.print(
-            "\n[bold]timeline[/bold] (heads every tenth of the run; faults, reorgs, evidence)"
+            "\n[bold]timeline[/bold] (heads and settlement counts every tenth of the run;"
+            " faults, reorgs, evidence, disputed games)"
         )
         shown = entries[:80]
         for at, node, text in shown:

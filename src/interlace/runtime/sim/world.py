@@ -13,7 +13,7 @@ import gc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 from interlace.primitives.keys import PrivateKey
 from interlace.primitives.types import U64, U256, ZERO_HASH, Address, ChainId, Hash32
@@ -104,6 +104,18 @@ class Timeline:
     """Delivered messages: (source chain, source block, destination chain, destination block,
     source block made)."""
     track_levels: bool = False
+    since_status: dict[str, int] = field(default_factory=dict)
+    """Routine settlement events since the last status line (summarised there)."""
+
+    ROUTINE: ClassVar[dict[str, str]] = {
+        "game.created": "games created",
+        "game.resolved": "resolved",
+        "prover.submitted": "proofs sent",
+        "hub.proof_seen": "proofs final",
+        "hub.aggregate": "aggregates",
+        "hub.finalized": "blocks finalized",
+    }
+    """Settlement events too frequent to list one by one: counted per status line."""
 
     NOTABLE = frozenset(
         {
@@ -127,11 +139,8 @@ class Timeline:
             "sequencer.bad_state_root",
             "hub.fraud_proven",
             "hub.output_invalid",
-            "hub.aggregate",
-            "game.created",
             "game.move",
             "game.step",
-            "game.resolved",
             "sim.withhold_proofs",
             "sim.proposer_lie",
             "proposer.fault",
@@ -179,9 +188,14 @@ class Timeline:
             produced = self.seq_blocks.get((int(f["chain"]), int(f["number"])))  # type: ignore[call-overload]
             if produced is not None:
                 self.safe_latency.append(float(now) - produced)
-        if event.kind in self.NOTABLE:
+        notable = event.kind in self.NOTABLE or (
+            event.kind == "game.resolved" and fields_dict(event).get("status") != "DEFENDER_WINS"
+        )
+        if notable:
             details = " ".join(f"{k}={v}" for k, v in event.fields)
             self.entries.append((float(now), str(node), f"{event.kind} {details}".strip()))
+        elif event.kind in self.ROUTINE:
+            self.since_status[event.kind] = self.since_status.get(event.kind, 0) + 1
 
     def after_step(self, sim: Simulator) -> None:
         del sim
@@ -542,6 +556,16 @@ class World:
             parts.append(part)
         if len(self.chain_ids) > 4:
             parts.append(f"+{len(self.chain_ids) - 4} chains")
+        routine = self.timeline.since_status
+        if routine:
+            parts.append(
+                ", ".join(
+                    f"{label} +{routine[kind]}"
+                    for kind, label in Timeline.ROUTINE.items()
+                    if routine.get(kind)
+                )
+            )
+            routine.clear()
         self.timeline.entries.append((float(self.sim.now), "status", " | ".join(parts)))
 
     def _crash(self, node: NodeId) -> None:
