@@ -1,7 +1,9 @@
 """``interlace devnet``: start, inspect, fault and stop a local devnet of real node processes.
 
 ``up`` starts one process per node (L1, per rollup a sequencer, batcher
-and verifier, the hub and a relayer), waits until each is healthy, prints
+and verifier, the hub and a relayer; with settlement, per optimistic rollup
+a proposer and a challenger, per validity rollup a prover coordinator and
+its workers), waits until each is healthy, prints
 the prefunded development accounts and a table of endpoints, writes
 ``DATA_DIR/endpoints.json`` and supervises (restarting crashed nodes) until
 Ctrl-C, or hands supervision to a background process with ``--detach``.
@@ -69,7 +71,22 @@ def up(  # noqa: PLR0917 - one parameter per CLI option
         float | None, typer.Option(help="Seconds between rollup blocks (default 1).")
     ] = None,
     l1_block_time: Annotated[
-        float | None, typer.Option(help="Seconds between L1 blocks (default 2).")
+        float | None, typer.Option(help="Seconds between L1 blocks (default 1).")
+    ] = None,
+    settlement: Annotated[
+        bool | None,
+        typer.Option(
+            "--settlement/--no-settlement",
+            help="Settle on L1: proposers, challengers, provers, hub aggregates (default on).",
+            show_default=False,
+        ),
+    ] = None,
+    provers: Annotated[
+        int | None, typer.Option(help="Prover worker processes per validity rollup (default 2).")
+    ] = None,
+    challenge_window: Annotated[
+        int | None,
+        typer.Option(help="Seconds an optimistic output can be disputed (default 20)."),
     ] = None,
     port_base: Annotated[
         int | None, typer.Option(help="L1 RPC port; others count up (P2P +1000). Default 8545.")
@@ -89,6 +106,9 @@ def up(  # noqa: PLR0917 - one parameter per CLI option
         "rollups": rollups,
         "block_time": block_time,
         "l1_block_time": l1_block_time,
+        "settlement": settlement,
+        "provers": provers,
+        "challenge_window": challenge_window,
         "port_base": port_base,
         "seed": seed,
     }
@@ -110,7 +130,8 @@ def up(  # noqa: PLR0917 - one parameter per CLI option
             console.print(
                 f"starting {len(devnet.nodes)} nodes in {devnet.data_dir} "
                 f"({resolved.rollups} rollups, {resolved.block_time} s blocks, "
-                f"L1 {resolved.l1_block_time} s)…"
+                f"L1 {resolved.l1_block_time} s, settlement "
+                f"{'on' if resolved.settlement else 'off'})…"
             )
         devnet.start(timeout)
         _show(devnet.endpoints(), json_output)

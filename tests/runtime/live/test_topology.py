@@ -10,6 +10,7 @@ from interlace.api.node import EXIT_USAGE
 from interlace.api.node import main as node_main
 from interlace.cli.main import app
 from interlace.roles.base import NodeId
+from interlace.roles.client import dev_key
 from interlace.roles.l1_node import L1Node
 from interlace.roles.sequencer import Sequencer
 from interlace.runtime.live.supervisor import (
@@ -19,11 +20,15 @@ from interlace.runtime.live.supervisor import (
     write_config,
 )
 from interlace.runtime.live.topology import (
+    NODE_BALANCE,
     ConfigError,
     DevnetConfig,
     build_topology,
     config_from_mapping,
+    config_to_json,
+    game_depths,
     load_config_file,
+    node_count,
     resolve_topics,
 )
 from interlace.runtime.store import MemoryStore
@@ -39,13 +44,62 @@ def test_topology_has_every_node_with_distinct_ports() -> None:
         "relayer",
         "batcher-901",
         "verifier-901",
+        "proposer-901",  # 901 is optimistic, 902 validity (kinds alternate)
+        "challenger-901",
         "batcher-902",
         "verifier-902",
+        "prover-902",
+        "prover-902-0",
+        "prover-902-1",
     ]
+    assert len(topology.nodes) == node_count(topology.config)
     ports = [p for s in topology.nodes.values() for p in (s.rpc_port, s.p2p_port)]
     assert len(set(ports)) == len(ports)
     assert topology.nodes[NodeId("l1")].rpc_port == 30000
     assert topology.nodes[NodeId("l1")].p2p_port == 31000
+    plain = build_topology(DevnetConfig(rollups=2, settlement=False, kinds=("validity",)))
+    assert [n for n in plain.nodes if n.startswith(("prover", "proposer", "challenger"))] == []
+    assert len(plain.nodes) == node_count(plain.config) == 9
+
+
+def test_settlement_nodes_are_funded_and_games_sized_for_the_block_time() -> None:
+    topology = build_topology(DevnetConfig(rollups=2, provers=3, block_time=0.25))
+    l1 = topology.nodes[NodeId("l1")].factory(MemoryStore())
+    assert isinstance(l1, L1Node)
+    for name in ("proposer", "challenger", "prover"):
+        chain = 902 if name == "prover" else 901
+        key = dev_key(0, name, chain)
+        assert l1.head_state.get_account(key.address).balance == NODE_BALANCE
+    assert l1.head_state.get_account(dev_key(0, "hub", 0).address).balance == NODE_BALANCE
+    assert "prover-902-2" in topology.nodes
+    # A game must span more blocks than are made in twice the challenge window.
+    split, depth = game_depths(topology.config)
+    assert (1 << split) * 0.25 >= 2 * topology.config.challenge_window
+    assert depth % 2 == 0
+    assert game_depths(DevnetConfig(split_depth=5, max_depth=9)) == (5, 9)
+
+
+def test_a_devnet_json_from_before_settlement_resumes_unchanged(tmp_path: Path) -> None:
+    old = json.loads(config_to_json(DevnetConfig(epoch=1.0)))
+    for key in (
+        "kinds",
+        "settlement",
+        "challenge_window",
+        "output_interval",
+        "split_depth",
+        "max_depth",
+        "provers",
+        "aggregate_every",
+    ):
+        del old[key]
+    old["kind"] = "validity"
+    (tmp_path / "devnet.json").write_text(json.dumps(old))
+    config = load_config_file(tmp_path / "devnet.json")
+    assert (config.settlement, config.kinds, config.challenge_window) == (
+        False,
+        ("validity",),
+        60,
+    )
 
 
 def test_dev_accounts_are_funded_on_l1_and_every_rollup() -> None:
@@ -78,6 +132,12 @@ def test_topics_follow_subscriptions() -> None:
         ({"trust_modes": ["sometimes"]}, "trust_modes"),
         ({"port_base": 65000}, "port_base"),
         ({"l1_block_time": 0.0}, "l1_block_time"),
+        ({"kinds": ["zk"]}, "kinds must be"),
+        ({"kind": "optimistic", "kinds": ["validity"]}, "kind or kinds"),
+        ({"settlement": "yes"}, "settlement must be true or false"),
+        ({"provers": 0}, "provers"),
+        ({"challenge_window": 20, "l1_block_time": 2.0}, "challenge_window must be at least"),
+        ({"split_depth": 5, "max_depth": 6}, "max_depth"),
     ],
 )
 def test_bad_configs_are_refused_by_name(data: dict[str, object], match: str) -> None:

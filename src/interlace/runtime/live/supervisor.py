@@ -52,6 +52,7 @@ from interlace.runtime.live.topology import (
     check_config,
     config_to_json,
     load_config_file,
+    node_count,
 )
 
 ENDPOINTS_FILE: Final = "endpoints.json"
@@ -400,7 +401,7 @@ def running_devnet(data_dir: Path, timeout: float = 60.0, **settings: Any) -> It
     started is stopped when the block exits, also on an error.
     """
     if "port_base" not in settings:
-        settings["port_base"] = free_port_base(3 + 3 * int(settings.get("rollups", 2)))
+        settings["port_base"] = free_port_base(node_count(DevnetConfig(**settings)))
     config = resolve_config(data_dir, settings)
     devnet = Devnet(data_dir, config)
     try:
