@@ -1,0 +1,229 @@
+"""End to end on a real devnet with settlement: web3.py, the CLI, finality, kill -9.
+
+One devnet of 14 processes (L1; per rollup a sequencer, batcher and verifier;
+hub, relayer; proposer and challenger for the optimistic rollup 901; prover
+coordinator and two workers for the validity rollup 902) with half-second
+blocks, 1 s L1 blocks, L1 finality after 3 blocks and a 15 s challenge
+window, so a block sent in the first seconds is FINALIZED at the hub within
+about 40 s. Slow (about 60 s on two cores). Every process is stopped by
+``running_devnet`` on the way out, also when an assertion fails; the test
+checks none is left.
+"""
+
+import json
+import os
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_account import Account
+from typer.testing import CliRunner
+
+from interlace.cli.main import app
+from interlace.client import InterlaceClient
+from interlace.protocol.hub.state import SafetyLevel
+from interlace.roles.base import NodeId
+from interlace.runtime.live.supervisor import Devnet, running_devnet
+
+with warnings.catch_warnings():  # web3 7 imports websockets.legacy, which warns on import
+    warnings.filterwarnings("ignore", "websockets.legacy is deprecated", DeprecationWarning)
+    from web3 import Web3
+
+pytestmark = pytest.mark.slow
+
+SOURCE = 901  # optimistic: finalized through a dispute game that resolves unchallenged
+DESTINATION = 902  # validity: finalized through witness proofs on L1
+SETTINGS: dict[str, Any] = {
+    "rollups": 2,
+    "block_time": 0.5,
+    "l1_block_time": 1.0,
+    "hub_block_time": 0.25,
+    "l1_finality_depth": 3,
+    "challenge_window": 15,
+    "aggregate_every": 2.0,
+}
+
+
+def wait_for(what: str, check: Callable[[], Any], timeout: float = 30.0) -> Any:
+    """Poll ``check`` until it returns something truthy; fail naming ``what``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.25)
+
+
+def cli(data_dir: Path | None, *args: str) -> Any:
+    """Run ``interlace ARGS [--data-dir …] --json`` in-process and return the parsed JSON."""
+    where = [] if data_dir is None else ["--data-dir", str(data_dir)]
+    result = CliRunner().invoke(app, [*args, *where, "--json"])
+    assert result.exit_code == 0, f"interlace {' '.join(args)[:200]}: {result.output}"
+    return json.loads(result.stdout)
+
+
+def node_pids(data_dir: Path) -> list[int]:
+    """Live processes whose command line names this devnet's config."""
+    marker = str(data_dir.resolve() / "devnet.json").encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if marker in cmdline:
+            pids.append(int(entry.name))
+    return pids
+
+
+@pytest.fixture
+def devnet(tmp_path: Path) -> Iterator[Devnet]:
+    data_dir = tmp_path / "devnet"
+    with running_devnet(data_dir, **SETTINGS) as net:
+        yield net
+    assert all(p.process is None or p.process.poll() is not None for p in net.nodes.values())
+    assert node_pids(data_dir) == [], "node processes outlived the devnet"
+
+
+def test_devnet_end_to_end(devnet: Devnet) -> None:
+    data_dir = devnet.data_dir
+    topology = devnet.topology
+    assert {spec.kind for spec in topology.nodes.values()} >= {
+        "proposer",
+        "challenger",
+        "prover",
+        "prover-worker",
+    }
+
+    # ---- unmodified web3.py + eth-account: a transfer on a rollup ----------------------------
+    w3 = Web3(Web3.HTTPProvider(topology.rpc_url(NodeId(f"seq-{SOURCE}"))))
+    assert w3.eth.chain_id == SOURCE
+    sender = Account.from_key(topology.dev_keys[1].secret)
+    recipient = Account.create().address
+    before = w3.eth.get_balance(sender.address)
+    signed = sender.sign_transaction(
+        {
+            "chainId": SOURCE,
+            "nonce": w3.eth.get_transaction_count(sender.address, "pending"),
+            "to": recipient,
+            "value": 12_345,
+            "gas": 21_000,
+            "maxFeePerGas": 10**11,
+            "maxPriorityFeePerGas": 10**9,
+            "type": 2,
+        }
+    )
+    tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=20, poll_latency=0.1)
+    assert receipt["status"] == 1
+    assert w3.eth.get_balance(recipient) == 12_345
+    fee = receipt["gasUsed"] * receipt["effectiveGasPrice"]
+    assert w3.eth.get_balance(sender.address) == before - 12_345 - fee
+
+    # ---- the CLI: status, a cross-rollup message, its status until executed ------------------
+    status = cli(data_dir, "status")
+    assert sorted(c["chainId"] for c in status["chains"]) == [SOURCE, DESTINATION]
+    target = "0x" + "ab" * 20
+    sent = cli(
+        data_dir,
+        "msg",
+        "send",
+        "--from",
+        str(SOURCE),
+        "--to",
+        str(DESTINATION),
+        "--target",
+        target,
+        "--text",
+        "hello, 902",
+    )
+    assert (sent["source"], sent["destination"]) == (SOURCE, DESTINATION)
+    source_block = int(sent["blockNumber"])
+    tx = sent["transactionHash"]
+
+    def executed() -> dict[str, Any] | None:
+        answer = cli(data_dir, "msg", "status", "--source", str(SOURCE), "--tx", tx)
+        return answer if answer["executed"] else None
+
+    done = wait_for("the message to execute on 902", executed, timeout=30)
+    assert done["stage"] == "executed"
+    relay_tx = done["relayTransaction"]
+    assert relay_tx is not None
+    dest_w3 = Web3(Web3.HTTPProvider(topology.rpc_url(NodeId(f"seq-{DESTINATION}"))))
+    dest_block = int(dest_w3.eth.get_transaction_receipt(relay_tx)["blockNumber"])
+
+    # ---- safety levels at the hub: pre-confirmed at once, finalized once settled -------------
+    client = InterlaceClient.from_data_dir(data_dir)
+
+    def level(chain: int, number: int) -> SafetyLevel:
+        safety = client.block_safety(chain, number)
+        assert safety is not None, f"the hub holds no block {number} of {chain}"
+        return safety.level
+
+    assert level(SOURCE, source_block) >= SafetyLevel.PRECONFIRMED
+    wait_for(
+        f"{SOURCE} block {source_block} to finalize",
+        lambda: level(SOURCE, source_block) == SafetyLevel.FINALIZED,
+        timeout=60,
+    )
+    wait_for(
+        f"{DESTINATION} block {dest_block} (the relay) to finalize",
+        lambda: level(DESTINATION, dest_block) == SafetyLevel.FINALIZED,
+        timeout=20,
+    )
+    heads = {c["chainId"]: c for c in cli(data_dir, "status")["chains"]}
+    assert heads[SOURCE]["heads"]["finalized"] >= source_block
+    assert heads[DESTINATION]["heads"]["finalized"] >= dest_block
+
+    # ---- the message's proof, fetched and verified with the CLI ----------------------------
+    got = cli(data_dir, "proof", "get", "--source", str(SOURCE), "--tx", tx)
+    assert got["claim"]["chainId"] == SOURCE
+    assert got["claim"]["blockNumber"] == source_block
+    verified = cli(None, "proof", "verify", got["proof"])  # offline: no devnet needed
+    assert verified["valid"] is True
+    assert verified["claim"]["messageHash"] == sent["messageHash"]
+    proof = bytearray.fromhex(got["proof"].removeprefix("0x"))
+    proof[len(proof) // 2] ^= 0x01
+    bad = CliRunner().invoke(app, ["proof", "verify", "0x" + proof.hex()])
+    assert bad.exit_code == 1, bad.output  # a changed byte is refused, in one line
+
+    # ---- kill -9 a sequencer: it resumes from its store, with no height gap -----------------
+    seq = NodeId(f"seq-{SOURCE}")
+    head_before = w3.eth.block_number
+    devnet.kill(seq)
+    wait_for("the sequencer's restart", lambda: (devnet.health(seq) or {}).get("ok"))
+    assert devnet.nodes[seq].restarts == 1
+    wait_for("blocks after the restart", lambda: w3.eth.block_number >= head_before + 6)
+    parent = w3.eth.get_block(max(head_before - 4, 0))
+    for number in range(parent["number"] + 1, w3.eth.block_number + 1):
+        block = w3.eth.get_block(number)
+        assert block["parentHash"] == parent["hash"], f"block {number} does not extend its parent"
+        parent = block
+    # ... and the restarted sequencer takes transactions again (web3.py's nonce from it).
+    again = sender.sign_transaction(
+        {
+            "chainId": SOURCE,
+            "nonce": w3.eth.get_transaction_count(sender.address, "pending"),
+            "to": recipient,
+            "value": 1,
+            "gas": 21_000,
+            "maxFeePerGas": 10**11,
+            "maxPriorityFeePerGas": 10**9,
+            "type": 2,
+        }
+    )
+    w3.eth.wait_for_transaction_receipt(
+        w3.eth.send_raw_transaction(again.raw_transaction), timeout=20, poll_latency=0.1
+    )
+    assert w3.eth.get_balance(recipient) == 12_346
+
+    pids = [p.process.pid for p in devnet.nodes.values() if p.process is not None]
+    assert sorted(pids) == sorted(node_pids(data_dir))
+    assert all(os.path.exists(f"/proc/{pid}") for pid in pids)
