@@ -3,12 +3,13 @@
 import pytest
 
 from interlace.primitives.hashing import keccak256
-from interlace.primitives.rlp_codec import encode_uint
+from interlace.primitives.rlp_codec import encode_rlp, encode_uint
 from interlace.primitives.types import Hash32
 from interlace.protocol.hub.settling import FactKind, SettlementFact, SettlementFollower
 from interlace.protocol.hub.state import SafetyLevel
 from interlace.protocol.hub.tracker import ChainFrozen, HubTracker
 from interlace.protocol.l1.modules import RollupKind
+from interlace.protocol.settlement.confirmation import read_output_reference
 from tests.protocol.test_hub_tracker import (
     HUB_KEY,
     INVALID,
@@ -129,7 +130,7 @@ def test_an_optimistic_run_ends_at_the_output_that_confirmed_it() -> None:
     aggregate = follower.build_aggregate(tracker, 1, Hash32(keccak256(b"r")))
     assert aggregate is not None
     assert [blk.number for blk in aggregate.blocks] == [1, 2, 3]
-    assert {blk.confirmation for blk in aggregate.blocks} == {encode_uint(3)}
+    assert {blk.confirmation for blk in aggregate.blocks} == {encode_rlp(encode_uint(3))}
     # Block 4 confirmed by a proof-like single confirmation but no output: not aggregated.
     tracker.confirm(A, 4, _hash(a, 4), ancestors=False)
     aggregate = follower.build_aggregate(tracker, 2, Hash32(keccak256(b"r")))
@@ -139,3 +140,13 @@ def test_an_optimistic_run_ends_at_the_output_that_confirmed_it() -> None:
 def test_nothing_to_aggregate_gives_none() -> None:
     tracker, _a, _b = _world()
     assert _follower().build_aggregate(tracker, 1, Hash32(keccak256(b"r"))) is None
+
+
+@pytest.mark.parametrize("output", [1, 127, 128, 200, 2**32 + 5])
+def test_the_output_reference_reads_back_as_the_output_number_l1_checks(output: int) -> None:
+    """The hub writes rlp(outputNumber); L1's rule reads it back (128 and up included)."""
+    follower = _follower(a=RollupKind.OPTIMISTIC)
+    follower.confirmed_by[(A, output)] = output
+    reference = follower._reference(A, output)
+    assert reference is not None
+    assert read_output_reference(reference) == output

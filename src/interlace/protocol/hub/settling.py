@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from interlace.primitives.receipt import Log, Receipt
-from interlace.primitives.rlp_codec import encode_uint
+from interlace.primitives.rlp_codec import encode_rlp, encode_uint
 from interlace.primitives.tx import Transaction
 from interlace.primitives.types import U64, Address, Hash32
 from interlace.protocol.chain.block import Block
@@ -242,4 +242,4 @@ class SettlementFollower:
         if self.kinds[chain_id] == RollupKind.VALIDITY:
             return b""
         output = self.confirmed_by.get((chain_id, number))
-        return None if output is None else encode_uint(output)
+        return None if output is None else encode_rlp(encode_uint(output))
