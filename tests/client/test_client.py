@@ -16,15 +16,20 @@ import pytest
 
 import interlace.client
 from interlace.client import (
+    WAIT_STAGES,
     BadKey,
+    ClientError,
     EndpointsNotFound,
     InterlaceClient,
     MessageAlreadyRelayed,
+    MessageNotReady,
+    MessageStatus,
     NodeUnreachable,
     RpcFailure,
     SentMessage,
     TxReceipt,
     UnknownNode,
+    has_reached,
     load_endpoints,
     parse_endpoints,
 )
@@ -251,6 +256,7 @@ def test_public_api_is_pinned() -> None:
     assert sorted(interlace.client.__all__) == sorted(
         [
             "DEFAULT_DATA_DIR",
+            "WAIT_STAGES",
             "BadKey",
             "BadResponse",
             "BlockSafety",
@@ -277,6 +283,7 @@ def test_public_api_is_pinned() -> None:
             "TxReceipt",
             "UnknownNode",
             "WaitTimeout",
+            "has_reached",
             "load_endpoints",
             "load_key",
             "parse_endpoints",
@@ -293,3 +300,70 @@ def test_world_fixture_is_deterministic() -> None:
     first, second = make_world(), make_world()
     assert isinstance(first, World)
     assert first.sim.trace_hash() == second.sim.trace_hash()
+
+
+def _status(
+    stage: str, cross: SafetyLevel, *, executed: bool = False, relayer: str | None = None
+) -> MessageStatus:
+    sent = SentMessage(
+        source_chain=901,
+        destination=902,
+        nonce=0,
+        sender=b"\x11" * 20,
+        target=b"\x22" * 20,
+        message=b"",
+        sent_message=b"",
+        message_hash=b"\x33" * 32,
+        relay_key=b"\x44" * 32,
+        tx_hash=b"\x55" * 32,
+        block_number=1,
+        block_hash=b"\x66" * 32,
+        block_timestamp=0,
+        receipt_index=0,
+        log_position=0,
+        log_index=0,
+    )
+    return MessageStatus(sent, stage, True, cross, cross, relayer, None, executed)
+
+
+def test_safety_stages_wait_for_the_source_block_not_for_delivery() -> None:
+    """A message executes at pre-confirmed and finalizes later: waiting for ``finalized``
+    must not return when it executes (the bug: ``executed`` ranked above ``finalized``)."""
+    executed_early = _status("executed", SafetyLevel.PRECONFIRMED, executed=True)
+    assert has_reached(executed_early, "executed")
+    assert has_reached(executed_early, "relayed")
+    assert has_reached(executed_early, "preconfirmed")
+    assert not has_reached(executed_early, "safe")
+    assert not has_reached(executed_early, "finalized")
+    finalized_waiting = _status("finalized", SafetyLevel.FINALIZED, relayer="waiting")
+    assert has_reached(finalized_waiting, "confirmed")
+    assert has_reached(finalized_waiting, "finalized")
+    assert not has_reached(finalized_waiting, "relayed")
+    assert not has_reached(finalized_waiting, "executed")
+    assert has_reached(_status("relayed", SafetyLevel.SAFE, relayer="submitted"), "relayed")
+    invalid = _status("invalid", SafetyLevel.INVALID)
+    assert not any(has_reached(invalid, stage) for stage in WAIT_STAGES[1:])
+    assert has_reached(_status("sent", SafetyLevel.UNKNOWN), "sent")
+
+
+def test_wait_for_message_follows_the_source_level_after_execution(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client = InterlaceClient(parse_endpoints({"l1": {"kind": "l1", "rpc": "http://x:1"}}))
+    seen = iter(
+        [
+            _status("executed", SafetyLevel.PRECONFIRMED, executed=True),
+            _status("executed", SafetyLevel.CONFIRMED, executed=True),
+            _status("executed", SafetyLevel.FINALIZED, executed=True),
+        ]
+    )
+    monkeypatch.setattr(client, "message_status", lambda _message: next(seen))
+    monkeypatch.setattr(interlace.client.client, "POLL_INTERVAL", 0.0)
+    reached = client.wait_for_message(_status("sent", SafetyLevel.UNKNOWN).message, "finalized")
+    assert reached.cross_level == SafetyLevel.FINALIZED
+    gone = iter([_status("invalid", SafetyLevel.INVALID)])
+    monkeypatch.setattr(client, "message_status", lambda _message: next(gone))
+    with pytest.raises(MessageNotReady):
+        client.wait_for_message(_status("sent", SafetyLevel.UNKNOWN).message, "finalized")
+    with pytest.raises(ClientError):
+        client.wait_for_message(_status("sent", SafetyLevel.UNKNOWN).message, "landed")

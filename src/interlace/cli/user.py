@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from interlace.client import (
+    WAIT_STAGES,
     InterlaceClient,
     MessageStatus,
     SentMessage,
@@ -40,7 +41,7 @@ msg_app = typer.Typer(help="Send, follow and relay cross-rollup messages.", no_a
 proof_app = typer.Typer(help="Get and verify event proofs.", no_args_is_help=True)
 
 UNITS: Final = {"wei": 1, "gwei": 10**9, "eth": 10**18, "ether": 10**18}
-STAGES: Final = ("sent", "preconfirmed", "safe", "confirmed", "finalized", "relayed", "executed")
+STAGES: Final = WAIT_STAGES
 
 DataDir = Annotated[
     Path | None,

@@ -14,7 +14,14 @@ docs/sdk.md describes every call; the public names are listed in ``__all__``
 (and pinned by a test).
 """
 
-from interlace.client.client import ChainClient, InterlaceClient, load_key, receipt_from_json
+from interlace.client.client import (
+    WAIT_STAGES,
+    ChainClient,
+    InterlaceClient,
+    has_reached,
+    load_key,
+    receipt_from_json,
+)
 from interlace.client.endpoints import (
     DEFAULT_DATA_DIR,
     DevAccount,
@@ -50,6 +57,7 @@ from interlace.client.types import (
 
 __all__ = [
     "DEFAULT_DATA_DIR",
+    "WAIT_STAGES",
     "BadKey",
     "BadResponse",
     "BlockSafety",
@@ -76,6 +84,7 @@ __all__ = [
     "TxReceipt",
     "UnknownNode",
     "WaitTimeout",
+    "has_reached",
     "load_endpoints",
     "load_key",
     "parse_endpoints",

@@ -720,22 +720,54 @@ class InterlaceClient:
     def wait_for_message(
         self, message: SentMessage, stage: str = "executed", timeout: float = 120.0
     ) -> MessageStatus:
-        """Poll ``message_status`` until it reaches ``stage`` (or ``executed``)."""
-        order = ("sent", "preconfirmed", "safe", "confirmed", "finalized", "relayed", "executed")
-        if stage not in order:
-            raise ClientError(f"unknown stage {stage!r} (one of {', '.join(order)})")
+        """Poll ``message_status`` until the message reaches ``stage``.
+
+        ``preconfirmed``, ``safe``, ``confirmed`` and ``finalized`` wait for the hub's cross
+        level of the source block, whether or not the message has executed yet (a message
+        executes at pre-confirmed on most chains and finalizes later); ``relayed`` and
+        ``executed`` wait for delivery. ``sent`` returns at once.
+        """
+        if stage not in WAIT_STAGES:
+            raise ClientError(f"unknown stage {stage!r} (one of {', '.join(WAIT_STAGES)})")
         deadline = time.monotonic() + timeout
         while True:
             status = self.message_status(message)
             if status.stage == "invalid":
                 raise MessageNotReady(f"message became {status.stage}; it will not be delivered")
-            if status.stage in order and order.index(status.stage) >= order.index(stage):
+            if has_reached(status, stage):
                 return status
             if time.monotonic() > deadline:
                 raise WaitTimeout(
-                    f"message did not reach {stage} within {timeout:.0f} s (it is {status.stage})"
+                    f"message did not reach {stage} within {timeout:.0f} s"
+                    f" (it is {status.stage}, source block cross level"
+                    f" {status.cross_level.name.lower()})"
                 )
             time.sleep(POLL_INTERVAL * 2)
+
+
+WAIT_STAGES = ("sent", "preconfirmed", "safe", "confirmed", "finalized", "relayed", "executed")
+"""The stages ``wait_for_message`` takes."""
+
+_SAFETY_STAGES = {
+    "preconfirmed": SafetyLevel.PRECONFIRMED,
+    "safe": SafetyLevel.SAFE,
+    "confirmed": SafetyLevel.CONFIRMED,
+    "finalized": SafetyLevel.FINALIZED,
+}
+
+
+def has_reached(status: MessageStatus, stage: str) -> bool:
+    """Has the message reached ``stage``? Safety stages read the source block's cross level
+    (INVALID is above FINALIZED in the enum, so it never counts); delivery stages read the
+    destination and the relayer."""
+    if stage == "sent":
+        return True
+    if stage == "executed":
+        return status.executed
+    if stage == "relayed":
+        return status.executed or status.relayer_state in ("submitted", "done")
+    level = _SAFETY_STAGES[stage]
+    return status.cross_level != SafetyLevel.INVALID and status.cross_level >= level
 
 
 def _block_transactions(raw: bytes) -> list[bytes]:

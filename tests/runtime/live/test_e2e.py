@@ -168,11 +168,14 @@ def test_devnet_end_to_end(devnet: Devnet) -> None:
         return safety.level
 
     assert level(SOURCE, source_block) >= SafetyLevel.PRECONFIRMED
-    wait_for(
-        f"{SOURCE} block {source_block} to finalize",
-        lambda: level(SOURCE, source_block) == SafetyLevel.FINALIZED,
-        timeout=60,
-    )
+    # The README's command: it waits for the source block, not for delivery (done already).
+    final = cli(
+        data_dir, "msg", "status", "--source", str(SOURCE), "--tx", tx,
+        "--wait", "finalized", "--timeout", "60",
+    )  # fmt: skip
+    assert final["stage"] == "executed"
+    assert final["crossLevel"] == "finalized"
+    assert level(SOURCE, source_block) == SafetyLevel.FINALIZED
     wait_for(
         f"{DESTINATION} block {dest_block} (the relay) to finalize",
         lambda: level(DESTINATION, dest_block) == SafetyLevel.FINALIZED,
