@@ -6,7 +6,8 @@ against ``PartialTrie``s that hold only the trie nodes the block touches,
 and the proof is as large as that witness plus the block's transactions.
 
 The prover executes the block on tries that resolve nodes from the full
-parent state and record each node they resolve; the verifier's execution
+parent state and record each node they resolve (``recording.py``, shared
+with the fault game's one-step proofs); the verifier's execution
 performs the same trie operations in the same order, so it asks for
 exactly those nodes. That covers reads, writes and the sibling a delete
 collapses a branch into, with no special case. A proof that lacks a node
@@ -35,17 +36,7 @@ from typing import ClassVar, Final
 from interlace.primitives.errors import InterlaceError, InvalidSignature, MalformedInput
 from interlace.primitives.hashing import keccak256
 from interlace.primitives.header import BlockHeader, decode_header, encode_header
-from interlace.primitives.mpt import (
-    BranchNode,
-    ExtensionNode,
-    HashNode,
-    MissingTrieNode,
-    Node,
-    PartialTrie,
-    Trie,
-    encode_node,
-    node_ref,
-)
+from interlace.primitives.mpt import MissingTrieNode
 from interlace.primitives.rlp_codec import (
     decode_rlp,
     encode_rlp,
@@ -68,6 +59,12 @@ from interlace.protocol.proofs import (
     InvalidValidityProof,
     MalformedValidityProof,
     ProofSystem,
+)
+from interlace.protocol.proofs.recording import (
+    index_nodes,
+    index_storage_nodes,
+    open_witness_state,
+    record_state,
 )
 
 __all__ = [
@@ -126,65 +123,6 @@ def block_claim(chain_id: ChainId, parent_header: BlockHeader, block: Block) -> 
 # --- proving ----------------------------------------------------------------------
 
 
-class _RecordingTrie(PartialTrie):
-    """A ``PartialTrie`` whose nodes come from a full ``Trie``, recording each one it resolves.
-
-    A resolved node is handed out with its hashed children replaced by
-    stubs, so every further step into an unchanged subtree is resolved (and
-    recorded) too, exactly as the verifier's ``PartialTrie`` will resolve it.
-    Copies share the records.
-    """
-
-    __slots__ = ("_known", "_resolved")
-
-    def __init__(self, full: Trie) -> None:
-        root_hash = full.root()
-        super().__init__(root_hash, (), secure=full.secure)
-        # The full trie's root node: mpt offers no public accessor, and the
-        # recorded witness must hold nodes, not just the proofs of keys.
-        root = full._root
-        self._known: dict[bytes, Node] = {} if root is None else {root_hash: root}
-        """Full-trie nodes by hash, for every stub handed out so far."""
-        self._resolved: dict[bytes, Node] = {}
-        """Resolved nodes (stubbed copies) by hash, in first-resolved order: the witness."""
-
-    def _resolve(self, stub: HashNode) -> Node:
-        node = self._resolved.get(stub.node_hash)
-        if node is None:
-            full = self._known.get(stub.node_hash)
-            if full is None:  # every stub comes from a node of the full trie
-                raise MissingTrieNode(stub.node_hash)
-            node = self._resolved[stub.node_hash] = self._stubbed(full)
-        return node
-
-    def _stubbed(self, node: Node) -> Node:
-        """``node`` with its hashed children as stubs (inline children hold no hashes)."""
-        if isinstance(node, BranchNode):
-            children = tuple(None if c is None else self._stub(c) for c in node.children)
-            return BranchNode(children, node.value, ref=node.ref)
-        if isinstance(node, ExtensionNode):
-            return ExtensionNode(node.path, self._stub(node.child), ref=node.ref)
-        return node
-
-    def _stub(self, child: Node) -> Node:
-        ref = node_ref(child)
-        if len(ref) < 32:
-            return child
-        self._known[ref[1:]] = child
-        return HashNode(Hash32(ref[1:]))
-
-    def witness(self) -> list[bytes]:
-        """RLP of every node resolved so far, in first-resolved order."""
-        return [encode_node(node) for node in self._resolved.values()]
-
-    def copy(self) -> "_RecordingTrie":
-        """A snapshot sharing the full trie's nodes and the records."""
-        clone = _RecordingTrie.__new__(_RecordingTrie)
-        clone._db, clone._root, clone.secure = self._db, self._root, self.secure
-        clone._known, clone._resolved = self._known, self._resolved
-        return clone
-
-
 def make_witness_proof(
     parent_state: WorldState,
     parent_header: BlockHeader,
@@ -198,60 +136,20 @@ def make_witness_proof(
     block is checked as a verifier node would check it: an invalid block
     raises ``InvalidBlock`` and gets no proof.
     """
-    accounts = _RecordingTrie(parent_state.account_trie())
-    storage: dict[Address, _RecordingTrie] = {}
-
-    def open_storage(address: Address, root: Hash32) -> _RecordingTrie:
-        trie = storage.get(address)
-        if trie is None:
-            trie = storage[address] = _RecordingTrie(parent_state.storage_trie(address))
-            assert trie.root() == root, "the parent state disagrees with its own account"
-        return trie.copy()
-
-    state = WorldState.from_tries(accounts, open_storage)
-    execute_block(config, parent_header, state, modules, block)
-    storage_witness = []
-    for address, trie in storage.items():
-        nodes = trie.witness()
-        if nodes:
-            storage_witness.append([address, nodes])
+    recorded = record_state(parent_state)
+    execute_block(config, parent_header, recorded.state, modules, block)
     payload = [
         encode_uint(config.chain_id),
         encode_header(parent_header),
         encode_header(block.header),
-        accounts.witness(),
-        storage_witness,
+        recorded.account_witness(),
+        recorded.storage_witness(),
         [tx.raw for tx in block.transactions],
     ]
     return WITNESS_PROOF_VERSION + encode_rlp(payload)
 
 
 # --- verifying ----------------------------------------------------------------------
-
-
-class _WitnessTrie(PartialTrie):
-    """A ``PartialTrie`` over a node table shared with its copies, decoding each node once."""
-
-    __slots__ = ("_decoded",)
-
-    def __init__(self, root: Hash32, nodes: dict[bytes, bytes], decoded: dict[bytes, Node]) -> None:
-        super().__init__(root, (), secure=True)
-        self._db = nodes
-        self._decoded = decoded
-        """Nodes resolved so far, by hash (shared by copies): what the witness had to hold."""
-
-    def _resolve(self, stub: HashNode) -> Node:
-        node = self._decoded.get(stub.node_hash)
-        if node is None:
-            node = self._decoded[stub.node_hash] = super()._resolve(stub)
-        return node
-
-    def copy(self) -> "_WitnessTrie":
-        """A snapshot sharing the node table and the decoded nodes."""
-        clone = _WitnessTrie.__new__(_WitnessTrie)
-        clone._db, clone._root, clone.secure = self._db, self._root, self.secure
-        clone._decoded = self._decoded
-        return clone
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,14 +162,6 @@ class _Witness:
     account_nodes: dict[bytes, bytes]
     storage_nodes: dict[Address, dict[bytes, bytes]]
     transactions: tuple[Transaction, ...]
-
-
-def _node_table(raws: list[bytes], what: str) -> dict[bytes, bytes]:
-    """Witness nodes by keccak256; a node listed twice makes the proof invalid."""
-    table: dict[bytes, bytes] = {keccak256(raw): raw for raw in raws}
-    if len(table) != len(raws):
-        raise InvalidValidityProof(f"{what} lists a node twice")
-    return table
 
 
 def _decode_witness(proof: bytes) -> _Witness:
@@ -301,19 +191,9 @@ def _decode_witness(proof: bytes) -> _Witness:
         raise MalformedValidityProof(f"witness proof does not decode: {exc}") from exc
     except InvalidSignature as exc:
         raise InvalidValidityProof(f"a transaction's signature is invalid: {exc}") from exc
-    storage_nodes: dict[Address, dict[bytes, bytes]] = {}
-    for address, nodes in storage_raws:
-        if address in storage_nodes or not nodes:
-            raise InvalidValidityProof(f"storage witness of 0x{address.hex()} is repeated or empty")
-        storage_nodes[address] = _node_table(nodes, f"storage witness of 0x{address.hex()}")
-    return _Witness(
-        chain_id,
-        parent_header,
-        header,
-        _node_table(account_raws, "account witness"),
-        storage_nodes,
-        transactions,
-    )
+    storage_nodes = index_storage_nodes(storage_raws, InvalidValidityProof)
+    account_nodes = index_nodes(account_raws, "account witness", InvalidValidityProof)
+    return _Witness(chain_id, parent_header, header, account_nodes, storage_nodes, transactions)
 
 
 def verify_witness_proof(
@@ -341,31 +221,17 @@ def verify_witness_proof(
     if parent_header is not None and witness.parent_header != parent_header:
         raise InvalidValidityProof("proof is for a block on another parent")
     parent = witness.parent_header
-    account_decoded: dict[bytes, Node] = {}
-    storage_decoded: dict[Address, dict[bytes, Node]] = {}
-
-    def open_storage(address: Address, root: Hash32) -> _WitnessTrie:
-        decoded = storage_decoded.setdefault(address, {})
-        return _WitnessTrie(root, witness.storage_nodes.get(address, {}), decoded)
-
-    accounts = _WitnessTrie(parent.state_root, witness.account_nodes, account_decoded)
-    state = WorldState.from_tries(accounts, open_storage)
+    replayed = open_witness_state(parent.state_root, witness.account_nodes, witness.storage_nodes)
     block = Block(witness.header, witness.transactions)
     try:
-        execute_block(config, parent, state, modules, block)
+        execute_block(config, parent, replayed.state, modules, block)
     except InvalidBlock as exc:
         raise InvalidValidityProof(f"re-execution rejects the block: {exc}") from exc
     except MissingTrieNode as exc:
         raise InvalidValidityProof(f"the witness is incomplete: {exc}") from exc
     except InterlaceError as exc:  # a witness node that hashes right but does not decode
         raise InvalidValidityProof(f"re-execution failed: {exc}") from exc
-    if len(account_decoded) != len(witness.account_nodes):
-        raise InvalidValidityProof("the account witness holds nodes the block does not touch")
-    for address, nodes in witness.storage_nodes.items():
-        if len(storage_decoded.get(address, ())) != len(nodes):
-            raise InvalidValidityProof(
-                f"the storage witness of 0x{address.hex()} holds nodes the block does not touch"
-            )
+    replayed.check_all_used(InvalidValidityProof, "block")
     return block_claim(config.chain_id, parent, block)
 
 

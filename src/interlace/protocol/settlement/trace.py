@@ -14,10 +14,10 @@ and the last step runs every transaction from ``L-1`` on, so any block fits.
 A one-step proof lets L1 compute ``v[i]`` from ``v[i-1]`` statelessly:
 the transactions the step runs, each proven in the block's
 ``transactionsRoot`` by an MPT proof (an absent index by an exclusion
-proof), and a witness of exactly the trie nodes the step touches, taken
-the way ``protocol/proofs/witness.py`` takes them (the prover records the
-nodes its execution resolves; the verifier performs the same operations, so
-it needs exactly those nodes). Layout::
+proof), and a witness of exactly the trie nodes the step touches, recorded
+and replayed as witness validity proofs do it (``protocol/proofs/recording.py``:
+the prover records the nodes its execution resolves; the verifier performs
+the same operations, so it needs exactly those nodes). Layout::
 
     0x01 ‖ RLP[[agreedStateRoot, agreedMessagePasserRoot, agreedBlockHash],
                [headerRLP, ...],                 # blocks k+1 .. N, ascending
@@ -37,7 +37,7 @@ environment is read from the header (number, timestamp, base fee,
 coinbase, gas limit), not re-derived from the parent.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -48,21 +48,8 @@ from interlace.primitives.errors import (
     MalformedInput,
     MalformedProof,
 )
-from interlace.primitives.hashing import keccak256
 from interlace.primitives.header import BlockHeader, decode_header, encode_header, header_hash
-from interlace.primitives.mpt import (
-    BranchNode,
-    ExtensionNode,
-    HashNode,
-    MissingTrieNode,
-    Node,
-    PartialTrie,
-    Trie,
-    encode_node,
-    make_proof,
-    node_ref,
-    verify_proof,
-)
+from interlace.primitives.mpt import MissingTrieNode, make_proof, verify_proof
 from interlace.primitives.rlp_codec import (
     decode_rlp,
     encode_rlp,
@@ -84,6 +71,12 @@ from interlace.protocol.chain.execution import (
 )
 from interlace.protocol.chain.modules import NativeModule
 from interlace.protocol.chain.state import WorldState
+from interlace.protocol.proofs.recording import (
+    index_nodes,
+    index_storage_nodes,
+    open_witness_state,
+    record_state,
+)
 from interlace.protocol.settlement.outputs import (
     MESSAGE_PASSER_ADDRESS,
     Output,
@@ -212,140 +205,6 @@ def identity_trace_value(output: Output, index: int, length: int) -> Hash32:
     return output.root if index == length - 1 else output.state_root
 
 
-# --- witness tries (the technique of protocol/proofs/witness.py) -------------------------
-
-
-class _RecordingTrie(PartialTrie):
-    """A ``PartialTrie`` resolving nodes from a full ``Trie`` and recording each one."""
-
-    __slots__ = ("_known", "_resolved")
-
-    def __init__(self, full: Trie) -> None:
-        root_hash = full.root()
-        super().__init__(root_hash, (), secure=full.secure)
-        root = full._root  # the full trie's root node (mpt has no public accessor)
-        self._known: dict[bytes, Node] = {} if root is None else {root_hash: root}
-        self._resolved: dict[bytes, Node] = {}
-
-    def _resolve(self, stub: HashNode) -> Node:
-        node = self._resolved.get(stub.node_hash)
-        if node is None:
-            full = self._known.get(stub.node_hash)
-            if full is None:
-                raise MissingTrieNode(stub.node_hash)
-            node = self._resolved[stub.node_hash] = self._stubbed(full)
-        return node
-
-    def _stubbed(self, node: Node) -> Node:
-        if isinstance(node, BranchNode):
-            children = tuple(None if c is None else self._stub(c) for c in node.children)
-            return BranchNode(children, node.value, ref=node.ref)
-        if isinstance(node, ExtensionNode):
-            return ExtensionNode(node.path, self._stub(node.child), ref=node.ref)
-        return node
-
-    def _stub(self, child: Node) -> Node:
-        ref = node_ref(child)
-        if len(ref) < 32:
-            return child
-        self._known[ref[1:]] = child
-        return HashNode(Hash32(ref[1:]))
-
-    def witness(self) -> list[bytes]:
-        return [encode_node(node) for node in self._resolved.values()]
-
-    def copy(self) -> "_RecordingTrie":
-        clone = _RecordingTrie.__new__(_RecordingTrie)
-        clone._db, clone._root, clone.secure = self._db, self._root, self.secure
-        clone._known, clone._resolved = self._known, self._resolved
-        return clone
-
-
-class _WitnessTrie(PartialTrie):
-    """A ``PartialTrie`` over a node table shared with its copies, counting nodes used."""
-
-    __slots__ = ("_used",)
-
-    def __init__(self, root: Hash32, nodes: dict[bytes, bytes], used: dict[bytes, Node]) -> None:
-        super().__init__(root, (), secure=True)
-        self._db = nodes
-        self._used = used
-
-    def _resolve(self, stub: HashNode) -> Node:
-        node = self._used.get(stub.node_hash)
-        if node is None:
-            node = self._used[stub.node_hash] = super()._resolve(stub)
-        return node
-
-    def copy(self) -> "_WitnessTrie":
-        clone = _WitnessTrie.__new__(_WitnessTrie)
-        clone._db, clone._root, clone.secure = self._db, self._root, self.secure
-        clone._used = self._used
-        return clone
-
-
-def _recording_state(
-    full: WorldState,
-) -> tuple[WorldState, Callable[[], tuple[list[bytes], list[list[object]]]]]:
-    accounts = _RecordingTrie(full.account_trie())
-    storage: dict[Address, _RecordingTrie] = {}
-
-    def open_storage(address: Address, root: Hash32) -> _RecordingTrie:
-        del root  # the full state's own trie has it
-        trie = storage.get(address)
-        if trie is None:
-            trie = storage[address] = _RecordingTrie(full.storage_trie(address))
-        return trie.copy()
-
-    def witness() -> tuple[list[bytes], list[list[object]]]:
-        entries: list[list[object]] = []
-        for address, trie in storage.items():
-            nodes = trie.witness()
-            if nodes:
-                entries.append([address, nodes])
-        return accounts.witness(), entries
-
-    return WorldState.from_tries(accounts, open_storage), witness
-
-
-def _node_table(raws: Sequence[bytes], what: str) -> dict[bytes, bytes]:
-    table: dict[bytes, bytes] = {keccak256(raw): raw for raw in raws}
-    if len(table) != len(raws):
-        raise InvalidStepProof(f"{what} lists a node twice")
-    return table
-
-
-def _witness_state(
-    root: Hash32,
-    account_nodes: Sequence[bytes],
-    storage_nodes: Sequence[tuple[Address, Sequence[bytes]]],
-) -> tuple[WorldState, Callable[[], None]]:
-    accounts_table = _node_table(account_nodes, "the account witness")
-    storage_tables: dict[Address, dict[bytes, bytes]] = {}
-    for address, nodes in storage_nodes:
-        if address in storage_tables or not nodes:
-            raise InvalidStepProof(f"storage witness of 0x{address.hex()} is repeated or empty")
-        storage_tables[address] = _node_table(nodes, f"storage witness of 0x{address.hex()}")
-    account_used: dict[bytes, Node] = {}
-    storage_used: dict[Address, dict[bytes, Node]] = {}
-
-    def open_storage(address: Address, storage_root: Hash32) -> _WitnessTrie:
-        used = storage_used.setdefault(address, {})
-        return _WitnessTrie(storage_root, storage_tables.get(address, {}), used)
-
-    def check_all_used() -> None:
-        if len(account_used) != len(accounts_table):
-            raise InvalidStepProof("the account witness holds nodes the step does not touch")
-        for address, table in storage_tables.items():
-            if len(storage_used.get(address, ())) != len(table):
-                raise InvalidStepProof(
-                    f"the storage witness of 0x{address.hex()} holds nodes the step does not touch"
-                )
-
-    accounts = _WitnessTrie(root, accounts_table, account_used)
-    return WorldState.from_tries(accounts, open_storage), check_all_used
-
-
 # --- the step ---------------------------------------------------------------------------
 
 
@@ -410,7 +269,8 @@ def make_step_proof(
             if i < len(raws):
                 txs.append(block.transactions[i])
         env = header_env(chain_id, block.header)
-    state, witness = _recording_state(pre_state)
+    recorded = record_state(pre_state)
+    state = recorded.state
     for tx in txs:
         assert env is not None
         if not _apply(state, env, tx, modules):
@@ -418,13 +278,12 @@ def make_step_proof(
     state.state_root()
     if index == length - 1:
         state.get_account(MESSAGE_PASSER_ADDRESS)
-    account_nodes, storage_nodes = witness()
     payload = [
         [agreed.state_root, agreed.message_passer_root, agreed.block_hash],
         [encode_header(h) for h in headers],
         tx_proofs,
-        account_nodes,
-        storage_nodes,
+        recorded.account_witness(),
+        recorded.storage_witness(),
     ]
     return STEP_PROOF_VERSION + encode_rlp(payload)
 
@@ -551,7 +410,12 @@ def run_step(
         if agreed_hash != ctx.game_block_hash:
             return None  # the agreed output at N names another block than the game
         block_hash = agreed_hash
-    state, check_all_used = _witness_state(pre_root, decoded.account_nodes, decoded.storage_nodes)
+    replayed = open_witness_state(
+        pre_root,
+        index_nodes(decoded.account_nodes, "the account witness", InvalidStepProof),
+        index_storage_nodes(decoded.storage_nodes, InvalidStepProof),
+    )
+    state = replayed.state
     try:
         for raw in raws:
             try:
@@ -563,7 +427,7 @@ def run_step(
                 return None
         post_root = state.state_root()
         if ctx.index != ctx.length - 1:
-            check_all_used()
+            replayed.check_all_used(InvalidStepProof, "step")
             return post_root
         mp_root = state.get_account(MESSAGE_PASSER_ADDRESS).storage_root
     except MissingTrieNode as exc:
@@ -572,5 +436,5 @@ def run_step(
         raise
     except InterlaceError as exc:  # a node that hashes right but does not decode
         raise InvalidStepProof(f"re-execution failed on the witness: {exc}") from exc
-    check_all_used()
+    replayed.check_all_used(InvalidStepProof, "step")
     return output_root(post_root, mp_root, block_hash)
