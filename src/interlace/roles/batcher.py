@@ -206,6 +206,8 @@ class Batcher(Role):
                     record("batcher.batch_dropped", chain=self.params.chain_id, blocks=len(lost))
                 )
         self._scan(message.block)
+        # Each block is scanned as it arrives; after that only hashes and counts are read.
+        self.l1.release_below(self.l1.complete_through + 1)
         gap = self.l1.missing_below(message.block.number)
         if gap is not None:
             effects.append(SendMessage(self.params.l1_node, L1SyncRequest(gap)))
@@ -220,7 +222,7 @@ class Batcher(Role):
         return effects
 
     def _scan(self, l1_block: Block) -> None:
-        receipts = self.l1.receipts[l1_block.number]
+        receipts = self.l1.receipts_at(l1_block.number)
         for tx, receipt in zip(l1_block.transactions, receipts, strict=True):
             if tx.sender != self.params.batcher_key.address or not receipt.success:
                 continue
@@ -236,10 +238,7 @@ class Batcher(Role):
                 self.in_flight = None
 
     def _next_nonce(self) -> int:
-        me = self.params.batcher_key.address
-        return sum(
-            1 for block in self.l1.blocks.values() for tx in block.transactions if tx.sender == me
-        )
+        return self.l1.sent_count(self.params.batcher_key.address)
 
     def _postable(self, number: int) -> bool:
         """With ``follow_hub``, the hub must hold every dependency, valid, at that hash."""

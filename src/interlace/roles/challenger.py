@@ -164,6 +164,7 @@ class GamePlayer(Role):
         self.chain_id = params.verifier.genesis.chain_id
         self.me = params.key.address
         self.verifier = VerifierNode(node_id, params.verifier, store)
+        self.verifier.releases_l1 = False  # released after ``_refresh`` scanned the blocks
         self.honest = ChainSource(self.verifier)
         self.games: dict[int, GameView] = {}
         """This chain's games, rebuilt from canonical L1 logs."""
@@ -193,6 +194,7 @@ class GamePlayer(Role):
         if isinstance(message, L1BlockPublished):
             effects = self._inner(self.verifier.handle(event, now))
             effects.extend(self._refresh())
+            self.verifier.release_l1(self.verifier.l1.complete_through + 1)
             if self._synced():
                 effects.extend(self.act())
             return effects
@@ -217,7 +219,7 @@ class GamePlayer(Role):
     def l1_now(self) -> int:
         """Timestamp of the L1 head."""
         l1 = self.verifier.l1
-        head = l1.blocks.get(l1.head_number)
+        head = l1.block(l1.head_number)  # the head is never released
         return 0 if head is None else head.header.timestamp
 
     # ---- following games on L1 ----------------------------------------------------------------
@@ -225,12 +227,14 @@ class GamePlayer(Role):
     def _refresh(self) -> list[Effect]:
         l1 = self.verifier.l1
         changed = False
-        for number in [n for n, s in self._scans.items() if _gone(l1.blocks.get(n), s)]:
+        for number in [n for n, s in self._scans.items() if l1.hash_at(n) != s.block_hash]:
             del self._scans[number]
             changed = True
         for number in range(l1.complete_through + 1):
             if number not in self._scans:
-                self._scans[number] = _scan(l1.blocks[number], l1.receipts[number])
+                block = l1.block(number)
+                assert block is not None  # unscanned blocks are above the release cursor
+                self._scans[number] = _scan(block, l1.receipts_at(number))
                 changed = True
         return self._rebuild() if changed else []
 
@@ -446,8 +450,7 @@ class GamePlayer(Role):
     # ---- transactions ------------------------------------------------------------------------
 
     def _confirmed_nonce(self) -> int:
-        l1 = self.verifier.l1
-        return sum(1 for b in l1.blocks.values() for tx in b.transactions if tx.sender == self.me)
+        return self.verifier.l1.sent_count(self.me)
 
     def _expire_pending(self) -> None:
         head, confirmed = self.verifier.l1.head_number, self._confirmed_nonce()
@@ -479,10 +482,6 @@ class GamePlayer(Role):
         )
         self._pending[tag] = _Pending(nonce, self.verifier.l1.head_number)
         return [SendMessage(self.params.l1_node, SubmitL1Transaction(tx.raw))]
-
-
-def _gone(block: Block | None, scan: _Scan) -> bool:
-    return block is None or block.hash != scan.block_hash
 
 
 _EVENTS: Final = {

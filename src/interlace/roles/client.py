@@ -132,6 +132,7 @@ class WorkloadClient(Role):
             message = event.message
             if isinstance(message, L1BlockPublished):
                 follow_l1(self.l1, message)
+                self.l1.release_below(self.l1.head_number + 1)  # only counts are read
                 for tx in message.block.transactions:
                     self.s.l1_inflight.pop(tx.hash, None)
                 return []
@@ -226,10 +227,7 @@ class WorkloadClient(Role):
 
     def _l1_nonce(self, now: Timestamp) -> int:
         """Own transactions in canonical L1 blocks, plus deposits still plausibly in flight."""
-        me = self.l1_key.address
-        landed = sum(
-            1 for block in self.l1.blocks.values() for tx in block.transactions if tx.sender == me
-        )
+        landed = self.l1.sent_count(self.l1_key.address)
         self.s.l1_inflight = {
             h: t for h, t in self.s.l1_inflight.items() if now - t < DEPOSIT_TIMEOUT
         }

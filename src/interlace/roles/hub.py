@@ -289,23 +289,29 @@ class Hub(Role):
                 self.follower.forget_from(replaced)
         while self.processed_l1 + 1 <= self.l1.complete_through:
             number = self.processed_l1 + 1
-            block = self.l1.blocks[number]
+            block = self.l1.block(number)
+            assert block is not None  # up to complete_through, above the release cursor
+            receipts = self.l1.receipts_at(number)
             self.tracker.set_l1_block(number, block.hash)
             for chain_id, rollup in self.records.items():
-                for data in batches_in_l1_block(
-                    block, self.l1.receipts[number], chain_id, rollup.batcher
-                ):
+                for data in batches_in_l1_block(block, receipts, chain_id, rollup.batcher):
                     try:
                         batch = decode_batch(data)
                     except InterlaceError:
                         continue
                     self.tracker.apply_batch(chain_id, batch.blocks, (number, block.hash))
             if self.follower is not None:
-                self.follower.scan(number, block, self.l1.receipts[number])
+                self.follower.scan(number, block, receipts)
             self.processed_l1 = number
         effects.extend(self._settlement_facts())
         if self.processed_l1 < self.l1.head_number:
             effects.append(SendMessage(self.params.l1_node, L1SyncRequest(self.processed_l1 + 1)))
+        # Both scans only move forward past finality; a reorg (above finality) rewinds
+        # ``processed_l1`` to the replaced blocks, which come back with their bodies.
+        cursor = self.processed_l1 + 1
+        if self.follower is not None:
+            cursor = min(cursor, self.follower.finalized_through + 1)
+        self.l1.release_below(cursor)
         effects.extend(self._accepted(self.tracker.retry_pending(now)))
         effects.extend(self._notes())
         return effects
@@ -321,8 +327,9 @@ class Hub(Role):
         last = min(self.l1.finalized_number, self.processed_l1)
         while follower.finalized_through < last:
             number = follower.finalized_through + 1
-            block = self.l1.blocks[number]
-            for fact in follower.scan_finalized(number, block, self.l1.receipts[number]):
+            block = self.l1.block(number)
+            assert block is not None  # at most processed_l1, above the release cursor
+            for fact in follower.scan_finalized(number, block, self.l1.receipts_at(number)):
                 effects.extend(self._apply_fact(fact))
         return effects
 
@@ -399,14 +406,14 @@ class Hub(Role):
         for (chain_id, number), status in ordered:
             self.trie.set(state_key(chain_id, number), encode_status(status))
         l1_number = max(self.processed_l1, 0)
-        l1_block = self.l1.blocks.get(l1_number)
+        l1_hash = self.l1.hash_at(l1_number)
         header = HubHeader(
             number=U64(self.head.number + 1),
             timestamp=U64(int(now)),
             parent_hash=hub_header_hash(self.head) if self.head.number else ZERO_HASH,
             state_root=self.trie.root(),
             l1_number=U64(l1_number),
-            l1_hash=l1_block.hash if l1_block else ZERO_HASH,
+            l1_hash=ZERO_HASH if l1_hash is None else l1_hash,
         )
         signed = encode_signed_hub_block(header, sign_hub_header(header, self.params.key))
         self.head = header

@@ -619,6 +619,8 @@ class Coordinator(Role):
         number = message.block.number
         if self.l1.block(number) is message.block:
             effects.extend(self._scan(message.block, number))
+        # Each block is scanned as it arrives; after that only hashes are read.
+        self.l1.release_below(self.l1.complete_through + 1)
         gap = self.l1.missing_below(number)
         if gap is not None:
             effects.append(SendMessage(self.params.l1_node, L1SyncRequest(gap)))
@@ -654,7 +656,7 @@ class Coordinator(Role):
     def _scan(self, l1_block: Block, l1_number: int) -> list[Effect]:
         effects: list[Effect] = []
         me = self.params.prover_key.address
-        for tx, receipt in zip(l1_block.transactions, self.l1.receipts[l1_number], strict=True):
+        for tx, receipt in zip(l1_block.transactions, self.l1.receipts_at(l1_number), strict=True):
             if tx.sender == me:
                 self.landed[tx.nonce] = l1_number
                 submission = self.submissions.get(tx.nonce)

@@ -16,6 +16,11 @@ nothing runs twice. If an L1 reorg removes the origin of unsafe blocks, the
 sequencer rewinds to the last block whose origin is still canonical and
 returns the dropped user transactions to its mempool.
 
+L1 bodies are released once the origin passed them and they are
+``RETAIN_MARGIN`` blocks below L1 finality; what building on such a block
+needs later (a hub rebuild can rewind far) is kept as ``OriginFacts``: its
+``L1Origin`` and its deposits for this chain.
+
 A byzantine switch (``SetByzantine``) makes it sign a second, different
 block at every height and gossip both: equivocation, for the fault
 scenarios.
@@ -128,6 +133,46 @@ class RollupParams:
     """Most hub blocks forwarded in one rollup block."""
 
 
+@dataclass(frozen=True, slots=True)
+class OriginFacts:
+    """What building a rollup block on an L1 block needs from it, kept after its body goes."""
+
+    origin: L1Origin
+    """The block as an origin."""
+    deposits: tuple[DepositTransaction, ...]
+    """Its user deposits for the rollup."""
+
+
+def release_origin_bodies(
+    view: L1View, kept: dict[int, OriginFacts], cursor: int, chain_id: int
+) -> None:
+    """Release the view's bodies below ``cursor`` (capped below finality), keeping their facts."""
+    for block, receipts in view.release_below(cursor):
+        deposits = tuple(deposits_in_l1_block(block, receipts, chain_id))
+        kept[block.number] = OriginFacts(origin_of(block), deposits)
+
+
+def origin_at(view: L1View, kept: dict[int, OriginFacts], number: int) -> L1Origin | None:
+    """The canonical L1 block at ``number`` as an origin, if known (released or not)."""
+    facts = kept.get(number)
+    if facts is not None and view.is_canonical(number, facts.origin.hash):
+        return facts.origin
+    block = view.block(number)
+    return None if block is None else origin_of(block)
+
+
+def origin_deposits(
+    view: L1View, kept: dict[int, OriginFacts], origin: L1Origin, chain_id: int
+) -> list[DepositTransaction]:
+    """User deposits for ``chain_id`` in the canonical L1 block ``origin``."""
+    facts = kept.get(origin.number)
+    if facts is not None and facts.origin.hash == origin.hash:
+        return list(facts.deposits)
+    block = view.block(origin.number)
+    assert block is not None and block.hash == origin.hash
+    return deposits_in_l1_block(block, view.receipts_at(origin.number), chain_id)
+
+
 def encode_origin(origin: L1Origin) -> list[bytes]:
     """RLP fields of an ``L1Origin``."""
     return [
@@ -155,6 +200,8 @@ class Sequencer(Role):
         self.chain_id = params.genesis.chain_id
         self.chain = RollupChain(params.genesis)
         self.l1 = L1View()
+        self.released_origins: dict[int, OriginFacts] = {}
+        """Facts of the L1 blocks whose bodies ``l1`` released."""
         self.mempool = Mempool()
         self.equivocate = False
         self.withheld: list[tuple[int, bytes]] = []
@@ -249,6 +296,10 @@ class Sequencer(Role):
         gap = self.l1.missing_below(message.block.number)
         if gap is not None:
             effects.append(SendMessage(self.params.l1_node, L1SyncRequest(gap)))
+        # Blocks below the current origin were origins already; their facts stay.
+        release_origin_bodies(
+            self.l1, self.released_origins, self.chain.origins[-1].number, self.chain_id
+        )
         return effects
 
     def _rewind_to_canonical_origin(self) -> list[Effect]:
@@ -395,13 +446,13 @@ class Sequencer(Role):
         if not self.l1.is_canonical(current.number, current.hash):
             return None
         limit = self.l1.head_number - self.params.confirmation_depth
-        candidate = self.l1.block(current.number + 1)
+        candidate = origin_at(self.l1, self.released_origins, current.number + 1)
         if (
             current.number + 1 <= limit
             and candidate is not None
-            and candidate.header.timestamp <= timestamp
+            and candidate.timestamp <= timestamp
         ):
-            return origin_of(candidate)
+            return candidate
         return current
 
     def _produce(self, now: Timestamp) -> list[Effect]:
@@ -412,11 +463,7 @@ class Sequencer(Role):
             return [record("sequencer.waiting_for_l1", chain=self.chain_id)]
         deposits: list[Transaction] = []
         if origin.hash != chain.origins[-1].hash:
-            l1_block = self.l1.block(origin.number)
-            assert l1_block is not None
-            deposits.extend(
-                deposits_in_l1_block(l1_block, self.l1.receipts[origin.number], self.chain_id)
-            )
+            deposits.extend(origin_deposits(self.l1, self.released_origins, origin, self.chain_id))
         drifted = timestamp > origin.timestamp + self.params.max_drift
         latest_hub = read_latest_hub(chain.head_state)
         for stale in [n for n in self.hub_inbox if n <= latest_hub]:

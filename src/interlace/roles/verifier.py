@@ -38,17 +38,17 @@ from interlace.primitives.rlp_codec import (
     read_list,
     read_u64,
 )
-from interlace.primitives.tx import Transaction, decode_transaction
+from interlace.primitives.tx import DepositTransaction, Transaction, decode_transaction
 from interlace.primitives.types import Address, ChainId, Hash32
 from interlace.protocol.hub.state import SafetyLevel
 from interlace.protocol.l1.view import L1View
 from interlace.protocol.rollup.chain import RollupChain, RollupGenesis
 from interlace.protocol.rollup.derivation import (
     BatchBlock,
+    L1Origin,
     batches_in_l1_block,
     decode_batch,
     deposits_in_l1_block,
-    origin_of,
 )
 from interlace.roles.base import (
     Effect,
@@ -74,7 +74,13 @@ from interlace.roles.messages import (
     follow_l1,
     rollup_blocks_topic,
 )
-from interlace.roles.sequencer import decode_origin, encode_origin
+from interlace.roles.sequencer import (
+    OriginFacts,
+    decode_origin,
+    encode_origin,
+    origin_at,
+    release_origin_bodies,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +128,10 @@ class VerifierNode(Role):
         self.chain_id = params.genesis.chain_id
         self.chain = RollupChain(params.genesis)
         self.l1 = L1View()
+        self.released_origins: dict[int, OriginFacts] = {}
+        """Facts of the L1 blocks whose bodies ``l1`` released (a rebuild may build on them)."""
+        self.releases_l1 = True
+        """Release L1 bodies after each L1 block; an embedding role that reads them clears it."""
         self.derived_l1 = -1
         """Highest L1 block whose batches have been derived."""
         self.included_in: dict[int, tuple[int, Hash32]] = {}
@@ -275,14 +285,22 @@ class VerifierNode(Role):
             effects.append(PersistBatch(tuple(writes)))
         if self.derived_l1 < self.l1.head_number:
             effects.append(SendMessage(self.params.l1_node, L1SyncRequest(self.derived_l1 + 1)))
+        if self.releases_l1:
+            self.release_l1(self.derived_l1 + 1)
         return effects
+
+    def release_l1(self, cursor: int) -> None:
+        """Release L1 bodies below ``cursor`` and below what derivation still reads."""
+        release_origin_bodies(
+            self.l1, self.released_origins, min(cursor, self.derived_l1 + 1), self.chain_id
+        )
 
     def _first_stale_inclusion(self) -> int | None:
         """Lowest L1 number carrying one of our batches whose block is no longer canonical."""
         stale = [
             number
             for number, block_hash in set(self.included_in.values())
-            if number in self.l1.blocks and self.l1.blocks[number].hash != block_hash
+            if self.l1.hash_at(number) not in (None, block_hash)
         ]
         return min(stale, default=None)
 
@@ -319,8 +337,9 @@ class VerifierNode(Role):
         ]
 
     def _derive_from(self, l1_number: int) -> list[Effect]:
-        l1_block = self.l1.blocks[l1_number]
-        receipts = self.l1.receipts[l1_number]
+        l1_block = self.l1.block(l1_number)
+        assert l1_block is not None  # derivation runs only up to complete_through
+        receipts = self.l1.receipts_at(l1_number)
         effects: list[Effect] = []
         for data in batches_in_l1_block(
             l1_block, receipts, self.chain_id, self.params.batcher_address
@@ -372,12 +391,11 @@ class VerifierNode(Role):
             return "origin skips L1 blocks"
         if entry.origin_number > l1_number:
             return "origin is newer than the L1 block carrying the batch"
-        origin_block = self.l1.block(entry.origin_number)
-        if origin_block is None or origin_block.hash != entry.origin_hash:
+        origin = origin_at(self.l1, self.released_origins, entry.origin_number)
+        if origin is None or origin.hash != entry.origin_hash:
             return "origin is not canonical"
         if entry.timestamp < chain.head.header.timestamp:
             return "timestamp goes backwards"
-        origin = origin_of(origin_block)
         if entry.timestamp < origin.timestamp:
             return "block is older than its origin"
         if entry.transactions and entry.timestamp > origin.timestamp + self.params.max_drift:
@@ -389,17 +407,25 @@ class VerifierNode(Role):
             return f"undecodable transaction: {exc}"
         deposits = []
         if origin.hash != parent_origin.hash:
-            deposits = deposits_in_l1_block(
-                origin_block, self.l1.receipts[origin.number], self.chain_id
-            )
+            deposits = self._deposits_of(origin)
         built = chain.build_next(
             origin, deposits, txs, entry.timestamp, hub_updates=entry.hub_updates
         )
         if built.rejected:
             return f"invalid transaction: {built.rejected[0][1]}"
         chain.append(built, origin)
-        self.included_in[entry.number] = (l1_number, self.l1.blocks[l1_number].hash)
+        l1_hash = self.l1.hash_at(l1_number)
+        assert l1_hash is not None
+        self.included_in[entry.number] = (l1_number, l1_hash)
         return None
+
+    def _deposits_of(self, origin: L1Origin) -> list[DepositTransaction]:
+        facts = self.released_origins.get(origin.number)
+        if facts is not None and facts.origin.hash == origin.hash:
+            return list(facts.deposits)
+        block = self.l1.block(origin.number)
+        assert block is not None and block.hash == origin.hash
+        return deposits_in_l1_block(block, self.l1.receipts_at(origin.number), self.chain_id)
 
     # ---- restart ---------------------------------------------------------------------
 
