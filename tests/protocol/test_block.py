@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from interlace.primitives.hashing import keccak256
 from interlace.primitives.header import BlockHeader
+from interlace.primitives.keys import private_key_from_seed
 from interlace.primitives.tx import DepositTransaction, Transaction
 from interlace.primitives.types import U64, U256, Address, Hash32
 from interlace.protocol.chain.block import (
@@ -384,6 +385,21 @@ def test_prune_keeps_a_future_transaction_that_becomes_next() -> None:
     built = build_block(CONFIG, parent, state, MODULES, [a0], timestamp=2)  # a0 came another way
     pool.prune(built.state)
     assert a1 in pool.candidates()
+
+
+def test_prune_keeps_senders_in_arrival_order() -> None:
+    """Block contents must not depend on PYTHONHASHSEED: prune never reorders senders."""
+    keys = [private_key_from_seed(f"sender-{i}".encode()) for i in range(24)]
+    state = funded_state({key.address: ETHER for key in keys})
+    pool = Mempool()
+    ready = [transfer(key, 0, BOB.address) for key in keys[:16]]
+    waiting = [transfer(key, 1, BOB.address) for key in keys[16:]]  # nonce 0 comes another way
+    for tx in [*ready, *waiting]:
+        pool.add(tx, state, ENV)
+    for key in keys[16:]:
+        state.bump_nonce(key.address)
+    pool.prune(state)
+    assert pool.candidates() == [*ready, *waiting]
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,9 @@
 """Simulator tests: determinism, built-in scenarios, random faults, restarts, bad scenario files."""
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -43,6 +46,26 @@ def test_same_seed_same_trace_hash() -> None:
     second = World(load_scenario("quickstart"), 7).run()
     assert first["trace_hash"] == second["trace_hash"]
     assert first == second
+
+
+def _trace_hash_in_process(name: str, hash_seed: int) -> str:
+    """Run a scenario in a fresh interpreter with a fixed PYTHONHASHSEED; return its trace hash."""
+    env = {**os.environ, "PYTHONHASHSEED": str(hash_seed)}
+    done = subprocess.run(
+        [sys.executable, "-m", "interlace.cli.main", "sim", "run", name, "--seed", "1", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return str(json.loads(done.stdout)["trace_hash"])
+
+
+@pytest.mark.slow
+def test_trace_hash_does_not_depend_on_pythonhashseed() -> None:
+    # Iterating a set of addresses once made block contents follow the hash seed.
+    name = "settlement-equivocation"
+    assert _trace_hash_in_process(name, 0) == _trace_hash_in_process(name, 1)
 
 
 def test_different_seed_different_trace() -> None:

@@ -122,7 +122,9 @@ class Mempool:
         it: its transactions go back to the future queue until the gap fills.
         """
         dropped: list[Transaction] = []
-        for sender in list(self.queues.keys() | self.future.keys()):
+        # Ready senders first, in arrival order, then senders with only future
+        # transactions: never a set, whose order would follow PYTHONHASHSEED.
+        for sender in list(dict.fromkeys([*self.queues, *self.future])):
             nonce = state.get_account(sender).nonce
             ready = self.queues.pop(sender, [])
             waiting = self.future.pop(sender, {})
