@@ -13,14 +13,17 @@ from interlace.roles.base import NodeId
 from interlace.roles.client import dev_key
 from interlace.roles.l1_node import L1Node
 from interlace.roles.sequencer import Sequencer
+from interlace.runtime.live import supervisor as supervisor_module
 from interlace.runtime.live.supervisor import (
     DevnetError,
+    ephemeral_port_range,
     free_port_base,
     resolve_config,
     write_config,
 )
 from interlace.runtime.live.topology import (
     NODE_BALANCE,
+    P2P_PORT_OFFSET,
     ConfigError,
     DevnetConfig,
     build_topology,
@@ -172,7 +175,34 @@ def test_resume_keeps_the_config_and_refuses_conflicting_flags(tmp_path: Path) -
 
 def test_free_port_base_is_usable() -> None:
     base = free_port_base(6)
-    assert 20000 <= base < 50000
+    assert 10000 <= base < 65535 - P2P_PORT_OFFSET - 6
+
+
+@pytest.mark.parametrize("ephemeral", [(32768, 60999), (1024, 20000), (49152, 65535)])
+def test_free_port_base_avoids_the_ephemeral_range(
+    ephemeral: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A node's outbound connections take ephemeral ports: a devnet port in that
+    # range can be taken by an earlier node before its own node binds it.
+    monkeypatch.setattr(supervisor_module, "ephemeral_port_range", lambda: ephemeral)
+    low, high = ephemeral
+    for _ in range(30):
+        base = free_port_base(14)
+        span = range(base, base + P2P_PORT_OFFSET + 14)
+        assert span[-1] < low or span[0] > high, (base, ephemeral)
+
+
+def test_free_port_base_refuses_when_everything_is_ephemeral(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(supervisor_module, "ephemeral_port_range", lambda: (1024, 65535))
+    with pytest.raises(DevnetError, match="port_base"):
+        free_port_base(6)
+
+
+def test_ephemeral_port_range_reads_the_system() -> None:
+    low, high = ephemeral_port_range()
+    assert 1 <= low <= high <= 65535
 
 
 def test_node_process_refuses_an_unknown_node(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ import dataclasses
 import fcntl
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -412,13 +413,39 @@ def running_devnet(data_dir: Path, timeout: float = 60.0, **settings: Any) -> It
         devnet.stop()
 
 
+EPHEMERAL_RANGE_FILE: Final = Path("/proc/sys/net/ipv4/ip_local_port_range")
+LOWEST_PORT_BASE: Final = 10000
+
+
+def ephemeral_port_range() -> tuple[int, int]:
+    """The ports the OS hands out to outbound connections (Linux's setting, else a wide guess)."""
+    try:
+        low, high = (int(word) for word in EPHEMERAL_RANGE_FILE.read_text().split())
+    except (OSError, ValueError):
+        return 32768, 65535  # covers Linux's default and the IANA range (macOS, Windows)
+    return low, high
+
+
 def free_port_base(nodes: int, host: str = "127.0.0.1") -> int:
-    """A port base whose RPC and P2P ranges (``nodes`` ports each) are free now."""
+    """A port base whose RPC and P2P ranges (``nodes`` ports each) are free now.
+
+    The whole span lies outside the OS's ephemeral range: nodes start one
+    after another, and an earlier node's outbound connection could otherwise
+    take a later node's port before it binds it.
+    """
+    low, high = ephemeral_port_range()
+    span = P2P_PORT_OFFSET + nodes
+    bases: list[int] = [
+        *range(LOWEST_PORT_BASE, low - span),
+        *range(max(LOWEST_PORT_BASE, high + 1), 65536 - span),
+    ]
+    if not bases:
+        raise DevnetError(
+            f"no port range outside the ephemeral ports {low}-{high}; pass port_base explicitly"
+        )
+    chooser = random.SystemRandom()
     for _attempt in range(50):
-        with socket.socket() as sock:
-            sock.bind((host, 0))
-            candidate = int(sock.getsockname()[1])
-        base = 20000 + candidate % 30000
+        base: int = chooser.choice(bases)
         ports = [
             *range(base, base + nodes),
             *range(base + P2P_PORT_OFFSET, base + P2P_PORT_OFFSET + nodes),
