@@ -5,11 +5,20 @@ canonical blocks with their states and receipts. The sequencer extends it
 with ``build_next`` from its mempool; the verifier extends it with the same
 function from batch data, so an honest sequencer's block and the derived
 block are byte-identical.
+
+A chain keeps every block but not every state, as a non-archive Ethereum
+node does: the role that holds it calls ``release_states_below(floor)``
+with the lowest block it may still read a state of or rewind to, and the
+chain drops older states unless they are among the last ``KEEP_STATES``
+below the head. Reading a released state, or rewinding to a block whose
+state is gone, raises ``StatePruned``.
 """
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Final
 
+from interlace.primitives.errors import InterlaceError
 from interlace.primitives.receipt import Receipt
 from interlace.primitives.tx import Transaction
 from interlace.primitives.types import U64, Address, ChainId, Hash32
@@ -34,6 +43,17 @@ from interlace.protocol.interop.messenger import (
 )
 from interlace.protocol.rollup.derivation import L1Origin, attributes_deposit
 from interlace.protocol.rollup.predeploys import L1Block, read_l1_origin
+
+KEEP_STATES: Final = 256
+"""States below the head a chain keeps whatever its role's floor (geth keeps 128).
+
+Not needed for safety (each role's floor covers what it reads and where it
+can rewind); it keeps recent states for RPC reads at recent blocks.
+"""
+
+
+class StatePruned(InterlaceError):
+    """A caller read, or rewound to, a block whose state the chain released."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +95,9 @@ class RollupChain:
         header = genesis_header(self.config, state, genesis.timestamp)
         self.blocks: list[Block] = [Block(header, ())]
         self.states: dict[int, WorldState] = {0: state}
+        """Post-state by block number, for ``states_from`` … head."""
+        self.states_from = 0
+        """Lowest block whose state is kept (every later one is too)."""
         self.receipts: list[tuple[Receipt, ...]] = [()]
         self.origins: list[L1Origin] = [genesis.l1_origin]
 
@@ -87,6 +110,30 @@ class RollupChain:
     def head_state(self) -> WorldState:
         """State after the head."""
         return self.states[self.head.number]
+
+    def state_at(self, number: int) -> WorldState:
+        """Post-state of canonical block ``number``; ``StatePruned`` if released."""
+        state = self.states.get(number)
+        if state is not None:
+            return state
+        if 0 <= number < self.states_from:
+            raise StatePruned(
+                f"state of block {number} is pruned (this chain keeps states from block "
+                f"{self.states_from}; head is {self.head.number})"
+            )
+        raise ValueError(f"no block {number} (head is {self.head.number})")
+
+    def release_states_below(self, floor: int) -> int:
+        """Drop states below ``floor`` that are more than ``KEEP_STATES`` below the head.
+
+        ``floor`` is the lowest block the caller may still read the state of or
+        rewind to. Returns ``states_from`` after the release.
+        """
+        bound = min(floor, self.head.number - KEEP_STATES)
+        for number in range(self.states_from, bound):
+            del self.states[number]
+        self.states_from = max(self.states_from, bound)
+        return self.states_from
 
     def origin_at(self, number: int) -> L1Origin:
         """L1Origin of block ``number``."""
@@ -154,7 +201,15 @@ class RollupChain:
         self.origins.append(origin)
 
     def rewind(self, number: int) -> list[Block]:
-        """Drop every block above ``number``; return the dropped blocks, lowest first."""
+        """Drop every block above ``number``; return the dropped blocks, lowest first.
+
+        Raises ``StatePruned`` (and changes nothing) if the state of ``number`` was released.
+        """
+        if number < self.states_from:
+            raise StatePruned(
+                f"cannot rewind to block {number}: its state is pruned (states kept from "
+                f"block {self.states_from})"
+            )
         dropped = self.blocks[number + 1 :]
         for block in dropped:
             self.states.pop(block.number, None)
