@@ -6,9 +6,9 @@ import pytest
 
 import interlace.protocol.l1.view as view_module
 from interlace.protocol.l1.view import RETAIN_MARGIN, L1View
-from interlace.roles.challenger import GamePlayer
 from interlace.runtime.sim.scenario import builtin_scenarios, load_scenario, parse_scenario
 from interlace.runtime.sim.world import World
+from tests.runtime.support import held_by_roles
 
 LONG = """
 name = "long"
@@ -41,24 +41,12 @@ LAG: int = 16
 """Slack for the cursors that trail the L1 head (derivation, scans, origins)."""
 
 
-def views_of(world: World) -> dict[str, L1View]:
-    found: dict[str, L1View] = {}
-    for node in world.sim.nodes:
-        role = world.sim.role(node)
-        view = getattr(role, "l1", None)
-        if isinstance(role, GamePlayer):
-            view = role.verifier.l1
-        if isinstance(view, L1View):
-            found[node] = view
-    return found
-
-
 @pytest.mark.slow
 def test_long_running_roles_hold_bounded_l1_bodies() -> None:
     scenario = parse_scenario(LONG)
     world = World(scenario, 1)
     world.run()
-    views = views_of(world)
+    views = held_by_roles(world, "l1", L1View)
     kinds = {node.split("-")[0] for node in views}
     assert {"seq", "verifier", "batcher", "hub"} <= kinds, kinds
     for node, view in views.items():
