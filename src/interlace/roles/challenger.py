@@ -19,6 +19,13 @@ The ``Challenger`` plays every game of its chain whose root claim it
 disagrees with (and any game it already has claims in); it never attacks an
 output its derivation agrees with. A restart loses nothing: games come back
 from L1, the chain from the embedded verifier's store.
+
+A game over block ``N`` disputes ``(anchor, N]``: playing it reads the
+outputs and block traces of those blocks, so the player keeps the states
+from the lowest anchor any game may still need: the chain's anchor and
+those of the games in progress, as of the finalized L1 blocks (a reorg
+above finality can undo a resolution, never one below). It releases older
+states itself (not its embedded verifier), after scanning each L1 block.
 """
 
 from collections.abc import Iterable
@@ -31,6 +38,7 @@ from interlace.primitives.receipt import Receipt
 from interlace.primitives.tx import sign_dynamic_fee
 from interlace.primitives.types import U64, Address, ChainId, Hash32
 from interlace.protocol.chain.block import Block
+from interlace.protocol.rollup.chain import StatePruned
 from interlace.protocol.settlement.dispute import (
     DISPUTE_GAME_ABI,
     DISPUTE_GAME_ADDRESS,
@@ -128,7 +136,7 @@ class ChainSource:
         key = (number, block.hash)
         cached = self._outputs.get(key)
         if cached is None:
-            cached = self._outputs[key] = compute_output(chain.states[number], block)
+            cached = self._outputs[key] = compute_output(chain.state_at(number), block)
         return cached
 
     def block_trace(self, number: int) -> BlockTrace | None:
@@ -140,9 +148,15 @@ class ChainSource:
         cached = self._traces.get(key)
         if cached is None:
             cached = self._traces[key] = trace_block(
-                chain.states[number - 1], block, chain.modules, chain.config.chain_id
+                chain.state_at(number - 1), block, chain.modules, chain.config.chain_id
             )
         return cached
+
+    def forget_below(self, number: int) -> None:
+        """Drop cached outputs and traces of blocks below ``number`` (genesis output stays)."""
+        for cache in (self._outputs, self._traces):
+            for key in [k for k in cache if 0 < k[0] < number]:
+                del cache[key]
 
 
 @dataclass(slots=True)
@@ -165,11 +179,15 @@ class GamePlayer(Role):
         self.me = params.key.address
         self.verifier = VerifierNode(node_id, params.verifier, store)
         self.verifier.releases_l1 = False  # released after ``_refresh`` scanned the blocks
+        self.verifier.releases_states = False  # released below what games need, too
         self.honest = ChainSource(self.verifier)
+        self.honest.output(0)  # every rebuild starts from the genesis output: cache it now
         self.games: dict[int, GameView] = {}
         """This chain's games, rebuilt from canonical L1 logs."""
         self.anchor: Output | None = None
         """The chain's anchor as the logs imply it."""
+        self.games_floor = 0
+        """Lowest block a game may still dispute from, as of the finalized L1 blocks."""
         self._scans: dict[int, _Scan] = {}
         self._pending: dict[str, _Pending] = {}
         recorded = store.get(_RECORDED_KEY)
@@ -195,6 +213,10 @@ class GamePlayer(Role):
             effects = self._inner(self.verifier.handle(event, now))
             effects.extend(self._refresh())
             self.verifier.release_l1(self.verifier.l1.complete_through + 1)
+            kept = self.verifier.chain.release_states_below(
+                min(self.verifier.state_floor(), self.games_floor)
+            )
+            self.honest.forget_below(kept)
             if self._synced():
                 effects.extend(self.act())
             return effects
@@ -244,17 +266,28 @@ class GamePlayer(Role):
         self.games = {}
         effects: list[Effect] = []
         newest = self._recorded_through
+        finalized = self.verifier.l1.finalized_number
+        floor: int | None = None
         for number in sorted(self._scans):
+            if floor is None and number > finalized:
+                floor = self._lowest_anchor()
             scan = self._scans[number]
             for name, values, sender, calldata in scan.events:
                 seen = self._apply_event(name, values, sender, calldata, scan.timestamp)
                 if seen is not None and number > self._recorded_through:
                     effects.append(seen)
             newest = max(newest, number)
+        self.games_floor = self._lowest_anchor() if floor is None else floor
         if effects:
             self._recorded_through = newest
             effects.append(PersistBatch(((_RECORDED_KEY, newest.to_bytes(8, "big")),)))
         return effects
+
+    def _lowest_anchor(self) -> int:
+        """The lowest block the current games and anchor let a game dispute from."""
+        open_games = [g for g in self.games.values() if g.status == GameStatus.IN_PROGRESS]
+        anchor = 0 if self.anchor is None else self.anchor.number
+        return min([anchor, *(g.anchor_number for g in open_games)])
 
     def _apply_event(
         self,
@@ -422,6 +455,8 @@ class GamePlayer(Role):
                 chain = self.verifier.chain
                 try:
                     proof = build_step_proof(game, self.params.game, plan, chain, source)
+                except StatePruned:
+                    raise  # a floor is wrong: never play on as if no proof existed
                 except (InterlaceError, ValueError):
                     proof = None
                 if proof is None:

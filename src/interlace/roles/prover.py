@@ -42,6 +42,12 @@ height, the coordinator records ``prover.conflict`` and stops submitting.
 scenario "a validity rollup withholds its proof"); ``from_number=None``
 resumes.
 
+States: the coordinator reads the pre-state of every block above the proven
+head, and never rewinds below it; L1 can only unprove blocks proven in
+L1 blocks that are not yet finalized. So it releases the states below
+``proven_final``, the highest block proven (with all before it) in
+finalized L1 blocks.
+
 Durability. Coordinator: the blocks it executed (with their L1Origin), its
 submission records (nonce, block, raw transaction, L1 head when sent) and
 the withhold switch; a restart replays the blocks, re-syncs L1 (which
@@ -316,6 +322,8 @@ class Coordinator(Role):
         """Rollup block number → (hash, L1 block) from canonical ``BlockProven`` logs."""
         self.proven_head = 0
         """Highest n with blocks 1..n proven on canonical L1."""
+        self.proven_final = 0
+        """Highest n with blocks 1..n proven in finalized L1 blocks (no L1 reorg unproves it)."""
         self.reported = 0
         """Highest block ``prover.confirmed`` was recorded for (persisted)."""
         self.withhold_from: int | None = None
@@ -549,7 +557,7 @@ class Coordinator(Role):
                 break
             parent, block = self.chain.blocks[number - 1], self.chain.blocks[number]
             witness = make_witness_proof(
-                self.chain.states[number - 1],
+                self.chain.state_at(number - 1),
                 parent.header,
                 block,
                 self.chain.modules,
@@ -621,6 +629,10 @@ class Coordinator(Role):
             effects.extend(self._scan(message.block, number))
         # Each block is scanned as it arrives; after that only hashes are read.
         self.l1.release_below(self.l1.complete_through + 1)
+        settled = min(self.l1.finalized_number, self.l1.complete_through)
+        while (entry := self.proven.get(self.proven_final + 1)) is not None and entry[1] <= settled:
+            self.proven_final += 1
+        self.chain.release_states_below(self.proven_final)
         gap = self.l1.missing_below(number)
         if gap is not None:
             effects.append(SendMessage(self.params.l1_node, L1SyncRequest(gap)))

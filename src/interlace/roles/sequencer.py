@@ -21,11 +21,20 @@ L1 bodies are released once the origin passed them and they are
 needs later (a hub rebuild can rewind far) is kept as ``OriginFacts``: its
 ``L1Origin`` and its deposits for this chain.
 
+States are released below the lowest block a rewind can still reach
+(``state_floor``): the last block whose origin is canonical in a finalized
+L1 block (L1 never reorgs there), and, when it follows the hub, the last
+block the hub reported cross-FINALIZED (the hub never invalidates those).
+Without settlement the hub finalizes nothing, so a hub-following sequencer
+keeps every state: a hub rebuild may rewind arbitrarily far.
+
 A byzantine switch (``SetByzantine``) makes it sign a second, different
 block at every height and gossip both: equivocation, for the fault
 scenarios.
 """
 
+from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Final
 
@@ -97,6 +106,7 @@ from interlace.roles.messages import (
     ReceiptsRequest,
     ReceiptsResponse,
     SetByzantine,
+    StatusChange,
     SubmitTransaction,
     TransactionAccepted,
     TransactionRejected,
@@ -173,6 +183,22 @@ def origin_deposits(
     return deposits_in_l1_block(block, view.receipts_at(origin.number), chain_id)
 
 
+def hub_finalized_through(chain: RollupChain, changes: Iterable[StatusChange], known: int) -> int:
+    """``known`` raised to the highest block of ``chain`` the changes mark cross-FINALIZED.
+
+    Only a change about the block ``chain`` holds at that height counts. The
+    hub never invalidates a finalized block (nor, through the cross level,
+    its ancestors and dependencies), so no hub rebuild rewinds below it.
+    """
+    for change in changes:
+        if change.chain_id != chain.genesis.chain_id or change.number <= known:
+            continue
+        held = chain.block_at(change.number)
+        if change.cross_level == SafetyLevel.FINALIZED and held and held.hash == change.block_hash:
+            known = change.number
+    return known
+
+
 def encode_origin(origin: L1Origin) -> list[bytes]:
     """RLP fields of an ``L1Origin``."""
     return [
@@ -219,6 +245,8 @@ class Sequencer(Role):
         self.deps: dict[int, tuple[Dependency, ...]] = {}
         """Dependencies of our own blocks, by number."""
         self.rebuilds = 0
+        self.hub_finalized = 0
+        """Highest own block the hub reported cross-FINALIZED."""
         self.corrupt_next = False
         """Byzantine mode: sign the next block with a wrong state root."""
         self._restore(store)
@@ -242,13 +270,17 @@ class Sequencer(Role):
             return []
         message = event.message
         if isinstance(message, L1BlockPublished):
-            return self._on_l1(message)
+            effects = self._on_l1(message)
+            self.chain.release_states_below(self.state_floor())
+            return effects
         if isinstance(message, SubmitTransaction):
             return self._accept(event.sender, message.raw, now)
         if isinstance(message, BlocksRequest):
             return self._serve(event.sender, message)
         if isinstance(message, HubBlockPublished):
-            return self._on_hub_block(message)
+            effects = self._on_hub_block(message)
+            self.chain.release_states_below(self.state_floor())
+            return effects
         if isinstance(message, ReceiptsRequest):
             return self._serve_receipts(event.sender, message)
         if isinstance(message, NonceQuery):
@@ -320,6 +352,17 @@ class Sequencer(Role):
             record("sequencer.unsafe_reorg", chain=self.chain_id, to=keep, dropped=dropped),
         ]
 
+    def state_floor(self) -> int:
+        """Lowest block a rewind can still reach (see the module docstring)."""
+        chain, l1 = self.chain, self.l1
+        settled = min(l1.finalized_number, l1.complete_through)
+        last = bisect_right(chain.origins, settled, key=lambda origin: origin.number) - 1
+        origin = chain.origins[last] if last >= 0 else None
+        floor = last if origin and l1.is_canonical(origin.number, origin.hash) else 0
+        if self.params.hub_signer is not None:
+            floor = min(floor, self.hub_finalized)
+        return floor
+
     def _rewind(self, keep: int) -> tuple[list[tuple[bytes, bytes | None]], int]:
         """Drop blocks above ``keep``; return their user transactions to the pool.
 
@@ -373,6 +416,7 @@ class Sequencer(Role):
         if header.number > read_latest_hub(self.chain.head_state):
             self.hub_inbox[header.number] = message.signed_block
         self.frozen_sources = set(message.frozen)
+        self.hub_finalized = hub_finalized_through(self.chain, message.changes, self.hub_finalized)
         newly_invalid = {
             (c.chain_id, c.number, c.block_hash)
             for c in message.changes

@@ -17,6 +17,11 @@ checked) and reports conflicts as evidence:
 On an L1 reorg it rewinds the safe chain to the blocks whose batches are
 still canonical and derives again.
 
+States are released below the lowest block a rewind can still reach
+(``state_floor``): the last block whose batch is in a finalized L1 block,
+and, when it follows the hub, the last block the hub reported
+cross-FINALIZED (only a block the hub invalidated is ever replaced).
+
 Durability: every derived block is persisted with the L1 block (number and
 hash) that carried its batch, together with the derivation cursor, and
 evidence is persisted as it is found. A restart replays the stored blocks,
@@ -24,6 +29,7 @@ re-syncs L1, and rewinds whatever was derived from L1 blocks that are no
 longer canonical.
 """
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -78,6 +84,7 @@ from interlace.roles.sequencer import (
     OriginFacts,
     decode_origin,
     encode_origin,
+    hub_finalized_through,
     origin_at,
     release_origin_bodies,
 )
@@ -132,6 +139,11 @@ class VerifierNode(Role):
         """Facts of the L1 blocks whose bodies ``l1`` released (a rebuild may build on them)."""
         self.releases_l1 = True
         """Release L1 bodies after each L1 block; an embedding role that reads them clears it."""
+        self.releases_states = True
+        """Release rollup states after L1 and hub blocks; an embedding role that reads old
+        states clears it and releases them itself."""
+        self.hub_finalized = 0
+        """Highest derived block the hub reported cross-FINALIZED."""
         self.derived_l1 = -1
         """Highest L1 block whose batches have been derived."""
         self.included_in: dict[int, tuple[int, Hash32]] = {}
@@ -155,6 +167,21 @@ class VerifierNode(Role):
         """Number of the highest block derived from L1."""
         return self.chain.head.number
 
+    def carried_through(self, l1_number: int) -> int:
+        """Highest derived block whose batch is in L1 block ``l1_number`` or below (0 if none).
+
+        Batches are derived in L1 order, so the carrying L1 numbers never go down.
+        """
+        head = self.chain.head.number
+        return bisect_right(range(1, head + 1), l1_number, key=lambda n: self.included_in[n][0])
+
+    def state_floor(self) -> int:
+        """Lowest block a rewind can still reach (see the module docstring)."""
+        floor = self.carried_through(min(self.l1.finalized_number, self.l1.complete_through))
+        if self.params.follow_hub:
+            floor = min(floor, self.hub_finalized)
+        return floor
+
     def unsafe_head(self) -> int:
         """Highest height seen on the sequencer's gossip."""
         return max(self.unsafe, default=0)
@@ -168,10 +195,14 @@ class VerifierNode(Role):
         if isinstance(message, BlockGossip):
             return self._on_gossip(message)
         if isinstance(message, L1BlockPublished):
-            return self._on_l1(message)
-        if isinstance(message, HubBlockPublished):
-            return self._on_hub(message)
-        return []
+            effects = self._on_l1(message)
+        elif isinstance(message, HubBlockPublished):
+            effects = self._on_hub(message)
+        else:
+            return []
+        if self.releases_states:
+            self.chain.release_states_below(self.state_floor())
+        return effects
 
     # ---- unsafe gossip -----------------------------------------------------------
 
@@ -222,6 +253,7 @@ class VerifierNode(Role):
             if change.chain_id == self.chain_id and change.level == SafetyLevel.INVALID:
                 self.hub_invalid.add((change.number, Hash32(change.block_hash)))
         self.hub_frozen = set(message.frozen)
+        self.hub_finalized = hub_finalized_through(self.chain, message.changes, self.hub_finalized)
         effects: list[Effect] = []
         for number in sorted(self.suspects):
             if not self.frozen and number in self.unsafe and len(self.unsafe[number]) > 1:

@@ -1381,6 +1381,7 @@ def build_step_proof(
     claimed pre-state is not what the chain holds (no witness exists for a
     state we do not have), or when a dry run of the module's own check says
     the step would not counter the leaf (skipped with ``require_counter=False``).
+    Raises ``StatePruned`` if the chain released the agreed block's state.
     """
     claims = game.claims
     step_ctx, post = step_context(game, claims, step.claim_index, step.is_attack, config)
@@ -1388,9 +1389,7 @@ def build_step_proof(
     agreed = source.output(first)
     if agreed is None or agreed.root != step_ctx.agreed_output_root or last > chain.head.number:
         return None
-    base = chain.states.get(first)
-    if base is None:
-        return None
+    base = chain.state_at(first)
     block = chain.blocks[first + 1] if first < last else None
     done = step_ctx.index if block is not None else 0
     pre_state = (
