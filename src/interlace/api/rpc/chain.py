@@ -22,7 +22,7 @@ from interlace.protocol.chain.block import Block, ChainConfig
 from interlace.protocol.chain.mempool import Mempool
 from interlace.protocol.chain.modules import NativeModule
 from interlace.protocol.chain.state import WorldState
-from interlace.protocol.rollup.chain import RollupChain
+from interlace.protocol.rollup.chain import KEEP_STATES, RollupChain, StatePruned
 from interlace.roles.base import Role
 from interlace.roles.l1_node import L1Node
 from interlace.roles.sequencer import Sequencer
@@ -64,6 +64,10 @@ class ChainView:
 
     def state(self, number: int) -> WorldState | None:
         """Post-state of block ``number`` if this node still keeps it."""
+        raise NotImplementedError
+
+    def kept_states(self) -> str:
+        """Which states this node keeps, for the error on a pruned one."""
         raise NotImplementedError
 
     def safe_number(self) -> int | None:
@@ -108,6 +112,9 @@ class L1ChainView(ChainView):
     def state(self, number: int) -> WorldState | None:
         return self.role.states.get(number)
 
+    def kept_states(self) -> str:
+        return "the L1 node keeps the last 256 blocks' states"
+
     def safe_number(self) -> int | None:
         return self.role.safe_number
 
@@ -149,7 +156,16 @@ class RollupChainView(ChainView):
         return receipts[number] if 0 <= number < len(receipts) else None
 
     def state(self, number: int) -> WorldState | None:
-        return self.chain.states.get(number)
+        try:
+            return self.chain.state_at(number)
+        except StatePruned:
+            return None
+
+    def kept_states(self) -> str:
+        return (
+            f"a {self.kind} node keeps the last {KEEP_STATES} blocks' states, older ones only "
+            "while it can still rewind to them"
+        )
 
     def safe_number(self) -> int | None:
         role = self.role
@@ -162,12 +178,7 @@ class RollupChainView(ChainView):
         if not isinstance(role, VerifierNode):
             return None
         # OP's rule: finalized once the L1 block carrying its batch is finalized on L1.
-        l1_final = role.l1.finalized_number
-        for number in range(role.chain.head.number, 0, -1):
-            carried = role.included_in.get(number)
-            if carried is not None and carried[0] <= l1_final:
-                return number
-        return 0
+        return role.carried_through(role.l1.finalized_number)
 
     def mempool(self) -> Mempool | None:
         return self.role.mempool if isinstance(self.role, Sequencer) else None

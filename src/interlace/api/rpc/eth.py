@@ -157,8 +157,8 @@ def resolve_state(ctx: RpcContext, view: ChainView, ref: BlockRef) -> tuple[Bloc
     state = view.state(block.number)
     if state is None:
         raise ResourceNotFound(
-            f"state of block {block.number} is no longer kept by this node "
-            "(the L1 node keeps the last 256 blocks' states)"
+            f"missing trie node: state of block {block.number} is pruned, no longer kept "
+            f"by this node ({view.kept_states()}; head is {view.head().number})"
         )
     return block, state
 
