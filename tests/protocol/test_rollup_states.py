@@ -79,3 +79,13 @@ def test_a_rewound_and_regrown_chain_releases_from_where_it_stopped() -> None:
             chain.append(chain.build_next(ORIGIN, [], [], int(chain.next_timestamp(1))), ORIGIN)
         assert chain.release_states_below(10**9) == 10
     assert sorted(chain.states) == [10, 11, 12]
+
+
+def test_only_the_head_state_keeps_a_read_cache() -> None:
+    chain = grown_chain(6)
+    assert chain.head_state.cached_reads > 0
+    assert [chain.states[n].cached_reads for n in range(6)] == [0] * 6
+    dropped = chain.rewind(3)  # a released cache is rebuilt by reads: the same block again
+    chain.append(chain.build_next(ORIGIN, [], [], int(dropped[0].header.timestamp)), ORIGIN)
+    assert chain.head.hash == dropped[0].hash
+    assert chain.states[3].cached_reads == 0 and chain.head_state.cached_reads > 0

@@ -103,3 +103,28 @@ def test_zero_written_over_an_unread_slot_deletes_it() -> None:
     fresh.set_storage(a, slot, 0)  # never read in this copy
     fresh.set_account(a, Account(code_hash=MODULE_CODE_HASH))
     assert fresh.state_root() == _reference_root({a: ((0, 0, MODULE_CODE_HASH), {})})
+
+
+@given(worlds, worlds, worlds)
+@FAST
+def test_a_released_read_cache_changes_no_read_and_no_root(
+    first: dict, second: dict, third: dict
+) -> None:
+    state = WorldState()
+    _apply(state, first)
+    state.state_root()
+    for address, (_account, storage) in first.items():
+        state.get_account(address)
+        for slot in storage:
+            state.get_storage(address, slot)  # fill the read caches
+    _apply(state, second)  # writes still pending when the cache goes
+    state.release_read_cache()
+    assert state.cached_reads == 0
+    child = state.copy()
+    _apply(child, third)
+    merged = _merge(first, second)
+    assert state.state_root() == _reference_root(merged)
+    assert child.state_root() == _reference_root(_merge(merged, third))
+    for address, (_account, storage) in merged.items():
+        for slot, value in storage.items():
+            assert state.get_storage(address, slot) == value

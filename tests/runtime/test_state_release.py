@@ -5,6 +5,7 @@ from unittest.mock import patch
 import pytest
 
 import interlace.protocol.rollup.chain as chain_module
+from interlace.protocol.chain.state import WorldState
 from interlace.protocol.rollup.chain import RollupChain
 from interlace.runtime.sim.scenario import builtin_scenarios, load_scenario
 from interlace.runtime.sim.world import World
@@ -33,6 +34,23 @@ def test_every_role_holds_the_window_plus_its_lag_in_states() -> None:
         assert head > 100, node
         assert sorted(chain.states) == list(range(chain.states_from, head + 1)), node
         assert 0 < len(chain.states) <= WINDOW + LAG, (node, len(chain.states))
+
+
+def test_kept_states_below_the_head_hold_no_read_cache() -> None:
+    # Each used to hold a copy of its head's (thousands of storage words on a devnet,
+    # ~50 KB a block over 256 kept states); now only what was read at it since.
+    world = World(load_scenario("quickstart"), 1)
+    world.run()
+    held: dict[str, dict[int, WorldState]] = {
+        node: chain.states for node, chain in held_by_roles(world, "chain", RollupChain).items()
+    }
+    held.update(held_by_roles(world, "states", dict))  # the L1 node's
+    assert {node.split("-")[0] for node in held} == {"seq", "verifier", "l1"}, held
+    for node, states in held.items():
+        head = max(states)
+        assert len(states) > 30 and states[head].cached_reads > 20, node
+        below = [state.cached_reads for number, state in states.items() if number != head]
+        assert max(below) <= 8, (node, below)
 
 
 def trace_hash(name: str, window: int) -> str:

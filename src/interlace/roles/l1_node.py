@@ -178,6 +178,7 @@ class L1Node(Role):
         ]
 
     def _append(self, block: Block, state: WorldState, receipts: tuple[Receipt, ...]) -> None:
+        self.head_state.release_read_cache()  # only the head's is copied into new states
         self.blocks.append(block)
         self.states[block.number] = state
         self.receipts.append(receipts)

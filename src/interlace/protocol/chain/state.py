@@ -290,6 +290,21 @@ class WorldState:
         self._dirty_storage.clear()
         self._journal.clear()
 
+    @property
+    def cached_reads(self) -> int:
+        """Accounts and storage words the read caches hold."""
+        return len(self._clean_accounts) + len(self._clean_storage)
+
+    def release_read_cache(self) -> None:
+        """Drop the read caches: reads go to the tries again, with the same results.
+
+        A chain calls this on a state that stopped being its head. Only the head is
+        copied for the next block, so only its cache is worth keeping; every kept
+        older state holding its own copy of it made memory grow with history.
+        """
+        self._clean_accounts = {}
+        self._clean_storage = {}
+
     def copy(self) -> "WorldState":
         """An independent copy (flushes first; tries share structure)."""
         self._flush()

@@ -180,6 +180,7 @@ class RollupChain:
 
     def append(self, built: BuiltBlock, origin: L1Origin) -> None:
         """Make a built block the new head."""
+        self.head_state.release_read_cache()
         self.blocks.append(built.block)
         self.states[built.block.number] = built.state
         self.receipts.append(built.receipts)
@@ -195,6 +196,7 @@ class RollupChain:
             block,
             parent_hash=self.head.hash,
         )
+        self.head_state.release_read_cache()
         self.blocks.append(block)
         self.states[block.number] = state
         self.receipts.append(receipts)
