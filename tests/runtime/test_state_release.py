@@ -5,8 +5,11 @@ from unittest.mock import patch
 import pytest
 
 import interlace.protocol.rollup.chain as chain_module
+from interlace.primitives.envelope import verify_envelope
 from interlace.protocol.chain.state import WorldState
 from interlace.protocol.rollup.chain import RollupChain
+from interlace.roles.base import MessageReceived, NodeId, SendMessage, Timestamp
+from interlace.roles.messages import BlocksRequest, BlocksResponse
 from interlace.runtime.sim.scenario import builtin_scenarios, load_scenario
 from interlace.runtime.sim.world import World
 from tests.runtime.support import held_by_roles
@@ -51,6 +54,23 @@ def test_kept_states_below_the_head_hold_no_read_cache() -> None:
         assert len(states) > 30 and states[head].cached_reads > 20, node
         below = [state.cached_reads for number, state in states.items() if number != head]
         assert max(below) <= 8, (node, below)
+
+
+def test_a_sequencer_keeps_the_envelopes_of_its_kept_states_and_signs_older_ones_again() -> None:
+    with patch.object(chain_module, "KEEP_STATES", WINDOW):
+        world = World(load_scenario("quickstart"), 1)
+        world.run()
+    for sequencer in world.sequencers():
+        chain = sequencer.chain
+        assert chain.states_from > 10, chain.states_from
+        kept = list(range(chain.states_from, chain.head.number + 1))
+        assert sorted(sequencer.envelopes) == kept
+        request = MessageReceived(NodeId("verifier"), BlocksRequest(1, 3))
+        [answer] = sequencer.handle(request, Timestamp(world.sim.now))
+        assert isinstance(answer, SendMessage) and isinstance(answer.message, BlocksResponse)
+        signed = [verify_envelope(e, chain.genesis.chain_id) for e in answer.message.envelopes]
+        assert [s.payload.block_hash for s in signed] == [chain.blocks[n].hash for n in (1, 2, 3)]
+        assert {s.signer for s in signed} == {sequencer.params.sequencer_key.address}
 
 
 def trace_hash(name: str, window: int) -> str:

@@ -26,7 +26,9 @@ States are released below the lowest block a rewind can still reach
 L1 block (L1 never reorgs there), and, when it follows the hub, the last
 block the hub reported cross-FINALIZED (the hub never invalidates those).
 Without settlement the hub finalizes nothing, so a hub-following sequencer
-keeps every state: a hub rebuild may rewind arbitrarily far.
+keeps every state: a hub rebuild may rewind arbitrarily far. Signed
+envelopes of blocks below the kept states go with them: they are a cache,
+signed again when a peer asks (RFC 6979 signatures, so the same bytes).
 
 A byzantine switch (``SetByzantine``) makes it sign a second, different
 block at every height and gossip both: equivocation, for the fault
@@ -234,6 +236,7 @@ class Sequencer(Role):
         self.equivocation_delay = 0
         """Byzantine mode: second signed blocks not yet gossiped, by height."""
         self.envelopes: dict[int, bytes] = {}
+        """Signed envelopes by block number, from the lowest kept state (a cache)."""
         self.hub_inbox: dict[int, bytes] = {}
         """Signed hub blocks received and not yet forwarded, by hub number."""
         self.invalid: set[tuple[int, int, bytes]] = set()
@@ -271,7 +274,7 @@ class Sequencer(Role):
         message = event.message
         if isinstance(message, L1BlockPublished):
             effects = self._on_l1(message)
-            self.chain.release_states_below(self.state_floor())
+            self._release()
             return effects
         if isinstance(message, SubmitTransaction):
             return self._accept(event.sender, message.raw, now)
@@ -279,7 +282,7 @@ class Sequencer(Role):
             return self._serve(event.sender, message)
         if isinstance(message, HubBlockPublished):
             effects = self._on_hub_block(message)
-            self.chain.release_states_below(self.state_floor())
+            self._release()
             return effects
         if isinstance(message, ReceiptsRequest):
             return self._serve_receipts(event.sender, message)
@@ -351,6 +354,12 @@ class Sequencer(Role):
             PersistBatch(tuple(writes)),
             record("sequencer.unsafe_reorg", chain=self.chain_id, to=keep, dropped=dropped),
         ]
+
+    def _release(self) -> None:
+        """Release states below ``state_floor`` and the envelopes of blocks below them."""
+        kept = self.chain.release_states_below(self.state_floor())
+        for number in [n for n in self.envelopes if n < kept]:
+            del self.envelopes[number]
 
     def state_floor(self) -> int:
         """Lowest block a rewind can still reach (see the module docstring)."""
