@@ -126,6 +126,18 @@ def test_released_blocks_keep_canonical_hashes() -> None:
     assert view.complete_through == 200
 
 
+def test_settled_through_waits_for_a_gap_below_finality() -> None:
+    chain, view = grown(20)
+    assert view.settled_through == view.finalized_number == 20 - FINALITY
+    late = L1View()  # blocks 0..4 arrive, then the rest after a gap at 5
+    for block in chain.blocks[:5] + chain.blocks[6:]:
+        late.apply(block, (), 0, chain.finalized, None)
+    assert late.finalized_number == chain.finalized > late.complete_through == 4
+    assert late.settled_through == 4
+    late.apply(chain.blocks[5], (), 0, chain.finalized, None)
+    assert late.settled_through == chain.finalized
+
+
 def test_release_stops_at_the_callers_cursor() -> None:
     _chain, view = grown(200)
     view.release_below(40)

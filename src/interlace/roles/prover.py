@@ -629,7 +629,7 @@ class Coordinator(Role):
             effects.extend(self._scan(message.block, number))
         # Each block is scanned as it arrives; after that only hashes are read.
         self.l1.release_below(self.l1.complete_through + 1)
-        settled = min(self.l1.finalized_number, self.l1.complete_through)
+        settled = self.l1.settled_through
         while (entry := self.proven.get(self.proven_final + 1)) is not None and entry[1] <= settled:
             self.proven_final += 1
         self.chain.release_states_below(self.proven_final)

@@ -364,8 +364,7 @@ class Sequencer(Role):
     def state_floor(self) -> int:
         """Lowest block a rewind can still reach (see the module docstring)."""
         chain, l1 = self.chain, self.l1
-        settled = min(l1.finalized_number, l1.complete_through)
-        last = bisect_right(chain.origins, settled, key=lambda origin: origin.number) - 1
+        last = bisect_right(chain.origins, l1.settled_through, key=lambda origin: origin.number) - 1
         origin = chain.origins[last] if last >= 0 else None
         floor = last if origin and l1.is_canonical(origin.number, origin.hash) else 0
         if self.params.hub_signer is not None:

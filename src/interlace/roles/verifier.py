@@ -177,7 +177,7 @@ class VerifierNode(Role):
 
     def state_floor(self) -> int:
         """Lowest block a rewind can still reach (see the module docstring)."""
-        floor = self.carried_through(min(self.l1.finalized_number, self.l1.complete_through))
+        floor = self.carried_through(self.l1.settled_through)
         if self.params.follow_hub:
             floor = min(floor, self.hub_finalized)
         return floor

@@ -99,6 +99,11 @@ class L1View:
         self.finalized_number = max(self.finalized_number, min(finalized_number, number))
         return replaced
 
+    @property
+    def settled_through(self) -> int:
+        """Highest n finalized with every block 0..n known: no reorg or re-sync changes them."""
+        return min(self.finalized_number, self.complete_through)
+
     def is_canonical(self, number: int, block_hash: Hash32) -> bool:
         """True if the view's block at ``number`` has ``block_hash``."""
         return self.hashes.get(number) == block_hash
