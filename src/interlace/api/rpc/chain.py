@@ -12,6 +12,7 @@ block at that height and drops what a reorg or a rewind replaced, so a hash
 lookup never answers from a block that is no longer canonical.
 """
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -29,7 +30,7 @@ from interlace.roles.sequencer import Sequencer
 from interlace.roles.verifier import VerifierNode
 
 
-class ChainView:
+class ChainView(ABC):
     """One node's canonical chain, read-only (see the module docstring)."""
 
     kind: str
@@ -41,34 +42,34 @@ class ChainView:
         return int(self.config.chain_id)
 
     @property
+    @abstractmethod
     def config(self) -> ChainConfig:
         """Static chain parameters."""
-        raise NotImplementedError
 
     @property
+    @abstractmethod
     def modules(self) -> Mapping[Address, NativeModule]:
         """Native modules by address."""
-        raise NotImplementedError
 
+    @abstractmethod
     def head(self) -> Block:
         """The head block."""
-        raise NotImplementedError
 
+    @abstractmethod
     def block(self, number: int) -> Block | None:
         """Canonical block at ``number``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def receipts(self, number: int) -> tuple[Receipt, ...] | None:
         """Receipts of the canonical block at ``number``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def state(self, number: int) -> WorldState | None:
         """Post-state of block ``number`` if this node still keeps it."""
-        raise NotImplementedError
 
+    @abstractmethod
     def kept_states(self) -> str:
         """Which states this node keeps, for the error on a pruned one."""
-        raise NotImplementedError
 
     def safe_number(self) -> int | None:
         """Highest safe block, or None if this node does not know it."""
