@@ -1,8 +1,11 @@
 """Helpers shared by the runtime tests."""
 
+from types import ModuleType
 from typing import TypeVar
+from unittest.mock import patch
 
 from interlace.roles.challenger import GamePlayer
+from interlace.runtime.sim.scenario import load_scenario
 from interlace.runtime.sim.world import World
 
 T = TypeVar("T")
@@ -18,3 +21,13 @@ def held_by_roles(world: World, attribute: str, kind: type[T]) -> dict[str, T]:
         if isinstance(value, kind):
             found[node] = value
     return found
+
+
+FAST_SCENARIOS = ("quickstart", "l1-reorg", "interop-l1-reorg")
+"""Built-in scenarios quick enough for every test run (the rest are marked slow)."""
+
+
+def trace_hash_with(name: str, module: ModuleType, constant: str, value: int) -> str:
+    """Trace hash of built-in scenario ``name`` (seed 1) with ``module.constant`` = ``value``."""
+    with patch.object(module, constant, value):
+        return str(World(load_scenario(name), 1).run()["trace_hash"])

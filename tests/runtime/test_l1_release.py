@@ -1,14 +1,12 @@
 """Roles release L1 bodies: memory stays bounded and nothing observable changes."""
 
-from unittest.mock import patch
-
 import pytest
 
 import interlace.protocol.l1.view as view_module
 from interlace.protocol.l1.view import RETAIN_MARGIN, L1View
-from interlace.runtime.sim.scenario import builtin_scenarios, load_scenario, parse_scenario
+from interlace.runtime.sim.scenario import builtin_scenarios, parse_scenario
 from interlace.runtime.sim.world import World
-from tests.runtime.support import held_by_roles
+from tests.runtime.support import FAST_SCENARIOS, held_by_roles, trace_hash_with
 
 LONG = """
 name = "long"
@@ -59,19 +57,16 @@ def test_long_running_roles_hold_bounded_l1_bodies() -> None:
 
 
 def trace_hash(name: str, margin: int) -> str:
-    with patch.object(view_module, "RETAIN_MARGIN", margin):
-        return str(World(load_scenario(name), 1).run()["trace_hash"])
+    return trace_hash_with(name, view_module, "RETAIN_MARGIN", margin)
 
 
-@pytest.mark.parametrize("name", ["quickstart", "l1-reorg", "interop-l1-reorg"])
+@pytest.mark.parametrize("name", FAST_SCENARIOS)
 def test_releasing_everything_possible_changes_no_trace(name: str) -> None:
     # Margin 0 releases right below finality; a huge margin never releases.
     assert trace_hash(name, 0) == trace_hash(name, 10**9)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "name", sorted(set(builtin_scenarios()) - {"quickstart", "l1-reorg", "interop-l1-reorg"})
-)
+@pytest.mark.parametrize("name", sorted(set(builtin_scenarios()) - set(FAST_SCENARIOS)))
 def test_releasing_changes_no_builtin_trace(name: str) -> None:
     assert trace_hash(name, 0) == trace_hash(name, 10**9)

@@ -12,9 +12,8 @@ from interlace.roles.base import MessageReceived, NodeId, SendMessage, Timestamp
 from interlace.roles.messages import BlocksRequest, BlocksResponse
 from interlace.runtime.sim.scenario import builtin_scenarios, load_scenario
 from interlace.runtime.sim.world import World
-from tests.runtime.support import held_by_roles
+from tests.runtime.support import FAST_SCENARIOS, held_by_roles, trace_hash_with
 
-FAST = ("quickstart", "l1-reorg", "interop-l1-reorg")
 WINDOW: int = 8
 """A window far below the run's length, so the floors decide what stays."""
 LAG: int = 48
@@ -74,17 +73,16 @@ def test_a_sequencer_keeps_the_envelopes_of_its_kept_states_and_signs_older_ones
 
 
 def trace_hash(name: str, window: int) -> str:
-    with patch.object(chain_module, "KEEP_STATES", window):
-        return str(World(load_scenario(name), 1).run()["trace_hash"])
+    return trace_hash_with(name, chain_module, "KEEP_STATES", window)
 
 
-@pytest.mark.parametrize("name", FAST)
+@pytest.mark.parametrize("name", FAST_SCENARIOS)
 def test_releasing_everything_possible_changes_no_trace(name: str) -> None:
     # Window 0 releases everything below each role's floor; a huge window releases nothing.
     assert trace_hash(name, 0) == trace_hash(name, 10**9)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(set(builtin_scenarios()) - set(FAST)))
+@pytest.mark.parametrize("name", sorted(set(builtin_scenarios()) - set(FAST_SCENARIOS)))
 def test_releasing_changes_no_builtin_trace(name: str) -> None:
     assert trace_hash(name, 0) == trace_hash(name, 10**9)
