@@ -138,6 +138,12 @@ class Role(ABC):
         """Gossip topics this role listens to."""
         return ()
 
+    def loops(self) -> tuple[str, ...]:
+        """Tags of the timers this role keeps armed for as long as it runs (its block or
+        retry loop). A runtime may check them: a loop that is no longer armed means the
+        node stopped handling events."""
+        return ()
+
 
 def record(kind: str, **fields: object) -> RecordEvent:
     """Build a ``RecordEvent`` with keyword fields in a stable order."""

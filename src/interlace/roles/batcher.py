@@ -52,6 +52,7 @@ from interlace.roles.base import (
     Timestamp,
     record,
 )
+from interlace.roles.l1_sync import L1Sync
 from interlace.roles.messages import (
     HUB_BLOCKS_TOPIC,
     L1_BLOCKS_TOPIC,
@@ -59,7 +60,6 @@ from interlace.roles.messages import (
     BlocksResponse,
     HubBlockPublished,
     L1BlockPublished,
-    L1SyncRequest,
     SetOutage,
     SubmitL1Transaction,
     follow_l1,
@@ -113,6 +113,7 @@ class Batcher(Role):
         self.node_id = node_id
         self.params = params
         self.l1 = L1View()
+        self.l1_sync = L1Sync(self.params.l1_node)
         self.blocks: dict[int, tuple[Hash32, BatchBlock]] = {}
         """Rollup block number → (block hash, batch entry), from the sequencer's answers."""
         self.block_deps: dict[int, tuple[Dependency, ...]] = {}
@@ -136,7 +137,7 @@ class Batcher(Role):
 
     def handle(self, event: Event, now: Timestamp) -> list[Effect]:
         if isinstance(event, Started):
-            return [SendMessage(self.params.l1_node, L1SyncRequest(0))]
+            return self.l1_sync.request(0, now)
         if not isinstance(event, MessageReceived):
             return []
         message = event.message
@@ -154,7 +155,7 @@ class Batcher(Role):
                     self.recheck_from = min(self.recheck_from or change.number, change.number)
             return []
         if isinstance(message, L1BlockPublished):
-            return self._on_l1(message)
+            return self._on_l1(message, now)
         if isinstance(message, SetOutage):
             self.paused = message.paused
             return [record("batcher.outage", chain=self.params.chain_id, paused=message.paused)]
@@ -193,7 +194,7 @@ class Batcher(Role):
             self.blocks[entry.number] = (block_hash, entry)
             self.block_deps[entry.number] = deps
 
-    def _on_l1(self, message: L1BlockPublished) -> list[Effect]:
+    def _on_l1(self, message: L1BlockPublished, now: Timestamp) -> list[Effect]:
         replaced = follow_l1(self.l1, message)
         effects: list[Effect] = []
         if replaced is not None:
@@ -210,7 +211,7 @@ class Batcher(Role):
         self.l1.release_below(self.l1.complete_through + 1)
         gap = self.l1.missing_below(message.block.number)
         if gap is not None:
-            effects.append(SendMessage(self.params.l1_node, L1SyncRequest(gap)))
+            effects.extend(self.l1_sync.request(gap, now))
             return effects
         if not self.paused:
             # Ask the sequencer for its canonical chain; the answer triggers the post.

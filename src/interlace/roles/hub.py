@@ -82,6 +82,7 @@ from interlace.roles.base import (
     Timestamp,
     record,
 )
+from interlace.roles.l1_sync import L1Sync
 from interlace.roles.messages import (
     HUB_BLOCKS_TOPIC,
     L1_BLOCKS_TOPIC,
@@ -92,7 +93,6 @@ from interlace.roles.messages import (
     HubProofRequest,
     HubProofResponse,
     L1BlockPublished,
-    L1SyncRequest,
     StatusChange,
     SubmitL1Transaction,
     follow_l1,
@@ -153,6 +153,7 @@ class Hub(Role):
         for rollup, genesis_hash in params.rollups:
             self.tracker.register(rollup.chain_id, rollup.sequencer, rollup.batcher, genesis_hash)
         self.l1 = L1View()
+        self.l1_sync = L1Sync(self.params.l1_node)
         self.processed_l1 = -1
         self.trie = Trie()
         self.head = HubHeader(U64(0), U64(0), ZERO_HASH, self.trie.root(), U64(0), ZERO_HASH)
@@ -178,6 +179,9 @@ class Hub(Role):
 
     # ---- events -----------------------------------------------------------------
 
+    def loops(self) -> tuple[str, ...]:
+        return ("hub_block", "aggregate") if self.params.settlement is not None else ("hub_block",)
+
     def handle(self, event: Event, now: Timestamp) -> list[Effect]:
         if isinstance(event, Started):
             settlement = self.params.settlement
@@ -187,7 +191,7 @@ class Hub(Role):
                     if settlement is not None
                     else []
                 ),
-                SendMessage(self.params.l1_node, L1SyncRequest(0)),
+                *self.l1_sync.request(0, now),
                 SetTimer("hub_block", Timestamp(now + self.params.block_time)),
                 *(
                     SendMessage(node, BlocksRequest(self.tracker.clients[chain].head + 1))
@@ -305,7 +309,7 @@ class Hub(Role):
             self.processed_l1 = number
         effects.extend(self._settlement_facts())
         if self.processed_l1 < self.l1.head_number:
-            effects.append(SendMessage(self.params.l1_node, L1SyncRequest(self.processed_l1 + 1)))
+            effects.extend(self.l1_sync.request(self.processed_l1 + 1, now))
         # Both scans only move forward past finality; a reorg (above finality) rewinds
         # ``processed_l1`` to the replaced blocks, which come back with their bodies.
         cursor = self.processed_l1 + 1

@@ -140,9 +140,14 @@ class L1Node(Role):
                 return self._resend(event.sender, message.from_number)
         return []
 
+    def loops(self) -> tuple[str, ...]:
+        return ("block",)
+
     def _arm(self, now: Timestamp) -> SetTimer:
         interval = self.params.block_time
         next_slot = (int(now / interval) + 1) * interval
+        if next_slot <= now:  # ``now / interval`` rounded down below a whole slot
+            next_slot += interval
         return SetTimer("block", Timestamp(next_slot))
 
     def _accept(self, raw: bytes, now: Timestamp) -> list[Effect]:

@@ -121,6 +121,7 @@ from interlace.roles.base import (
     record,
 )
 from interlace.roles.l1_node import decode_stored_block, encode_stored_block
+from interlace.roles.l1_sync import L1Sync
 from interlace.roles.messages import (
     HUB_BLOCKS_TOPIC,
     L1_BLOCKS_TOPIC,
@@ -129,7 +130,6 @@ from interlace.roles.messages import (
     BlocksResponse,
     HubBlockPublished,
     L1BlockPublished,
-    L1SyncRequest,
     SubmitL1Transaction,
     follow_l1,
     rollup_blocks_topic,
@@ -307,6 +307,7 @@ class Coordinator(Role):
         self.chain_id = params.genesis.chain_id
         self.chain = RollupChain(params.genesis)
         self.l1 = L1View()
+        self.l1_sync = L1Sync(self.params.l1_node)
         self.early: dict[int, Block] = {}
         """Blocks above head + 1, waiting for their parents."""
         self.jobs: dict[int, _Job] = {}
@@ -346,7 +347,7 @@ class Coordinator(Role):
     def handle(self, event: Event, now: Timestamp) -> list[Effect]:
         effects: list[Effect] = []
         if isinstance(event, Started):
-            effects.append(SendMessage(self.params.l1_node, L1SyncRequest(0)))
+            effects.extend(self.l1_sync.request(0, now))
             self._ask(self.chain.head.number + 1)
         elif isinstance(event, TimerFired):
             if event.tag not in ("jobs", "ask"):
@@ -368,7 +369,7 @@ class Coordinator(Role):
             elif isinstance(message, ProofFailed):
                 effects.extend(self._on_failed(message))
             elif isinstance(message, L1BlockPublished):
-                effects.extend(self._on_l1(message))
+                effects.extend(self._on_l1(message, now))
             elif isinstance(message, WithholdProofs):
                 effects.extend(self._on_withhold(message))
             elif isinstance(message, HubBlockPublished):
@@ -380,13 +381,17 @@ class Coordinator(Role):
             effects.extend(self._resend())
             effects.extend(self._submit())
         if self.want_from is not None:
-            if now - self.asked_at >= self.params.ask_interval:
+            # One expression decides both branches: ``now - asked_at >= interval`` can be false
+            # at the very instant ``asked_at + interval`` the timer fires (float rounding), which
+            # re-armed the timer at ``now`` without end.
+            ask_at = Timestamp(self.asked_at + self.params.ask_interval)
+            if now >= ask_at:
                 effects.append(
                     SendMessage(self.params.sequencer_node, BlocksRequest(self.want_from))
                 )
                 self.want_from, self.asked_at = None, now
             else:
-                effects.append(SetTimer("ask", Timestamp(self.asked_at + self.params.ask_interval)))
+                effects.append(SetTimer("ask", ask_at))
         if self.jobs:
             deadline = min(job.deadline for job in self.jobs.values())
             effects.append(SetTimer("jobs", Timestamp(deadline)))
@@ -619,7 +624,7 @@ class Coordinator(Role):
             ),
         ]
 
-    def _on_l1(self, message: L1BlockPublished) -> list[Effect]:
+    def _on_l1(self, message: L1BlockPublished, now: Timestamp) -> list[Effect]:
         replaced = follow_l1(self.l1, message)
         effects: list[Effect] = []
         if replaced is not None:
@@ -635,7 +640,7 @@ class Coordinator(Role):
         self.chain.release_states_below(self.proven_final)
         gap = self.l1.missing_below(number)
         if gap is not None:
-            effects.append(SendMessage(self.params.l1_node, L1SyncRequest(gap)))
+            effects.extend(self.l1_sync.request(gap, now))
             return effects
         effects.extend(self._forget_finalized())
         return effects

@@ -175,6 +175,9 @@ class Relayer(Role):
     def subscriptions(self) -> tuple[str, ...]:
         return (HUB_BLOCKS_TOPIC, *(rollup_blocks_topic(c) for c in self.modes))
 
+    def loops(self) -> tuple[str, ...]:
+        return ("retry",)
+
     def handle(self, event: Event, now: Timestamp) -> list[Effect]:
         if isinstance(event, Started):
             return [SetTimer("retry", Timestamp(now + 1.0))]

@@ -94,6 +94,7 @@ from interlace.roles.base import (
     record,
 )
 from interlace.roles.l1_node import decode_stored_block, encode_stored_block
+from interlace.roles.l1_sync import L1Sync
 from interlace.roles.messages import (
     HUB_BLOCKS_TOPIC,
     L1_BLOCKS_TOPIC,
@@ -102,7 +103,6 @@ from interlace.roles.messages import (
     BlocksResponse,
     HubBlockPublished,
     L1BlockPublished,
-    L1SyncRequest,
     NonceAnswer,
     NonceQuery,
     ReceiptsRequest,
@@ -228,6 +228,7 @@ class Sequencer(Role):
         self.chain_id = params.genesis.chain_id
         self.chain = RollupChain(params.genesis)
         self.l1 = L1View()
+        self.l1_sync = L1Sync(self.params.l1_node)
         self.released_origins: dict[int, OriginFacts] = {}
         """Facts of the L1 blocks whose bodies ``l1`` released."""
         self.mempool = Mempool()
@@ -264,7 +265,7 @@ class Sequencer(Role):
     def handle(self, event: Event, now: Timestamp) -> list[Effect]:
         if isinstance(event, Started):
             return [
-                SendMessage(self.params.l1_node, L1SyncRequest(0)),
+                *self.l1_sync.request(0, now),
                 self._arm(now),
             ]
         if isinstance(event, TimerFired) and event.tag == "block":
@@ -273,7 +274,7 @@ class Sequencer(Role):
             return []
         message = event.message
         if isinstance(message, L1BlockPublished):
-            effects = self._on_l1(message)
+            effects = self._on_l1(message, now)
             self._release()
             return effects
         if isinstance(message, SubmitTransaction):
@@ -297,6 +298,9 @@ class Sequencer(Role):
             self.equivocation_delay = message.delay_blocks
             return [record("sequencer.byzantine", chain=self.chain_id, on=message.equivocate)]
         return []
+
+    def loops(self) -> tuple[str, ...]:
+        return ("block",)
 
     def _arm(self, now: Timestamp) -> SetTimer:
         interval = self.params.block_time
@@ -323,14 +327,14 @@ class Sequencer(Role):
 
     # ---- L1 ------------------------------------------------------------------------
 
-    def _on_l1(self, message: L1BlockPublished) -> list[Effect]:
+    def _on_l1(self, message: L1BlockPublished, now: Timestamp) -> list[Effect]:
         replaced = follow_l1(self.l1, message)
         effects: list[Effect] = []
         if replaced is not None:
             effects.extend(self._rewind_to_canonical_origin())
         gap = self.l1.missing_below(message.block.number)
         if gap is not None:
-            effects.append(SendMessage(self.params.l1_node, L1SyncRequest(gap)))
+            effects.extend(self.l1_sync.request(gap, now))
         # Blocks below the current origin were origins already; their facts stay.
         release_origin_bodies(
             self.l1, self.released_origins, self.chain.origins[-1].number, self.chain_id

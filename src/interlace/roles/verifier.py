@@ -63,20 +63,19 @@ from interlace.roles.base import (
     NodeId,
     PersistBatch,
     Role,
-    SendMessage,
     Started,
     StoreView,
     Timestamp,
     record,
 )
 from interlace.roles.l1_node import decode_stored_block, encode_stored_block
+from interlace.roles.l1_sync import L1Sync
 from interlace.roles.messages import (
     HUB_BLOCKS_TOPIC,
     L1_BLOCKS_TOPIC,
     BlockGossip,
     HubBlockPublished,
     L1BlockPublished,
-    L1SyncRequest,
     follow_l1,
     rollup_blocks_topic,
 )
@@ -135,6 +134,7 @@ class VerifierNode(Role):
         self.chain_id = params.genesis.chain_id
         self.chain = RollupChain(params.genesis)
         self.l1 = L1View()
+        self.l1_sync = L1Sync(self.params.l1_node)
         self.released_origins: dict[int, OriginFacts] = {}
         """Facts of the L1 blocks whose bodies ``l1`` released (a rebuild may build on them)."""
         self.releases_l1 = True
@@ -188,14 +188,14 @@ class VerifierNode(Role):
 
     def handle(self, event: Event, now: Timestamp) -> list[Effect]:
         if isinstance(event, Started):
-            return [SendMessage(self.params.l1_node, L1SyncRequest(0))]
+            return self.l1_sync.request(0, now)
         if not isinstance(event, MessageReceived):
             return []
         message = event.message
         if isinstance(message, BlockGossip):
             return self._on_gossip(message)
         if isinstance(message, L1BlockPublished):
-            effects = self._on_l1(message)
+            effects = self._on_l1(message, now)
         elif isinstance(message, HubBlockPublished):
             effects = self._on_hub(message)
         else:
@@ -283,7 +283,7 @@ class VerifierNode(Role):
 
     # ---- derivation ----------------------------------------------------------------
 
-    def _on_l1(self, message: L1BlockPublished) -> list[Effect]:
+    def _on_l1(self, message: L1BlockPublished, now: Timestamp) -> list[Effect]:
         replaced = follow_l1(self.l1, message)
         effects: list[Effect] = []
         stale = self._first_stale_inclusion()
@@ -316,7 +316,7 @@ class VerifierNode(Role):
                 )
             effects.append(PersistBatch(tuple(writes)))
         if self.derived_l1 < self.l1.head_number:
-            effects.append(SendMessage(self.params.l1_node, L1SyncRequest(self.derived_l1 + 1)))
+            effects.extend(self.l1_sync.request(self.derived_l1 + 1, now))
         if self.releases_l1:
             self.release_l1(self.derived_l1 + 1)
         return effects
