@@ -11,6 +11,12 @@ at the hub), 8 (honest chains stay live while another misbehaves), 9
 (crash-restart loses nothing acknowledged and runs nothing twice), 1 (nothing
 finalizes with an unfinalized or invalid dependency; finalized never moves
 back) and 4 (ETH escrowed on L1 equals ETH minted by deposits, per chain).
+
+Two liveness checkers watch the run itself: ``RunProgress`` (every run ends:
+no livelock, no role raising, every node up and handling events at the end)
+and ``HeadsAdvance`` (after the healing, every head of every honest chain at
+every level moves and converges within a bound: L1 head and finality, the
+sequencer, the verifier's safe head, the hub's pre-confirmed and safe levels).
 """
 
 from dataclasses import dataclass, field
@@ -53,6 +59,9 @@ class Checker:
 
     def after_step(self, sim: "Simulator") -> None:
         """Observe the world after one step."""
+
+    def healed(self) -> None:
+        """Called once when the safety phase ends and every fault is healed."""
 
     def finish(self) -> None:
         """End-of-run checks."""
@@ -517,7 +526,151 @@ class DepositsConserved(Checker):
                 return
 
 
+@dataclass(slots=True)
+class RunProgress(Checker):
+    """Liveness of the run: it ends (no livelock), no role raises, and at the end every node is
+    up and still handling events: each loop the role declares (``Role.loops``) is armed, and
+    a node that listens to gossip handled something in the last ``quiet_limit`` virtual
+    seconds (L1 blocks reach every such node, so silence means it stopped)."""
+
+    quiet_blocks: int = 5
+    """L1 block times a gossip-following node may go without handling an event."""
+
+    def stopped(self, now: float, error: Exception) -> None:
+        """The kernel stopped the run with ``Livelock`` or ``NodeFailed``."""
+        self.fail(now, str(error))
+
+    def finish(self) -> None:
+        sim = self.world.sim
+        quiet_limit = self.quiet_blocks * self.world.scenario.l1.block_time
+        for node, slot in sim.nodes.items():
+            role = slot.role
+            if role is None:
+                self.fail(sim.now, f"{node} is still down at the end of the run")
+                return
+            stalled = [tag for tag in role.loops() if tag not in slot.timers]
+            if stalled:
+                self.fail(
+                    sim.now,
+                    f"{node} stopped handling events: its {', '.join(stalled)} loop is no "
+                    f"longer armed (last event handled at t={slot.last_handled:.2f}s)",
+                )
+                return
+            idle = float(sim.now) - slot.last_handled
+            if role.subscriptions() and idle > quiet_limit:
+                self.fail(
+                    sim.now,
+                    f"{node} stopped handling events: nothing handled for {idle:.1f} virtual "
+                    f"seconds although it follows gossip",
+                )
+                return
+
+
+@dataclass(slots=True)
+class HeadsAdvance(Checker):
+    """Liveness after healing: each head of each honest chain at each level advances during the
+    liveness phase and ends within a bound of the head it follows.
+
+    Checked at the end, against the heads when the faults were healed: the L1 head and its
+    finalized block advance; every honest chain's sequencer keeps producing; its verifier's
+    safe head ends within the derivation allowance of the sequencer (a batch posted, possibly
+    resubmitted, then derived); with a hub, the hub's pre-confirmed head ends within a few
+    blocks of the sequencer and its safe level within the allowance of the verifier's safe
+    head. Chains a fault targeted and frozen chains are exempt (they are isolated by design).
+    """
+
+    at_heal: dict[str, int] = field(default_factory=dict)
+
+    def healed(self) -> None:
+        self.at_heal = self._heads()
+
+    def _heads(self) -> dict[str, int]:
+        world = self.world
+        heads: dict[str, int] = {}
+        l1 = world.l1_node()
+        if l1 is not None:
+            heads["l1 head"] = l1.head.number
+            heads["l1 finalized"] = l1.finalized_number
+        for sequencer in world.sequencers():
+            heads[f"chain {sequencer.chain_id} sequencer"] = sequencer.chain.head.number
+        return heads
+
+    def allowance(self) -> int:
+        """Blocks a safe head may trail the one it follows: one L1 block to post, up to
+        ``resubmit_after`` more if the post was lost, one to derive, two of margin."""
+        scenario = self.world.scenario
+        l1_blocks = self.world.batcher_resubmit_after + 3
+        return int(l1_blocks * scenario.l1.block_time / scenario.rollups.block_time) + 2
+
+    def finish(self) -> None:
+        world = self.world
+        drain = world.scenario.drain
+        now = world.sim.now
+        if not self.at_heal:
+            return  # the run stopped before the liveness phase (RunProgress says why)
+        final = self._heads()
+        l1_blocks = int(drain / world.scenario.l1.block_time)
+        rollup_blocks = int(drain / world.scenario.rollups.block_time)
+        wanted = {"l1 head": l1_blocks // 2, "l1 finalized": l1_blocks // 2 - 1}
+        for name, before in self.at_heal.items():
+            need = wanted.get(name, rollup_blocks // 2)
+            if need > 0 and final.get(name, before) - before < need:
+                if name.startswith("chain ") and int(name.split()[1]) in world.faulty_chains():
+                    continue
+                self.fail(
+                    now,
+                    f"{name} advanced {final.get(name, before) - before} in the "
+                    f"{drain:.0f} s liveness phase (from {before}; at least {need} expected)",
+                )
+                return
+        hub = world.hub()
+        allowance = self.allowance()
+        for sequencer in world.sequencers():
+            chain = sequencer.chain_id
+            verifier = world.verifier(chain)
+            if verifier is None or verifier.frozen:
+                continue
+            head = sequencer.chain.head.number
+            if head - verifier.safe_head > allowance:
+                self.fail(
+                    now,
+                    f"chain {chain} safe head {verifier.safe_head} is {head - verifier.safe_head}"
+                    f" blocks behind its sequencer ({head}) after the liveness phase "
+                    f"(allowance {allowance})",
+                )
+                return
+            if hub is None or chain in world.faulty_chains():
+                continue
+            client = hub.tracker.clients[chain]
+            if client.frozen:
+                continue
+            if head - client.head > 5:
+                self.fail(
+                    now,
+                    f"hub pre-confirmed head of chain {chain} is {client.head}, "
+                    f"{head - client.head} behind its sequencer ({head})",
+                )
+                return
+            safe = max(
+                (
+                    n
+                    for n, b in client.blocks.items()
+                    if SafetyLevel.SAFE <= b.level < SafetyLevel.INVALID
+                ),
+                default=0,
+            )
+            if verifier.safe_head - safe > allowance:
+                self.fail(
+                    now,
+                    f"hub safe head of chain {chain} is {safe}, "
+                    f"{verifier.safe_head - safe} behind the verifier's ({verifier.safe_head})",
+                )
+                return
+
+
 ALL_CHECKERS = (
+    RunProgress,
+    HeadsAdvance,
     SafetyMonotonic,
     EquivocationEvidence,
     OriginsCanonical,
@@ -525,6 +678,8 @@ ALL_CHECKERS = (
     DepositsConserved,
 )
 CHECKER_NAMES = {
+    RunProgress: "liveness_run_progress",
+    HeadsAdvance: "liveness_heads_advance",
     SafetyMonotonic: "inv5_safety_monotonic",
     DepositsConserved: "inv4_deposits_conserved",
     EquivocationEvidence: "inv6_equivocation_evidence",

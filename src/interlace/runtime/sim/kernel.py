@@ -7,14 +7,24 @@ batches, timers), and folds everything observable into a running trace hash,
 so two runs with one seed produce one hash. Faults (crash, restart,
 partition) are methods a scenario calls at scheduled times. Checkers observe
 from outside after every step.
+
+Every run ends. The kernel watches its own progress: a run that handles more
+than ``same_instant`` events at one virtual instant, or more than
+``per_virtual_second`` in one virtual second (both scaled by the number of
+nodes, ``ProgressLimits``), is spinning, not working; the kernel samples what
+it is doing and raises ``Livelock`` naming the node, the event and the timer
+or message. A role that raises while handling an event (or while rebuilding
+from its store on restart) stops the run with ``NodeFailed`` naming the node
+and the event, instead of a bare traceback from deep inside the loop.
 """
 
 import heapq
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Final, Protocol
 
+from interlace.primitives.errors import InterlaceError
 from interlace.primitives.hashing import keccak256
 from interlace.roles.base import (
     Broadcast,
@@ -39,6 +49,72 @@ from interlace.runtime.store import MemoryStore
 
 RoleFactory = Callable[[StoreView], Role]
 """Builds a role from its committed store (empty on first start)."""
+
+DIAGNOSE_STEPS = 2_000
+"""Steps sampled after a livelock trips, to name what the run is spinning on."""
+
+
+class Livelock(InterlaceError):
+    """The run stopped making progress in virtual time (a liveness bug in a role)."""
+
+    def __init__(self, reason: str, at: float, node: NodeId, activity: str, share: float) -> None:
+        self.reason = reason
+        """Which limit tripped, with the numbers."""
+        self.at = at
+        """Virtual time it tripped."""
+        self.node = node
+        """The node that handled most of the sampled steps."""
+        self.activity = activity
+        """What that node kept handling: ``timer <tag>``, ``message <Type> from <node>``."""
+        self.share = share
+        """Fraction of the sampled steps that were this activity."""
+        super().__init__(
+            f"livelock at t={at:.3f}s: {reason}; {node} handled {activity} in "
+            f"{share:.0%} of the last {DIAGNOSE_STEPS} steps"
+        )
+
+
+class NodeFailed(InterlaceError):
+    """A role raised while handling an event or while restoring from its store."""
+
+    def __init__(self, node: NodeId, at: float, activity: str, error: BaseException) -> None:
+        self.node = node
+        self.at = at
+        self.activity = activity
+        """What it was doing: ``timer <tag>``, ``message <Type> from <node>``, ``restart``."""
+        self.error = error
+        """The exception the role raised."""
+        super().__init__(
+            f"{node} failed at t={at:.3f}s handling {activity}: {type(error).__name__}: {error}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressLimits:
+    """When a run counts as stuck: events per virtual instant and per virtual second.
+
+    Each limit is ``base + per_node × nodes``. The built-in scenarios peak at
+    about one event per node at one instant (the start) and at about 60 events
+    per node in one virtual second (a restart replaying its store), so the
+    defaults leave a wide margin while catching a spin within a fraction of a
+    wall-clock second.
+    """
+
+    same_instant_base: int = 2_000
+    same_instant_per_node: int = 50
+    per_second_base: int = 20_000
+    per_second_per_node: int = 1_000
+
+    def same_instant(self, nodes: int) -> int:
+        """Most events allowed at one virtual instant."""
+        return self.same_instant_base + self.same_instant_per_node * nodes
+
+    def per_virtual_second(self, nodes: int) -> int:
+        """Most events allowed within one virtual second."""
+        return self.per_second_base + self.per_second_per_node * nodes
+
+
+DEFAULT_LIMITS: Final = ProgressLimits()
 
 
 class Observer(Protocol):
@@ -67,6 +143,8 @@ class NodeSlot:
     """Incremented on every crash so stale timers and deliveries are ignored."""
     timers: dict[str, float] = field(default_factory=dict)
     """Tag → due time of the armed timers of the current epoch."""
+    last_handled: float = 0.0
+    """Virtual time the role last handled an event."""
 
 
 @dataclass(order=True, slots=True)
@@ -82,8 +160,10 @@ class _Scheduled:
 class Simulator:
     """Drives roles in virtual time from one seed."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, limits: ProgressLimits | None = DEFAULT_LIMITS) -> None:
         self.seed = seed
+        self.limits = limits
+        """Progress limits (None: no livelock detection, for measuring its cost)."""
         self.rng = random.Random(seed)
         self.network = Network(random.Random(self.rng.getrandbits(64)))
         self.now = Timestamp(0.0)
@@ -97,6 +177,10 @@ class Simulator:
         self._seq = 0
         self._trace = keccak256(seed.to_bytes(8, "big"))
         self._pending_trace: list[bytes] = []
+        self._instant = -1.0
+        self._same_instant = 0
+        self._window_start = 0.0
+        self._window_steps = 0
 
     # ---- topology -----------------------------------------------------------
 
@@ -114,7 +198,10 @@ class Simulator:
         return self.nodes[node_id].role
 
     def _boot(self, node_id: NodeId, slot: NodeSlot) -> None:
-        role = slot.factory(slot.store)
+        try:
+            role = slot.factory(slot.store)
+        except Exception as exc:
+            raise NodeFailed(node_id, self.now, "restart from its store", exc) from exc
         slot.role = role
         for topic in role.subscriptions():
             subscribers = self.topics.setdefault(topic, [])
@@ -160,23 +247,61 @@ class Simulator:
     # ---- running ------------------------------------------------------------
 
     def run_until(self, end: float, progress: Callable[[float], None] | None = None) -> None:
-        """Process every event due up to ``end`` in virtual time."""
+        """Process every event due up to ``end`` in virtual time.
+
+        Raises ``Livelock`` if the run stops making progress and ``NodeFailed``
+        if a role raises; the world is not usable afterwards.
+        """
         queue = self._queue
+        limits = self.limits
+        same_limit = limits.same_instant(len(self.nodes)) if limits else 0
+        window_limit = limits.per_virtual_second(len(self.nodes)) if limits else 0
         while queue and queue[0].at <= end:
             item = heapq.heappop(queue)
-            self.now = Timestamp(item.at)
-            self.last_node = None if item.action is not None else item.node
-            if item.action is not None:
-                self._fold(f"action|{item.node}|{item.at:.6f}".encode())
-                item.action()
-            else:
-                self._deliver(item)
-            self.steps += 1
+            if limits is not None:
+                if item.at == self._instant:
+                    self._same_instant += 1
+                    if self._same_instant > same_limit:
+                        self._diagnose(item, f"{self._same_instant} events at one instant")
+                else:
+                    self._instant = item.at
+                    self._same_instant = 0
+                    if item.at >= self._window_start + 1.0:
+                        self._window_start = item.at
+                        self._window_steps = 0
+                self._window_steps += 1
+                if self._window_steps > window_limit:
+                    self._diagnose(item, f"{self._window_steps} events in one virtual second")
+            self._step(item)
             for observer in self.observers:
                 observer.after_step(self)
             if progress is not None and self.steps % 1000 == 0:
                 progress(self.now)
         self.now = Timestamp(max(self.now, end))
+
+    def _step(self, item: _Scheduled) -> None:
+        self.now = Timestamp(item.at)
+        self.last_node = None if item.action is not None else item.node
+        if item.action is not None:
+            self._fold(f"action|{item.node}|{item.at:.6f}".encode())
+            item.action()
+        else:
+            self._deliver(item)
+        self.steps += 1
+
+    def _diagnose(self, tripped: _Scheduled, reason: str) -> None:
+        """Sample what the spinning run does for a while, then raise ``Livelock``."""
+        counts: dict[tuple[NodeId, str], int] = {}
+        item: _Scheduled | None = tripped
+        sampled = 0
+        while item is not None and sampled < DIAGNOSE_STEPS:
+            key = (item.node, _activity(item))
+            counts[key] = counts.get(key, 0) + 1
+            self._step(item)
+            sampled += 1
+            item = heapq.heappop(self._queue) if self._queue else None
+        (node, activity), count = max(counts.items(), key=lambda kv: kv[1])
+        raise Livelock(reason, float(tripped.at), node, activity, count / max(sampled, 1))
 
     def _deliver(self, item: _Scheduled) -> None:
         slot = self.nodes[item.node]
@@ -187,7 +312,11 @@ class Simulator:
             if slot.timers.get(event.tag) != item.at:
                 return  # superseded by a later SetTimer with the same tag
             del slot.timers[event.tag]
-        effects = slot.role.handle(event, self.now)
+        try:
+            effects = slot.role.handle(event, self.now)
+        except Exception as exc:
+            raise NodeFailed(item.node, self.now, _activity(item), exc) from exc
+        slot.last_handled = self.now
         self._apply(item.node, slot, effects)
 
     def _apply(self, node_id: NodeId, slot: NodeSlot, effects: list[Effect]) -> None:
@@ -239,3 +368,15 @@ class Simulator:
         """Hash of everything observable so far (records, faults, actions)."""
         self._flush_trace()
         return "0x" + self._trace.hex()
+
+
+def _activity(item: _Scheduled) -> str:
+    """What a scheduled item is, in words: ``timer ask``, ``message Ping from l1``."""
+    event = item.event
+    if item.action is not None or event is None:
+        return f"scheduled {item.node}"
+    if isinstance(event, TimerFired):
+        return f"timer {event.tag}"
+    if isinstance(event, MessageReceived):
+        return f"message {type(event.message).__name__} from {event.sender}"
+    return type(event).__name__

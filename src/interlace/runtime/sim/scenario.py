@@ -8,10 +8,12 @@ built-in name or a path.
 """
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final
+
+import tomli_w
 
 from interlace.primitives.errors import InterlaceError
 
@@ -176,6 +178,9 @@ class Scenario:
     hub: HubSpec = field(default_factory=HubSpec)
     settlement: SettlementSpec = field(default_factory=SettlementSpec)
     faults: tuple[FaultSpec, ...] = ()
+    seed: int | None = None
+    """The seed ``interlace sim run`` uses when none is given (a regression scenario names the
+    seed that reproduces it)."""
 
     def kind_of(self, index: int) -> str:
         """The kind of the ``index``-th rollup (0-based)."""
@@ -226,7 +231,7 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{source}: not valid TOML: {exc}") from exc
-    allowed = {"name", "description", "duration", "drain", "faults", *_SECTIONS}
+    allowed = {"name", "description", "duration", "drain", "seed", "faults", *_SECTIONS}
     _reject_unknown(data, allowed, "")
     sections: dict[str, Any] = {}
     for key, cls in _SECTIONS.items():
@@ -244,9 +249,10 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
         duration=float(_typed(data.get("duration", 60.0), (int, float), "duration")),
         drain=float(_typed(data.get("drain", 20.0), (int, float), "drain")),
         faults=faults,
+        seed=_typed(data["seed"], int, "seed") if "seed" in data else None,
         **sections,
     )
-    _check(scenario)
+    check_scenario(scenario)
     return scenario
 
 
@@ -324,7 +330,8 @@ def _build_fault(raw: Any, index: int) -> FaultSpec:
     return FaultSpec(**values)
 
 
-def _check(s: Scenario) -> None:
+def check_scenario(s: Scenario) -> None:
+    """Refuse a scenario whose fields are out of range or whose faults contradict each other."""
     positive = {
         "duration": s.duration,
         "l1.block_time": s.l1.block_time,
@@ -378,13 +385,98 @@ def _check(s: Scenario) -> None:
     if s.rollups.count > 1000:
         raise ScenarioError("field 'rollups.count' must be at most 1000")
     for index, fault in enumerate(s.faults):
+        where = f"faults[{index}]"
         if not 0 <= fault.at <= s.duration:
-            raise ScenarioError(f"faults[{index}].at must be within the duration")
+            raise ScenarioError(
+                f"{where}.at is {fault.at:g}: a fault must start within the safety phase "
+                f"(0 to duration = {s.duration:g})"
+            )
+        if fault.duration < 0:
+            raise ScenarioError(f"{where}.duration is {fault.duration:g}: must not be negative")
         if fault.kind == "crash" and not fault.node:
-            raise ScenarioError(f"faults[{index}].node is required for a crash")
+            raise ScenarioError(f"{where}.node is required for a crash")
         if fault.kind == "partition" and not fault.nodes:
-            raise ScenarioError(f"faults[{index}].nodes is required for a partition")
+            raise ScenarioError(f"{where}.nodes is required for a partition")
         if fault.kind in ("proposer_lie", "withhold_proofs") and not s.settlement.enabled:
-            raise ScenarioError(f"faults[{index}] ({fault.kind}) needs [settlement] enabled")
+            raise ScenarioError(f"{where} ({fault.kind}) needs [settlement] enabled")
         if fault.kind == "l1_reorg" and fault.depth < 1:
-            raise ScenarioError(f"faults[{index}].depth must be at least 1")
+            raise ScenarioError(f"{where}.depth must be at least 1")
+        if fault.chain < 0:
+            raise ScenarioError(f"{where}.chain is {fault.chain}: must not be negative")
+    _check_overlaps(s)
+
+
+_EXCLUSIVE: Final = {
+    "crash": "node",
+    "partition": "nodes",
+    "equivocate": "chain",
+    "batcher_outage": "chain",
+}
+"""Fault kinds two of which cannot hold the same target at once, and the field naming it:
+the first to end would end the other (restart the node, heal the side, make the sequencer
+honest, bring the batcher back) while the other still says it lasts."""
+
+
+def _check_overlaps(s: Scenario) -> None:
+    """Refuse two faults of one kind on one target whose active times overlap."""
+    active: dict[tuple[str, object], tuple[int, float]] = {}
+    order = sorted(range(len(s.faults)), key=lambda i: s.faults[i].at)
+    for index in order:
+        fault = s.faults[index]
+        target_field = _EXCLUSIVE.get(fault.kind)
+        if target_field is None:
+            continue
+        target: object = getattr(fault, target_field)
+        if target_field == "nodes":
+            target = frozenset(fault.nodes)
+        elif target_field == "chain":
+            target = fault.chain - FIRST_CHAIN_ID if fault.chain >= s.rollups.count else fault.chain
+        end = fault.at + fault.duration if fault.duration else s.duration
+        key = (fault.kind, target)
+        previous = active.get(key)
+        if previous is not None and fault.at < previous[1]:
+            raise ScenarioError(
+                f"faults[{index}] ({fault.kind} of {target_field} "
+                f"{getattr(fault, target_field)!r} at {fault.at:g}) overlaps faults[{previous[0]}]"
+                f", which lasts until {previous[1]:g}: one would end the other early"
+            )
+        active[key] = (index, end)
+
+
+FIRST_CHAIN_ID: Final = 901
+"""Chain id of the first rollup; a fault's ``chain`` is an index below the count, else an id."""
+
+
+def scenario_to_toml(scenario: Scenario) -> str:
+    """The scenario as TOML that ``parse_scenario`` reads back to an equal scenario.
+
+    Only fields that differ from their defaults are written, so a shrunk regression
+    scenario shows exactly what it sets.
+    """
+    data: dict[str, Any] = {"name": scenario.name}
+    if scenario.description:
+        data["description"] = scenario.description
+    if scenario.seed is not None:
+        data["seed"] = scenario.seed
+    data["duration"] = scenario.duration
+    data["drain"] = scenario.drain
+    for key in _SECTIONS:
+        section = getattr(scenario, key)
+        changed = _changed_fields(section, type(section)())
+        if changed:
+            data[key] = changed
+    if scenario.faults:
+        data["faults"] = [
+            {"kind": f.kind, "at": f.at, **_changed_fields(f, FaultSpec(f.kind, f.at))}
+            for f in scenario.faults
+        ]
+    return tomli_w.dumps(data)
+
+
+def _changed_fields(value: Any, default: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for spec in fields(value):
+        item = getattr(value, spec.name)
+        if item != getattr(default, spec.name):
+            out[spec.name] = list(item) if isinstance(item, tuple) else item
+    return out

@@ -62,12 +62,19 @@ from interlace.runtime.sim.checkers import (
     HUB_CHECKERS,
     SETTLEMENT_CHECKERS,
     Checker,
+    RunProgress,
 )
-from interlace.runtime.sim.kernel import Simulator
+from interlace.runtime.sim.kernel import (
+    DEFAULT_LIMITS,
+    Livelock,
+    NodeFailed,
+    ProgressLimits,
+    Simulator,
+)
 from interlace.runtime.sim.network import LinkProfile
-from interlace.runtime.sim.scenario import FaultSpec, Scenario, ScenarioError
+from interlace.runtime.sim.scenario import FIRST_CHAIN_ID, FaultSpec, Scenario, ScenarioError
 
-FIRST_ROLLUP_CHAIN_ID = 901
+FIRST_ROLLUP_CHAIN_ID = FIRST_CHAIN_ID
 BATCHER_RESUBMIT_AFTER = 3
 DEV_BALANCE = 10**24
 GAME_BOND = 10**16
@@ -204,10 +211,12 @@ class Timeline:
 class World:
     """See the module docstring."""
 
-    def __init__(self, scenario: Scenario, seed: int) -> None:
+    def __init__(
+        self, scenario: Scenario, seed: int, limits: ProgressLimits | None = DEFAULT_LIMITS
+    ) -> None:
         self.scenario = scenario
         self.seed = seed
-        self.sim = Simulator(seed)
+        self.sim = Simulator(seed, limits)
         net = scenario.network
         self.sim.network.default = LinkProfile(
             latency_s=net.latency_ms / 1000,
@@ -226,6 +235,8 @@ class World:
         self.checkers: list[Checker] = [cls(CHECKER_NAMES[cls], self) for cls in classes]
         self.sim.observers.extend(self.checkers)
         self._down: set[NodeId] = set()
+        self.stopped: Livelock | NodeFailed | None = None
+        """Why the kernel stopped the run early, if it did (a liveness bug)."""
         self._partitions: list[tuple[frozenset[NodeId], frozenset[NodeId]]] = []
         """Active partitions (one side, the other side), each healed on its own."""
         self._build()
@@ -473,13 +484,17 @@ class World:
             return ChainId(fault.chain)
         if 0 <= fault.chain < len(self.chain_ids):
             return self.chain_ids[fault.chain]
-        msg = f"fault chain {fault.chain} is neither a rollup index nor a chain id"
+        index = self.scenario.faults.index(fault)
+        msg = (
+            f"faults[{index}].chain {fault.chain} is neither a rollup index "
+            f"(0-{len(self.chain_ids) - 1}) nor a chain id ({', '.join(map(str, self.chain_ids))})"
+        )
         raise ScenarioError(msg)
 
     def _schedule_faults(self) -> None:
         end = self.scenario.duration
         sim = self.sim
-        for fault in self.scenario.faults:
+        for index, fault in enumerate(self.scenario.faults):
             stop = min(fault.at + fault.duration if fault.duration else end, end)
             if fault.kind == "l1_reorg":
                 sim.schedule(
@@ -490,7 +505,10 @@ class World:
             elif fault.kind == "crash":
                 node = NodeId(fault.node)
                 if node not in sim.nodes:
-                    msg = f"crash fault names unknown node {fault.node!r}"
+                    msg = (
+                        f"faults[{index}].node {fault.node!r} is not a node of this world "
+                        f"(nodes: {', '.join(sorted(sim.nodes))})"
+                    )
                     raise ScenarioError(msg)
                 sim.schedule(fault.at, partial(self._crash, node), "crash")
                 sim.schedule(stop, partial(self._restart, node), "restart")
@@ -498,7 +516,10 @@ class World:
                 side = {NodeId(n) for n in fault.nodes}
                 unknown = side - set(sim.nodes)
                 if unknown:
-                    msg = f"partition fault names unknown nodes {sorted(unknown)}"
+                    msg = (
+                        f"faults[{index}].nodes names {', '.join(sorted(unknown))}, not nodes "
+                        f"of this world (nodes: {', '.join(sorted(sim.nodes))})"
+                    )
                     raise ScenarioError(msg)
                 sim.schedule(fault.at, partial(self._partition, side), "partition")
                 sim.schedule(stop, partial(self._heal_partition, frozenset(side)), "heal")
@@ -517,13 +538,19 @@ class World:
             elif fault.kind == "proposer_lie":
                 chain = self._chain_of(fault)
                 if self.kinds[chain] != RollupKind.OPTIMISTIC:
-                    msg = f"proposer_lie needs an optimistic chain; {chain} is a validity chain"
+                    msg = (
+                        f"faults[{index}].chain: proposer_lie needs an optimistic chain; "
+                        f"{chain} is a validity chain"
+                    )
                     raise ScenarioError(msg)
                 sim.schedule(fault.at, partial(self._proposer_lie, chain), "lie")
             elif fault.kind == "withhold_proofs":
                 chain = self._chain_of(fault)
                 if self.kinds[chain] != RollupKind.VALIDITY:
-                    msg = f"withhold_proofs needs a validity chain; {chain} is optimistic"
+                    msg = (
+                        f"faults[{index}].chain: withhold_proofs needs a validity chain; "
+                        f"{chain} is optimistic"
+                    )
                     raise ScenarioError(msg)
                 sim.schedule(fault.at, partial(self._withhold_proofs, chain), "withhold")
             elif fault.kind == "batcher_outage":
@@ -690,39 +717,29 @@ class World:
         finally:
             gc.unfreeze()
 
+    batcher_resubmit_after = BATCHER_RESUBMIT_AFTER
+    """L1 blocks a batcher waits for a posted batch before resubmitting it."""
+
     def _run_phases(self, progress: Callable[[float], None] | None) -> dict[str, Any]:
         s = self.scenario
-        self.sim.run_until(s.duration, progress)
-        for node in sorted(self._down):
-            self._restart(node)
-        if self._partitioned:
-            self._heal()
-        self.sim.run_until(s.duration + s.drain, progress)
+        try:
+            self.sim.run_until(s.duration, progress)
+            for node in sorted(self._down):
+                self._restart(node)
+            if self._partitioned:
+                self._heal()
+            for checker in self.checkers:
+                checker.healed()
+            self.sim.run_until(s.duration + s.drain, progress)
+        except (Livelock, NodeFailed) as exc:
+            self.stopped = exc
+            for checker in self.checkers:
+                if isinstance(checker, RunProgress):
+                    checker.stopped(self.sim.now, exc)
+            return self.metrics()
         for checker in self.checkers:
             checker.finish()
-        self._check_convergence()
         return self.metrics()
-
-    def _check_convergence(self) -> None:
-        """Liveness: after healing, every honest chain's safe head reached its sequencer's."""
-        for sequencer in self.sequencers():
-            chain = sequencer.chain_id
-            verifier = self.verifier(chain)
-            if verifier is None or verifier.frozen:
-                continue
-            lag = sequencer.chain.head.number - verifier.safe_head
-            # Blocks made in the last few L1 block times cannot be derived yet: one L1
-            # block to post, up to ``resubmit_after`` more if the post was lost, one to derive.
-            l1_blocks = BATCHER_RESUBMIT_AFTER + 3
-            allowance = (
-                int(l1_blocks * self.scenario.l1.block_time / self.scenario.rollups.block_time) + 2
-            )
-            if lag > allowance:
-                self.checkers[0].fail(
-                    self.sim.now,
-                    f"liveness: chain {chain} safe head {verifier.safe_head} is {lag} blocks "
-                    f"behind its sequencer after the drain phase",
-                )
 
     def metrics(self) -> dict[str, Any]:
         """Metrics JSON of the run (see docs/simulator.md for each field)."""
