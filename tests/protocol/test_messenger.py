@@ -147,8 +147,10 @@ class Source:
 
 
 @cache
-def source(origin: L1Origin = ORIGIN, chain_id: ChainId = SOURCE) -> Source:
-    """Block 1 of the source chain: one send per receipt index named above."""
+def source(
+    origin: L1Origin = ORIGIN, chain_id: ChainId = SOURCE, timestamp: int = SOURCE_TIME
+) -> Source:
+    """Block 1 of the source chain, made at ``timestamp``: one send per receipt index above."""
     chain = RollupChain(RollupGenesis(chain_id, GENESIS_ORIGIN, 100, {ALICE.address: ETHER}, None))
     impostor = Impostor()
     chain.modules[impostor.address] = impostor
@@ -173,7 +175,7 @@ def source(origin: L1Origin = ORIGIN, chain_id: ChainId = SOURCE) -> Source:
         )
         for nonce, (dest, target, message, at) in enumerate(sends)
     ]
-    built = chain.build_next(origin, [], txs, SOURCE_TIME)
+    built = chain.build_next(origin, [], txs, timestamp)
     assert not built.rejected
     for (destination, *_), receipt in zip(sends, built.receipts[1:], strict=True):
         # Every send lands, except one to the source chain itself (903 sending to 903).
@@ -576,6 +578,36 @@ def test_message_expires_after_the_configured_lifetime(after: int, ok: bool) -> 
         assert_refused(dest, built, "message expired")
 
 
+# ---- 11. initiation before execution (OP's timestamp invariant) ------------------------------
+
+LATER_SOURCE_TIME = SOURCE_TIME + 10
+"""A source block made after the destination's block 1 (at ``SOURCE_TIME + 1``)."""
+
+
+@pytest.mark.parametrize("mode", [TrustMode.P2P, TrustMode.PRECONFIRMED])
+@pytest.mark.parametrize(("executed_at", "ok"), [(-1, False), (0, True), (1, True)])
+def test_message_initiated_after_the_executing_block_is_refused(
+    mode: TrustMode, executed_at: int, ok: bool
+) -> None:
+    # OP interop, "Timestamp Invariant": the identifier's timestamp MUST be at most
+    # the timestamp of the block that includes the executing message; equal is fine.
+    src = source(timestamp=LATER_SOURCE_TIME)
+    hub = hub_block(src)
+    dest = Destination(mode, [hub])
+    proof = peer_proof(src) if mode is TrustMode.P2P else hub_proof(src, hub)
+    built = dest.build([dest.relay_tx(src, proof)], timestamp=LATER_SOURCE_TIME + executed_at)
+    if ok:
+        assert_relayed(dest, built, src.message_hash(TO_DESTINATION))
+    else:
+        assert_refused(
+            dest,
+            built,
+            f"message initiated after the executing block (source timestamp "
+            f"{LATER_SOURCE_TIME} > {LATER_SOURCE_TIME - 1})",
+        )
+        assert not is_relayed(built.state, SOURCE, src.message_hash(TO_DESTINATION))
+
+
 # ---- trust modes -----------------------------------------------------------------------------
 
 
@@ -641,6 +673,32 @@ def test_hub_modes_refuse_a_source_the_hub_marks_invalid() -> None:
     dest = Destination(TrustMode.PRECONFIRMED, [hub])
     built = dest.relay(src, hub_proof(src, hub))
     assert_refused(dest, built, "the hub marks the source block invalid")
+
+
+def test_proof_against_an_older_root_still_executes_while_newer_roots_keep_the_block_valid() -> (
+    None
+):
+    src = source()
+    older, newer = hub_block(src, number=1), hub_block(src, SafetyLevel.SAFE, number=2)
+    dest = Destination(TrustMode.PRECONFIRMED, [older, newer])
+    assert read_latest_hub(dest.chain.head_state) == 2
+    built = dest.relay(src, hub_proof(src, older))
+    assert_relayed(dest, built, src.message_hash(TO_DESTINATION))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "not enforceable yet: the hub client holds only hub state roots, so the messenger "
+        "cannot read what a newer root says about the source block without a proof against it"
+    ),
+)
+def test_proof_against_an_older_root_is_refused_once_a_newer_root_marks_the_block_invalid() -> None:
+    src = source()
+    older, newer = hub_block(src, number=1), hub_block(src, SafetyLevel.INVALID, number=2)
+    dest = Destination(TrustMode.PRECONFIRMED, [older, newer])
+    built = dest.relay(src, hub_proof(src, older))
+    assert_refused(dest, built, "a newer hub root (2) marks the source block invalid")
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,9 @@ layout):
 - ``relayMessage(identifier, sentMessage, proof)`` executes a message on the
   destination after checking, in order: the chain's trust mode (opt-out
   refuses everything); the proof (``verify_event_proof``) and that it proves
-  the identifier's block; that the proof is acceptable under the trust mode
-  (peer-to-peer: signed by the source chain's sequencer as configured here;
+  the identifier's block; that the source block is not later than this
+  block (OP's timestamp invariant); that the proof is acceptable under the
+  trust mode (peer-to-peer: signed by the source chain's sequencer as configured here;
   pre-confirmed/confirmed/finalized: against a hub state root this chain's
   hub client holds, with the block's cross-level at least the mode's); that
   the log came from the source messenger, is a ``SentMessage`` for this
@@ -289,6 +290,13 @@ class Messenger(NativeModule):
             timestamp,
         ):
             raise revert("proof is for another block than the identifier names")
+        # OP interop's timestamp invariant: a message cannot come from a block later
+        # than the one executing it (equal is allowed: same-timestamp cycles).
+        if claim.block_timestamp > ctx.env.timestamp:
+            raise revert(
+                "message initiated after the executing block (source timestamp "
+                f"{claim.block_timestamp} > {ctx.env.timestamp})"
+            )
         self._check_trust(ctx, mode, claim)
         log = claim.log
         if origin != MESSENGER_ADDRESS or log.address != MESSENGER_ADDRESS:
