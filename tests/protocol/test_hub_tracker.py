@@ -636,6 +636,36 @@ def test_apply_batch_for_another_chain_or_an_unknown_block_does_nothing() -> Non
     assert tracker.take_changes() == {}
 
 
+def test_a_batch_that_lands_before_the_block_is_applied_when_the_block_arrives() -> None:
+    # Explorer seed 59: the block waited on a dependency while L1 already carried its batch;
+    # the entry was dropped and the block stayed pre-confirmed forever, stalling settlement.
+    a, b = Rollup(A), Rollup(B)
+    tracker = tracker_for(a, b)
+    source = a.add(1)
+    waiting = b.add(1, deps=[a.dep(1)])
+    assert tracker.ingest_envelope(B, waiting, NOW) == []  # waits for its dependency
+    tracker.apply_batch(B, [_entry(b, 1)], (3, l1_hash(3)))
+    assert tracker.status(B, 1) is None
+    ingest_all(tracker, A, [source])
+    tracker.retry_pending(NOW)
+    assert level(tracker, B, 1)[0] == SafetyLevel.SAFE
+    assert tracker.clients[B].blocks[1].safe_in == (3, l1_hash(3))
+    assert tracker.clients[B].early_batches == {}
+
+
+def test_an_early_batch_from_a_reorged_l1_block_is_forgotten() -> None:
+    a, b = Rollup(A), Rollup(B)
+    tracker = tracker_for(a, b)
+    source = a.add(1)
+    assert tracker.ingest_envelope(B, b.add(1, deps=[a.dep(1)]), NOW) == []
+    tracker.apply_batch(B, [_entry(b, 1)], (4, l1_hash(4)))
+    tracker.set_l1_block(4, l1_hash(4, fork=b"/fork"))  # the carrying L1 block is replaced
+    ingest_all(tracker, A, [source])
+    tracker.retry_pending(NOW)
+    assert level(tracker, B, 1) == PRE
+    assert tracker.clients[B].early_batches == {}
+
+
 def test_safe_block_with_a_preconfirmed_parent_is_cross_preconfirmed() -> None:
     tracker, a = _levels_world()
     tracker.apply_batch(A, [_entry(a, 2)], (3, l1_hash(3)))

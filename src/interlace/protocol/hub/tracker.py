@@ -17,7 +17,8 @@ L1 blocks and time, and turns what it returns into hub blocks.
   chain's client is frozen and the accepted block, its descendants and
   everything depending on them become INVALID. A block at a height whose
   accepted block is already INVALID (a dependency was invalidated) is the
-  sequencer's rebuild, not an equivocation, and replaces it.
+  sequencer's rebuild, not an equivocation, and replaces it; a late copy of
+  the block it replaced (a verifier gossiping a pair again) is a replay.
 - **Dependencies** are read from the payload's declaration (no execution).
   A block whose dependency is unknown waits; one whose dependency is invalid
   or differs from the block the hub accepted is INVALID.
@@ -65,6 +66,8 @@ TIMESTAMP_TOLERANCE: Final = 5
 """Seconds a block's timestamp may be ahead of the hub's clock."""
 MAX_PENDING: Final = 256
 """Envelopes waiting per chain (for a parent, an origin or a dependency)."""
+MAX_EARLY_BATCHES: Final = 1024
+"""Batch entries kept per chain for blocks the hub does not hold yet."""
 
 
 class Rejected(InterlaceError):
@@ -136,6 +139,11 @@ class ChainClient:
     raw_pending: dict[Hash32, bytes] = field(default_factory=dict)
     frozen: bool = False
     head: int = 0
+    superseded: set[Hash32] = field(default_factory=set)
+    """Hashes of INVALID blocks a rebuild replaced: a copy arriving later is no evidence."""
+    early_batches: dict[int, tuple[BatchBlock, tuple[int, Hash32]]] = field(default_factory=dict)
+    """Batch entries L1 carried before the hub held the block (or its rebuilt version): number
+    → (entry, the L1 block (number, hash) that carried it), applied when the block arrives."""
 
 
 class HubTracker:
@@ -179,6 +187,8 @@ class HubTracker:
             del self.l1_hashes[stale]
         self.l1_head = number - 1
         for client in self.clients.values():
+            for early in [n for n, (_e, l1) in client.early_batches.items() if l1[0] >= number]:
+                del client.early_batches[early]
             for block in sorted(client.blocks.values(), key=lambda b: b.number):
                 if block.level == SafetyLevel.INVALID:
                     continue
@@ -212,6 +222,8 @@ class HubTracker:
         existing = client.blocks.get(number)
         if existing is not None and existing.block_hash == payload.block_hash:
             return []  # a replay of a block we hold
+        if payload.block_hash in client.superseded:
+            return []  # a replay of a block we invalidated and replaced
         if client.frozen:
             raise ChainFrozen(f"chain {chain_id} is frozen after equivocation")
         if existing is not None and existing.level != SafetyLevel.INVALID:
@@ -274,6 +286,8 @@ class HubTracker:
         if client.frozen:
             return "drop"
         existing = client.blocks.get(number)
+        if payload.block_hash in client.superseded:
+            return "drop"
         if existing is not None and existing.level != SafetyLevel.INVALID:
             if existing.block_hash != payload.block_hash:
                 self._equivocation(client, existing, raw)
@@ -349,12 +363,16 @@ class HubTracker:
             if held is not None and held.block_hash == dep.block_hash:
                 held.dependents.add((client.chain_id, number))
         if replaced is not None:
+            client.superseded.add(replaced.block_hash)
             self.notes.append(("hub.rebuilt", {"chain": client.chain_id, "number": number}))
         self._record(block)
         if invalid_dep:
             self._invalidate(block, "depends on an invalid block")
         else:
             self._refresh_cross(block)
+            early = client.early_batches.pop(number, None)
+            if early is not None and self.l1_hashes.get(early[1][0]) == early[1][1]:
+                self._apply_entry(client, block, early[0], early[1])
         return block
 
     # ---- equivocation and invalidity --------------------------------------------------
@@ -463,25 +481,35 @@ class HubTracker:
         for entry in entries:
             block = client.blocks.get(entry.number)
             if block is None or block.level == SafetyLevel.INVALID:
+                # The batch can land before the block's gossip is accepted (it waited on a
+                # dependency, or it is the rebuilt version): keep the entry for its arrival.
+                if len(client.early_batches) < MAX_EARLY_BATCHES:
+                    client.early_batches[entry.number] = (entry, l1)
                 continue
-            matches = (
-                block.timestamp == entry.timestamp
-                and block.origin_number == entry.origin_number
-                and block.origin_hash == entry.origin_hash
-                and block.content == (entry.transactions, entry.hub_updates)
-            )
-            if not matches:
-                continue
-            if block.level < SafetyLevel.SAFE and not _hash_matches_content(block):
-                # Pre-confirmation trusted the sequencer's signed block hash; SAFE needs
-                # the hash to be the header of this content, or it could never be derived.
-                self._invalidate(block, "signed block hash does not match its payload")
-                continue
-            if block.level < SafetyLevel.SAFE:
-                block.safe_in = l1
-                self._set_level(block, SafetyLevel.SAFE)
-                self.notes.append(("hub.safe", {"chain": chain_id, "number": entry.number}))
-                self._promote(block)
+            self._apply_entry(client, block, entry, l1)
+
+    def _apply_entry(
+        self, client: ChainClient, block: TrackedBlock, entry: BatchBlock, l1: tuple[int, Hash32]
+    ) -> None:
+        """Mark ``block`` SAFE if the canonical batch entry carries exactly its content."""
+        matches = (
+            block.timestamp == entry.timestamp
+            and block.origin_number == entry.origin_number
+            and block.origin_hash == entry.origin_hash
+            and block.content == (entry.transactions, entry.hub_updates)
+        )
+        if not matches:
+            return
+        if block.level < SafetyLevel.SAFE and not _hash_matches_content(block):
+            # Pre-confirmation trusted the sequencer's signed block hash; SAFE needs
+            # the hash to be the header of this content, or it could never be derived.
+            self._invalidate(block, "signed block hash does not match its payload")
+            return
+        if block.level < SafetyLevel.SAFE:
+            block.safe_in = l1
+            self._set_level(block, SafetyLevel.SAFE)
+            self.notes.append(("hub.safe", {"chain": client.chain_id, "number": entry.number}))
+            self._promote(block)
 
     # ---- settlement: confirmed, finalized, proven invalid ---------------------------------
 
