@@ -502,6 +502,34 @@ def test_rebuild_at_an_invalid_height_is_accepted_not_equivocation() -> None:
     assert set(tracker.take_changes()) == {(B, 2), (B, 3)}
 
 
+def test_late_copies_of_a_replaced_branch_are_replays_not_equivocation() -> None:
+    # Explorer seed 5's fix: a verifier gossips again a pair the hub has not judged. For an
+    # honest rebuild that pair holds the old branch, which must not freeze the chain.
+    a, b = Rollup(A), Rollup(B)
+    tracker = tracker_for(a, b)
+    ingest_all(tracker, A, [a.add(1)])
+    ingest_all(tracker, B, [b.add(1), b.add(1, deps=[a.dep(1)]), b.add(1)])
+    old_branch = [b.sign(b.chain.blocks[n]) for n in (2, 3)]
+    old_above = b.add(1)  # signed on the old branch after the hub's verdict, never sent then
+    with pytest.raises(ChainFrozen):
+        tracker.ingest_envelope(A, Rollup(A).add(1, extra=b"equivocation"), NOW)
+    b.chain.rewind(1)
+    ingest_all(tracker, B, [b.add(1, extra=b"rebuilt"), b.add(1), b.add(1)])
+
+    for late in [*old_branch, old_above]:
+        assert tracker.ingest_envelope(B, late, NOW) == []
+    assert not tracker.clients[B].frozen
+    assert len(tracker.evidence) == 1
+    assert [level(tracker, B, n) for n in (2, 3, 4)] == [PRE, PRE, PRE]
+    # A second version on the rebuilt branch is still equivocation.
+    fork = Rollup(B)
+    for n in range(1, 4):
+        fork.append(fork.build(1, extra=b"rebuilt" if n == 2 else b""))
+    assert fork.chain.head.hash == b.chain.blocks[3].hash
+    with pytest.raises(ChainFrozen, match="chain 902 equivocated at height 4"):
+        tracker.ingest_envelope(B, fork.add(1, extra=b"equivocation"), NOW)
+
+
 def test_rebuilt_block_without_the_old_dependency_survives_its_invalidation() -> None:
     a, b, c = Rollup(A), Rollup(B), Rollup(C)
     tracker = tracker_for(a, b, c)

@@ -134,6 +134,24 @@ def test_crashed_sequencer_restarts_with_the_same_chain() -> None:
     assert set(after.mempool.by_hash) == pending
 
 
+def test_a_sequencer_that_signed_a_wrong_state_root_restarts_from_its_store() -> None:
+    # Explorer seed 106: the block it corrupted on purpose failed its own replay
+    # ("state root mismatch") and the node never came back.
+    scenario = parse_scenario(SMALL + "[[faults]]\nkind = 'bad_state_root'\nat = 4\nchain = 0\n")
+    world = World(scenario, 3)
+    node = NodeId("seq-901")
+    world.sim.run_until(10.0)
+    before = world.sim.role(node)
+    assert isinstance(before, Sequencer)
+    hashes = [b.hash for b in before.chain.blocks]
+    world.sim.crash(node)
+    world.sim.restart(node)
+    after = world.sim.role(node)
+    assert isinstance(after, Sequencer)
+    assert [b.hash for b in after.chain.blocks] == hashes
+    assert after.chain.head_state.state_root() == before.chain.head_state.state_root()
+
+
 def test_checker_catches_missing_evidence(monkeypatch: pytest.MonkeyPatch) -> None:
     """The equivocation checker is not vacuous: a verifier that ignores gossip fails it."""
     from interlace.roles.verifier import VerifierNode

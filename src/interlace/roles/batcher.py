@@ -52,6 +52,7 @@ from interlace.roles.base import (
     Timestamp,
     record,
 )
+from interlace.roles.hub_sync import HubFollower
 from interlace.roles.l1_sync import L1Sync
 from interlace.roles.messages import (
     HUB_BLOCKS_TOPIC,
@@ -119,6 +120,7 @@ class Batcher(Role):
         self.block_deps: dict[int, tuple[Dependency, ...]] = {}
         self.hub_status: dict[tuple[int, int], tuple[bytes, int]] = {}
         """(chain, number) → (hash, own level) as the hub last reported."""
+        self.hub = HubFollower()
         self.included_in: dict[int, int] = {}
         self.posted: dict[int, BatchBlock] = {}
         self.recheck_from: int | None = None
@@ -145,21 +147,23 @@ class Batcher(Role):
             self._on_blocks(message)
             return self._maybe_post()
         if isinstance(message, HubBlockPublished):
-            for change in message.changes:
-                self.hub_status[(change.chain_id, change.number)] = (
-                    change.block_hash,
-                    change.level,
-                )
-                if change.chain_id == self.params.chain_id and change.level == SafetyLevel.INVALID:
-                    # Our sequencer will rebuild from here: fetch that range again.
-                    self.recheck_from = min(self.recheck_from or change.number, change.number)
-            return []
+            steps = self.hub.accept(event.sender, message, now)
+            for block in steps.ready:
+                self._on_hub(block)
+            return list(steps.effects)
         if isinstance(message, L1BlockPublished):
             return self._on_l1(message, now)
         if isinstance(message, SetOutage):
             self.paused = message.paused
             return [record("batcher.outage", chain=self.params.chain_id, paused=message.paused)]
         return []
+
+    def _on_hub(self, message: HubBlockPublished) -> None:
+        for change in message.changes:
+            self.hub_status[(change.chain_id, change.number)] = (change.block_hash, change.level)
+            if change.chain_id == self.params.chain_id and change.level == SafetyLevel.INVALID:
+                # Our sequencer will rebuild from here: fetch that range again.
+                self.recheck_from = min(self.recheck_from or change.number, change.number)
 
     def _first_unposted(self) -> int:
         """Lowest block not on L1 as it is now: never posted, or posted in a version the

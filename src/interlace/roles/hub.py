@@ -46,10 +46,9 @@ from interlace.protocol.hub.settling import (
     SettlementFollower,
 )
 from interlace.protocol.hub.state import (
-    BlockStatus,
     HubHeader,
-    SafetyLevel,
     decode_signed_hub_block,
+    decode_status,
     encode_signed_hub_block,
     encode_status,
     hub_header_hash,
@@ -92,6 +91,7 @@ from interlace.roles.messages import (
     HubBlockPublished,
     HubProofRequest,
     HubProofResponse,
+    HubSyncRequest,
     L1BlockPublished,
     StatusChange,
     SubmitL1Transaction,
@@ -159,6 +159,8 @@ class Hub(Role):
         self.head = HubHeader(U64(0), U64(0), ZERO_HASH, self.trie.root(), U64(0), ZERO_HASH)
         self.signed_head = b""
         self.snapshots: dict[int, tuple[bytes, Trie]] = {}
+        self.published: dict[int, HubBlockPublished] = {}
+        """Every hub block with its changes, re-sent to a follower that missed some."""
         self._envelope_seq = 0
         self._sync_asked: dict[int, float] = {}
         self.follower: SettlementFollower | None = None
@@ -224,6 +226,8 @@ class Hub(Role):
             return self._on_l1(message, now)
         if isinstance(message, HubProofRequest):
             return self._prove(event.sender, message)
+        if isinstance(message, HubSyncRequest):
+            return self._resend(event.sender, message.from_number)
         return []
 
     def _on_envelope(self, message: BlockGossip, now: Timestamp) -> list[Effect]:
@@ -427,33 +431,29 @@ class Hub(Role):
             StatusChange(chain, number, s.block_hash, int(s.level), int(s.cross_level))
             for (chain, number), s in ordered
         )
+        frozen = tuple(sorted(self._frozen()))
         stored = encode_rlp(
             [
                 signed,
                 [
-                    [
-                        encode_uint(c.chain_id),
-                        encode_uint(c.number),
-                        encode_status(
-                            BlockStatus(
-                                Hash32(c.block_hash),
-                                SafetyLevel(c.level),
-                                SafetyLevel(c.cross_level),
-                            )
-                        ),
-                    ]
-                    for c in change_list
+                    [encode_uint(chain), encode_uint(number), encode_status(status)]
+                    for (chain, number), status in ordered
                 ],
+                [encode_uint(chain) for chain in frozen],
             ]
         )
+        published = HubBlockPublished(signed, change_list, frozen)
+        self.published[header.number] = published
         return [
             PersistBatch(((_BLOCK_KEY + header.number.to_bytes(8, "big"), stored),)),
-            Broadcast(
-                HUB_BLOCKS_TOPIC,
-                HubBlockPublished(signed, change_list, tuple(sorted(self._frozen()))),
-            ),
+            Broadcast(HUB_BLOCKS_TOPIC, published),
             record("hub.block", number=header.number, changes=len(change_list)),
         ]
+
+    def _resend(self, to: NodeId, from_number: int) -> list[Effect]:
+        """Each hub block from ``from_number`` to the head, to a follower that missed some."""
+        first = max(from_number, 1)
+        return [SendMessage(to, self.published[n]) for n in range(first, self.head.number + 1)]
 
     def kind_of(self, chain_id: int) -> RollupKind | None:
         """How a registered chain settles."""
@@ -492,15 +492,30 @@ class Hub(Role):
 
     def _restore(self, store: StoreView) -> None:
         for _key, raw in store.iterate_prefix(_BLOCK_KEY):
-            signed_raw, changes = read_list(decode_rlp(raw), 2, "hub block")
+            signed_raw, changes, frozen = read_list(decode_rlp(raw), 3, "hub block")
             signed = read_bytes(signed_raw)
+            change_list: list[StatusChange] = []
             for item in read_list(changes):
-                chain, number, status = read_list(item, 3, "hub change")
-                self.trie.set(state_key(read_u64(chain), read_u64(number)), read_bytes(status))
+                chain, number, status_raw = read_list(item, 3, "hub change")
+                chain_id, block_number = read_u64(chain), read_u64(number)
+                self.trie.set(state_key(chain_id, block_number), read_bytes(status_raw))
+                status = decode_status(read_bytes(status_raw))
+                change_list.append(
+                    StatusChange(
+                        chain_id,
+                        block_number,
+                        status.block_hash,
+                        int(status.level),
+                        int(status.cross_level),
+                    )
+                )
             header, _sig = decode_signed_hub_block(signed)
             self.head = header
             self.signed_head = signed
             self._snapshot(header.number, signed)
+            self.published[header.number] = HubBlockPublished(
+                signed, tuple(change_list), tuple(read_u64(c) for c in read_list(frozen))
+            )
         for _key, raw in store.iterate_prefix(_ENVELOPE_KEY):
             chain, envelope = read_list(decode_rlp(raw), 2, "hub envelope")
             self._envelope_seq += 1

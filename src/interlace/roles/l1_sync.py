@@ -1,17 +1,18 @@
-"""One rule for every L1 follower: when to ask the L1 node again for missing blocks.
+"""One rule for every follower of a numbered chain: when to ask again for missing blocks.
 
-A follower that sees a gap below an L1 block asks the L1 node for every block
-from the gap (``L1SyncRequest``), and the node answers with each block from
-there to its head. Asking again on every block that arrives while the gap is
-still open turns one gap into a storm: with reordering or loss the answers
-arrive out of order, each asks again, and each ask is answered with all the
-blocks once more (a verifier and the L1 node once exchanged tens of thousands
-of messages in one virtual second this way). So a follower asks once, and
-again only for a lower gap (a reorg opened it) or once ``retry_after``
-seconds passed without the gap closing (the answer was lost).
+A follower that sees a gap below a block asks the chain's node for every block
+from the gap (``L1SyncRequest`` to the L1 node, ``HubSyncRequest`` to the hub),
+and the node answers with each block from there to its head. Asking again on
+every block that arrives while the gap is still open turns one gap into a
+storm: with reordering or loss the answers arrive out of order, each asks
+again, and each ask is answered with all the blocks once more (a verifier and
+the L1 node once exchanged tens of thousands of messages in one virtual second
+this way). So a follower asks once, and again only for a lower gap (a reorg
+opened it) or once ``retry_after`` seconds passed without the gap closing (the
+answer was lost).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from interlace.roles.base import Effect, NodeId, SendMessage, Timestamp
 from interlace.roles.messages import L1SyncRequest
@@ -21,18 +22,31 @@ RETRY_AFTER = 2.0
 
 
 @dataclass(slots=True)
-class L1Sync:
+class SyncPacing:
     """The last ask of one follower: from which block, and when."""
 
-    l1_node: NodeId
     retry_after: float = RETRY_AFTER
     asked_from: int | None = None
     asked_at: float = float("-inf")
 
-    def request(self, from_number: int, now: Timestamp) -> list[Effect]:
-        """The ``L1SyncRequest`` to send for a gap at ``from_number``, if one is due."""
+    def due(self, from_number: int, now: Timestamp) -> bool:
+        """Whether to ask now for a gap at ``from_number`` (if so, the ask is noted)."""
         lower = self.asked_from is None or from_number < self.asked_from
         if not lower and now < self.asked_at + self.retry_after:
-            return []
+            return False
         self.asked_from, self.asked_at = from_number, float(now)
+        return True
+
+
+@dataclass(slots=True)
+class L1Sync:
+    """When one follower of L1 asks the L1 node again (see the module docstring)."""
+
+    l1_node: NodeId
+    pacing: SyncPacing = field(default_factory=SyncPacing)
+
+    def request(self, from_number: int, now: Timestamp) -> list[Effect]:
+        """The ``L1SyncRequest`` to send for a gap at ``from_number``, if one is due."""
+        if not self.pacing.due(from_number, now):
+            return []
         return [SendMessage(self.l1_node, L1SyncRequest(from_number))]

@@ -184,6 +184,14 @@ class HubBlockPublished(Message):
 
 
 @dataclass(frozen=True, slots=True)
+class HubSyncRequest(Message):
+    """Ask the hub to re-send its blocks, with their changes, from ``from_number`` on."""
+
+    from_number: int
+    """First hub block wanted."""
+
+
+@dataclass(frozen=True, slots=True)
 class HubProofRequest(Message):
     """Ask the hub for a state proof of one rollup block."""
 

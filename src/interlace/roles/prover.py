@@ -120,6 +120,7 @@ from interlace.roles.base import (
     Timestamp,
     record,
 )
+from interlace.roles.hub_sync import HubFollower
 from interlace.roles.l1_node import decode_stored_block, encode_stored_block
 from interlace.roles.l1_sync import L1Sync
 from interlace.roles.messages import (
@@ -338,6 +339,7 @@ class Coordinator(Role):
         self.asked_at = float("-inf")
         self.hub_status: dict[int, tuple[Hash32, SafetyLevel]] = {}
         """Block number → (hash, cross level) the hub last published (``follow_hub``)."""
+        self.hub = HubFollower()
         self._restore(store)
 
     def subscriptions(self) -> tuple[str, ...]:
@@ -373,7 +375,10 @@ class Coordinator(Role):
             elif isinstance(message, WithholdProofs):
                 effects.extend(self._on_withhold(message))
             elif isinstance(message, HubBlockPublished):
-                effects.extend(self._on_hub_block(message))
+                steps = self.hub.accept(event.sender, message, now)
+                effects.extend(steps.effects)
+                for block in steps.ready:
+                    effects.extend(self._on_hub_block(block))
             else:
                 return []
         effects.extend(self._dispatch(now))

@@ -64,6 +64,7 @@ from interlace.roles.base import (
     Timestamp,
     record,
 )
+from interlace.roles.hub_sync import HubFollower
 from interlace.roles.messages import (
     HUB_BLOCKS_TOPIC,
     BlockGossip,
@@ -163,6 +164,7 @@ class Relayer(Role):
         self.messages: dict[Hash32, PendingMessage] = {}
         self.status: dict[tuple[int, int], tuple[bytes, int, int]] = {}
         self.frozen: set[int] = set()
+        self.hub = HubFollower()
         self.accounts: dict[int, DestinationAccount] = {c: DestinationAccount() for c in self.modes}
         self.by_tx: dict[bytes, Hash32] = {}
         self.delivered = 0
@@ -189,7 +191,11 @@ class Relayer(Role):
         if isinstance(message, ReceiptsResponse):
             return self._on_receipts(message, now)
         if isinstance(message, HubBlockPublished):
-            return self._on_hub(message, now)
+            steps = self.hub.accept(event.sender, message, now)
+            effects = list(steps.effects)
+            for block in steps.ready:
+                effects.extend(self._on_hub(block, now))
+            return effects
         if isinstance(message, HubProofResponse):
             return self._on_hub_proof(message, now)
         if isinstance(message, TransactionAccepted | TransactionRejected):

@@ -93,6 +93,7 @@ from interlace.roles.base import (
     Timestamp,
     record,
 )
+from interlace.roles.hub_sync import HubFollower
 from interlace.roles.l1_node import decode_stored_block, encode_stored_block
 from interlace.roles.l1_sync import L1Sync
 from interlace.roles.messages import (
@@ -240,6 +241,7 @@ class Sequencer(Role):
         """Signed envelopes by block number, from the lowest kept state (a cache)."""
         self.hub_inbox: dict[int, bytes] = {}
         """Signed hub blocks received and not yet forwarded, by hub number."""
+        self.hub = HubFollower()
         self.invalid: set[tuple[int, int, bytes]] = set()
         """(chain, number, hash) of blocks the hub declared invalid."""
         self.frozen_sources: set[int] = set()
@@ -282,7 +284,7 @@ class Sequencer(Role):
         if isinstance(message, BlocksRequest):
             return self._serve(event.sender, message)
         if isinstance(message, HubBlockPublished):
-            effects = self._on_hub_block(message)
+            effects = self._on_hub_block(event.sender, message, now)
             self._release()
             return effects
         if isinstance(message, ReceiptsRequest):
@@ -418,13 +420,23 @@ class Sequencer(Role):
 
     # ---- hub -------------------------------------------------------------------------
 
-    def _on_hub_block(self, message: HubBlockPublished) -> list[Effect]:
+    def _on_hub_block(
+        self, sender: NodeId, message: HubBlockPublished, now: Timestamp
+    ) -> list[Effect]:
         try:
             header, signature = decode_signed_hub_block(message.signed_block)
             if recover_hub_signer(header, signature) != self.params.hub_signer:
                 return []
         except InterlaceError:
             return []
+        steps = self.hub.accept(sender, message, now)
+        effects = list(steps.effects)
+        for block in steps.ready:
+            effects.extend(self._apply_hub_block(block))
+        return effects
+
+    def _apply_hub_block(self, message: HubBlockPublished) -> list[Effect]:
+        header, _signature = decode_signed_hub_block(message.signed_block)
         if header.number > read_latest_hub(self.chain.head_state):
             self.hub_inbox[header.number] = message.signed_block
         self.frozen_sources = set(message.frozen)
@@ -553,7 +565,7 @@ class Sequencer(Role):
         envelope = self._sign(block)
         self.envelopes[block.number] = envelope
         writes: list[tuple[bytes, bytes | None]] = [
-            (_block_key(block.number), _encode_entry(block, origin))
+            (_block_key(block.number), _encode_entry(block, origin, corrupted=corrupted))
         ]
         writes.extend((_TX_KEY + tx.hash, None) for tx in block.transactions[1:])
         writes.extend((_TX_KEY + tx.hash, None) for tx in superseded)
@@ -636,8 +648,10 @@ class Sequencer(Role):
 
     def _restore(self, store: StoreView) -> None:
         for _key, raw in store.iterate_prefix(_BLOCK_KEY):
-            block, origin = _decode_entry(raw)
-            self.chain.replay(block, origin)
+            block, origin, corrupted = _decode_entry(raw)
+            # A block signed with a wrong state root on purpose replays without that check:
+            # a restart must never fail on the node's own store.
+            self.chain.replay(block, origin, check_state_root=not corrupted)
             self.deps[block.number] = dependencies_of(list(block.transactions))
         env = block_env(self.chain.config, self.chain.head.header, self.chain.head.header.timestamp)
         pending = [decode_transaction(raw) for _key, raw in store.iterate_prefix(_TX_KEY)]
@@ -653,10 +667,17 @@ def _block_key(number: int) -> bytes:
     return _BLOCK_KEY + number.to_bytes(8, "big")
 
 
-def _encode_entry(block: Block, origin: L1Origin) -> bytes:
-    return encode_rlp([encode_stored_block(block), encode_origin(origin)])
+def _encode_entry(block: Block, origin: L1Origin, *, corrupted: bool = False) -> bytes:
+    """A stored block: [block, origin], and a third item ``0x01`` if it was signed with a
+    wrong state root on purpose (the ``bad_state_root`` fault)."""
+    items: list[object] = [encode_stored_block(block), encode_origin(origin)]
+    if corrupted:
+        items.append(b"\x01")
+    return encode_rlp(items)
 
 
-def _decode_entry(raw: bytes) -> tuple[Block, L1Origin]:
-    block_raw, origin_item = read_list(decode_rlp(raw), 2, "sequencer block")
-    return decode_stored_block(read_bytes(block_raw)), decode_origin(origin_item)
+def _decode_entry(raw: bytes) -> tuple[Block, L1Origin, bool]:
+    item = decode_rlp(raw)
+    corrupted = isinstance(item, list) and len(item) == 3 and item[2] == b"\x01"
+    block_raw, origin_item = read_list(item[:2] if corrupted else item, 2, "sequencer block")
+    return decode_stored_block(read_bytes(block_raw)), decode_origin(origin_item), corrupted

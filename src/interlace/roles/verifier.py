@@ -11,7 +11,11 @@ drops invalid batches.
 It also follows the sequencer's gossip (*unsafe* blocks, signature
 checked) and reports conflicts as evidence:
 - ``equivocation``: two validly signed envelopes at one height with
-  different hashes; the chain's unsafe feed is then frozen;
+  different hashes; the chain's unsafe feed is then frozen. When it follows
+  the hub, a second block may also be a rebuild the hub asked for, so the
+  pair waits for the hub's judgement; a hub that keeps publishing without
+  judging it missed the gossip (it was cut off or down), and the verifier
+  gossips the pair again for it, backing off, until the hub has spoken;
 - ``l1_conflict``: the block derived from L1 at a height differs from the
   one the sequencer signed.
 On an L1 reorg it rewinds the safe chain to the blocks whose batches are
@@ -24,16 +28,20 @@ cross-FINALIZED (only a block the hub invalidated is ever replaced).
 
 Durability: every derived block is persisted with the L1 block (number and
 hash) that carried its batch, together with the derivation cursor, and
-evidence is persisted as it is found. A restart replays the stored blocks,
-re-syncs L1, and rewinds whatever was derived from L1 blocks that are no
-longer canonical.
+evidence is persisted as it is found. The stored blocks are always exactly
+the chain in memory: each L1 block derived, and each L1 reorg rewind, ends
+in one batch that rewrites every height a rewind replaced (a hub rebuild
+re-derives a height in the same L1 block) and deletes those above the head.
+A restart replays the stored blocks, re-syncs L1, and rewinds whatever was
+derived from L1 blocks that are no longer canonical.
 """
 
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
-from interlace.primitives.envelope import verify_envelope
+from interlace.primitives.envelope import decode_envelope, verify_envelope
 from interlace.primitives.errors import InterlaceError
 from interlace.primitives.rlp_codec import (
     decode_rlp,
@@ -46,6 +54,7 @@ from interlace.primitives.rlp_codec import (
 )
 from interlace.primitives.tx import DepositTransaction, Transaction, decode_transaction
 from interlace.primitives.types import Address, ChainId, Hash32
+from interlace.protocol.chain.block import Block
 from interlace.protocol.hub.state import SafetyLevel
 from interlace.protocol.l1.view import L1View
 from interlace.protocol.rollup.chain import RollupChain, RollupGenesis
@@ -57,6 +66,7 @@ from interlace.protocol.rollup.derivation import (
     deposits_in_l1_block,
 )
 from interlace.roles.base import (
+    Broadcast,
     Effect,
     Event,
     MessageReceived,
@@ -68,6 +78,7 @@ from interlace.roles.base import (
     Timestamp,
     record,
 )
+from interlace.roles.hub_sync import HubFollower
 from interlace.roles.l1_node import decode_stored_block, encode_stored_block
 from interlace.roles.l1_sync import L1Sync
 from interlace.roles.messages import (
@@ -154,8 +165,14 @@ class VerifierNode(Role):
         self.invalid_batches = 0
         self.hub_invalid: set[tuple[int, Hash32]] = set()
         self.hub_frozen: set[int] = set()
-        self.suspects: set[int] = set()
-        """Heights with two signed blocks, waiting for the hub to say which case it is."""
+        self.hub = HubFollower()
+        self.suspects: dict[int, int] = {}
+        """Heights with two signed blocks, waiting for the hub to say which case it is, with
+        the hub deliveries heard since (see ``_forward_suspects``)."""
+        self._stored_through = 0
+        """Highest height whose stored block is the one in memory (``_persist`` writes above)."""
+        self._stored_head = 0
+        """Highest height with a stored block."""
         self._restore(store)
 
     def subscriptions(self) -> tuple[str, ...]:
@@ -197,7 +214,12 @@ class VerifierNode(Role):
         if isinstance(message, L1BlockPublished):
             effects = self._on_l1(message, now)
         elif isinstance(message, HubBlockPublished):
-            effects = self._on_hub(message)
+            steps = self.hub.accept(event.sender, message, now)
+            effects = list(steps.effects)
+            for block in steps.ready:
+                effects.extend(self._on_hub(block))
+            if steps.ready:  # once per delivery, however many blocks it let through
+                effects.extend(self._forward_suspects())
         else:
             return []
         if self.releases_states:
@@ -234,11 +256,12 @@ class VerifierNode(Role):
             if len(seen) - len(stale) <= 1 and stale:
                 for h in stale:  # the sequencer rebuilt without an invalid dependency
                     del seen[h]
+                self.suspects.pop(number, None)
                 return [record("verifier.rebuild_seen", chain=self.chain_id, number=number)]
-            self.suspects.add(number)
+            self.suspects.setdefault(number, 0)
             return []  # wait for the hub's judgement
         self.frozen = True
-        self.suspects.discard(number)
+        self.suspects.clear()
         return [
             self._keep(
                 Evidence("equivocation", self.chain_id, number, tuple(seen), tuple(seen.values()))
@@ -259,6 +282,38 @@ class VerifierNode(Role):
             if not self.frozen and number in self.unsafe and len(self.unsafe[number]) > 1:
                 effects.extend(self._judge(number))
         return effects
+
+    def _forward_suspects(self) -> list[Effect]:
+        """Gossip again the lowest fork the hub has not judged after a whole hub block.
+
+        The first hub delivery after a conflict may have been sealed before
+        the hub heard the second block itself; a later one that still does
+        not judge it means the hub missed that gossip (cut off or down when
+        it went out, and a sequencer serves only its own chain on a re-sync),
+        so without this the equivocation would never be judged. A suspect is
+        due at the 2nd, 4th, 8th, … delivery since it was seen (one the hub
+        will not act on costs little), and only the lowest due fork goes, so
+        the hub invalidates from the first equivocated height (forks sent
+        together may arrive in any order). A fork is two blocks on one
+        parent: blocks at one height on different parents are an old branch
+        a rebuild replaced, or sit above a fork that is caught at its own
+        height.
+        """
+        for number in self.suspects:
+            self.suspects[number] += 1
+        for number in sorted(self.suspects):
+            heard = self.suspects[number]
+            if heard < 2 or heard & (heard - 1):
+                continue
+            fork = _fork_in(self.unsafe[number].values())
+            if not fork:
+                continue
+            topic = rollup_blocks_topic(self.chain_id)
+            return [
+                *(Broadcast(topic, BlockGossip(self.chain_id, envelope)) for envelope in fork),
+                record("verifier.evidence_forwarded", chain=self.chain_id, number=number),
+            ]
+        return []
 
     def _compare(self, number: int) -> list[Effect]:
         derived = self.chain.block_at(number)
@@ -292,31 +347,14 @@ class VerifierNode(Role):
         if replaced is not None and replaced <= self.derived_l1:
             effects.extend(self._rewind(replaced))
         while self.derived_l1 + 1 <= self.l1.complete_through:
-            first_new = self.chain.head.number + 1
             effects.extend(self._derive_from(self.derived_l1 + 1))
             self.derived_l1 += 1
-            writes: list[tuple[bytes, bytes | None]] = [
-                (_CURSOR_KEY, self.derived_l1.to_bytes(8, "big", signed=True))
-            ]
-            for number in range(first_new, self.chain.head.number + 1):
-                block = self.chain.blocks[number]
-                l1_number, l1_hash = self.included_in[number]
-                writes.append(
-                    (
-                        _block_key(number),
-                        encode_rlp(
-                            [
-                                encode_stored_block(block),
-                                encode_origin(self.chain.origin_at(number)),
-                                encode_uint(l1_number),
-                                l1_hash,
-                            ]
-                        ),
-                    )
-                )
-            effects.append(PersistBatch(tuple(writes)))
+            effects.append(self._persist())
         if self.derived_l1 < self.l1.head_number:
-            effects.extend(self.l1_sync.request(self.derived_l1 + 1, now))
+            # From the first block the view lacks: after a restart the view is empty below
+            # the restored cursor, and a view with a hole never completes (explorer seed 40).
+            first = min(self.derived_l1 + 1, self.l1.complete_through + 1)
+            effects.extend(self.l1_sync.request(first, now))
         if self.releases_l1:
             self.release_l1(self.derived_l1 + 1)
         return effects
@@ -338,27 +376,20 @@ class VerifierNode(Role):
 
     def _rewind(self, replaced: int) -> list[Effect]:
         keep = self.chain.head.number
-        writes: list[tuple[bytes, bytes | None]] = []
         while keep > 0 and self.included_in.get(keep, (-1, b""))[0] >= replaced:
-            del self.included_in[keep]
-            writes.append((_block_key(keep), None))
             keep -= 1
-        dropped = self.chain.rewind(keep)
+        dropped = self._drop_above(keep)
         self.derived_l1 = min(self.derived_l1, replaced - 1)
-        writes.append((_CURSOR_KEY, self.derived_l1.to_bytes(8, "big", signed=True)))
         return [
-            PersistBatch(tuple(writes)),
+            self._persist(),
             record("verifier.safe_reorg", chain=self.chain_id, to=keep, dropped=len(dropped)),
         ]
 
     def _rewind_invalid(self, number: int) -> list[Effect]:
-        writes: list[tuple[bytes, bytes | None]] = []
-        for n in range(number, self.chain.head.number + 1):
-            self.included_in.pop(n, None)
-            writes.append((_block_key(n), None))
-        dropped = self.chain.rewind(number - 1)
+        """Drop the blocks from ``number`` up; the caller derives their replacement and persists
+        the result with the L1 block that carried it (``_persist``)."""
+        dropped = self._drop_above(number - 1)
         return [
-            PersistBatch(tuple(writes)),
             record(
                 "verifier.safe_reorg",
                 chain=self.chain_id,
@@ -367,6 +398,38 @@ class VerifierNode(Role):
                 cause="hub_invalid",
             ),
         ]
+
+    def _drop_above(self, keep: int) -> list[Block]:
+        """Rewind the safe chain to ``keep``; the one way blocks leave it (see ``_persist``)."""
+        dropped = self.chain.rewind(keep)
+        for block in dropped:
+            self.included_in.pop(block.number, None)
+        self._stored_through = min(self._stored_through, keep)
+        return dropped
+
+    def _persist(self) -> PersistBatch:
+        """Write the store to exactly the chain in memory, with the derivation cursor.
+
+        The blocks above ``_stored_through`` are rewritten (a rewind may have replaced them
+        with others at the same heights) and stored ones above the head are deleted, so a
+        restart replays a chain whose every parent is the block stored below it.
+        """
+        head = self.chain.head.number
+        writes: list[tuple[bytes, bytes | None]] = [
+            (_CURSOR_KEY, self.derived_l1.to_bytes(8, "big", signed=True))
+        ]
+        for number in range(self._stored_through + 1, head + 1):
+            l1_number, l1_hash = self.included_in[number]
+            stored = [
+                encode_stored_block(self.chain.blocks[number]),
+                encode_origin(self.chain.origin_at(number)),
+                encode_uint(l1_number),
+                l1_hash,
+            ]
+            writes.append((_block_key(number), encode_rlp(stored)))
+        writes.extend((_block_key(n), None) for n in range(head + 1, self._stored_head + 1))
+        self._stored_through = self._stored_head = head
+        return PersistBatch(tuple(writes))
 
     def _derive_from(self, l1_number: int) -> list[Effect]:
         l1_block = self.l1.block(l1_number)
@@ -472,6 +535,7 @@ class VerifierNode(Role):
                 read_u64(l1_number),
                 read_hash32(l1_hash),
             )
+        self._stored_through = self._stored_head = self.chain.head.number
         cursor = store.get(_CURSOR_KEY)
         if cursor is not None:
             self.derived_l1 = int.from_bytes(cursor, "big", signed=True)
@@ -487,6 +551,14 @@ _EVIDENCE_KEY: Final = b"ver/evidence/"
 
 def _block_key(number: int) -> bytes:
     return _BLOCK_KEY + number.to_bytes(8, "big")
+
+
+def _fork_in(envelopes: Iterable[bytes]) -> tuple[bytes, ...]:
+    """The envelopes of one height that share a parent with another (empty if none do)."""
+    by_parent: dict[Hash32, list[bytes]] = {}
+    for envelope in envelopes:
+        by_parent.setdefault(decode_envelope(envelope)[2].parent_hash, []).append(envelope)
+    return next((tuple(group) for group in by_parent.values() if len(group) > 1), ())
 
 
 def _encode_evidence(evidence: Evidence) -> bytes:

@@ -18,7 +18,8 @@ L1 blocks and time, and turns what it returns into hub blocks.
   everything depending on them become INVALID. A block at a height whose
   accepted block is already INVALID (a dependency was invalidated) is the
   sequencer's rebuild, not an equivocation, and replaces it; a late copy of
-  the block it replaced (a verifier gossiping a pair again) is a replay.
+  the block it replaced, or of one built on it (a verifier gossiping a
+  suspect pair again), is a replay.
 - **Dependencies** are read from the payload's declaration (no execution).
   A block whose dependency is unknown waits; one whose dependency is invalid
   or differs from the block the hub accepted is INVALID.
@@ -43,6 +44,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from interlace.primitives.envelope import (
+    ExecutionPayload,
     SignedEnvelope,
     compute_block_hash,
     decode_envelope,
@@ -140,7 +142,8 @@ class ChainClient:
     frozen: bool = False
     head: int = 0
     superseded: set[Hash32] = field(default_factory=set)
-    """Hashes of INVALID blocks a rebuild replaced: a copy arriving later is no evidence."""
+    """Hashes of INVALID blocks a rebuild replaced and of blocks seen on them: a copy
+    arriving later is no evidence."""
     early_batches: dict[int, tuple[BatchBlock, tuple[int, Hash32]]] = field(default_factory=dict)
     """Batch entries L1 carried before the hub held the block (or its rebuilt version): number
     → (entry, the L1 block (number, hash) that carried it), applied when the block arrives."""
@@ -222,8 +225,8 @@ class HubTracker:
         existing = client.blocks.get(number)
         if existing is not None and existing.block_hash == payload.block_hash:
             return []  # a replay of a block we hold
-        if payload.block_hash in client.superseded:
-            return []  # a replay of a block we invalidated and replaced
+        if self._on_replaced_branch(client, payload):
+            return []  # a late copy of history a rebuild replaced: no evidence
         if client.frozen:
             raise ChainFrozen(f"chain {chain_id} is frozen after equivocation")
         if existing is not None and existing.level != SafetyLevel.INVALID:
@@ -286,7 +289,7 @@ class HubTracker:
         if client.frozen:
             return "drop"
         existing = client.blocks.get(number)
-        if payload.block_hash in client.superseded:
+        if self._on_replaced_branch(client, payload):
             return "drop"
         if existing is not None and existing.level != SafetyLevel.INVALID:
             if existing.block_hash != payload.block_hash:
@@ -376,6 +379,22 @@ class HubTracker:
         return block
 
     # ---- equivocation and invalidity --------------------------------------------------
+
+    @staticmethod
+    def _on_replaced_branch(client: ChainClient, payload: ExecutionPayload) -> bool:
+        """Is the block one a rebuild replaced, or built on one?
+
+        A rebuild re-signs every height from the invalid block up, so the old
+        blocks above it sit on a superseded parent; a copy arriving late (a
+        verifier gossiping a suspect pair again) is not a second version of
+        its height. Such a block joins ``superseded``, for its own children.
+        """
+        if payload.block_hash in client.superseded:
+            return True
+        if payload.parent_hash in client.superseded:
+            client.superseded.add(payload.block_hash)
+            return True
+        return False
 
     def _equivocation(self, client: ChainClient, existing: TrackedBlock, raw: bytes) -> None:
         client.frozen = True

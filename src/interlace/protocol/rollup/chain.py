@@ -186,8 +186,11 @@ class RollupChain:
         self.receipts.append(built.receipts)
         self.origins.append(origin)
 
-    def replay(self, block: Block, origin: L1Origin) -> None:
-        """Re-execute a stored block on the head and append it (restart path)."""
+    def replay(self, block: Block, origin: L1Origin, *, check_state_root: bool = True) -> None:
+        """Re-execute a stored block on the head and append it (restart path).
+
+        ``check_state_root=False``: the block is this node's own, signed with a state root it
+        knew to be wrong (see ``execute_block``); its true state is kept."""
         state, receipts = execute_block(
             self.config,
             self.head.header,
@@ -195,6 +198,7 @@ class RollupChain:
             self.modules,
             block,
             parent_hash=self.head.hash,
+            check_state_root=check_state_root,
         )
         self.head_state.release_read_cache()
         self.blocks.append(block)
