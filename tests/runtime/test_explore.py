@@ -373,9 +373,13 @@ def test_cli_explore_prints_findings_and_unreached_seeds_on_ctrl_c(tmp_path: Pat
     process = subprocess.Popen(
         command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    time.sleep(6)
+    assert process.stdout is not None
+    first = process.stdout.readline()  # printed once the sweep starts (imports done)
+    assert first.startswith("exploring"), first
+    time.sleep(4)
     process.send_signal(signal.SIGINT)
-    output, _ = process.communicate(timeout=60)
+    rest, _ = process.communicate(timeout=60)
+    output = first + rest
     assert process.returncode == 130, output
     assert "stopped early (Ctrl-C)" in output
     assert "seeds not run:" in output

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from interlace.primitives.receipt import Receipt
     from interlace.roles.verifier import VerifierNode
     from interlace.runtime.sim.kernel import Simulator
+    from interlace.runtime.sim.scenario import Scenario
     from interlace.runtime.sim.world import World
 
 
@@ -103,20 +104,101 @@ class SafetyMonotonic(Checker):
 
 
 @dataclass(slots=True)
+class Reach:
+    """When each chain's judge could hear again what it judges by, after a cut.
+
+    A judge cannot hold evidence before the conflict can reach it, so an
+    inv. 6 grace runs from the later of the equivocation and the heal (or
+    restart) that ended the last cut.
+    """
+
+    cut: set[int] = field(default_factory=set)
+    restored: dict[int, float] = field(default_factory=dict)
+
+    def since(self, chain: int, cut_off: bool, now: float) -> float | None:
+        """None while cut off; else when the path came back (-inf if it never broke)."""
+        if cut_off:
+            self.cut.add(chain)
+            return None
+        if chain in self.cut:
+            self.cut.discard(chain)
+            self.restored[chain] = now
+        return self.restored.get(chain, float("-inf"))
+
+
+@dataclass(frozen=True, slots=True)
+class Witnessed:
+    """Who could hear both gossiped blocks of one equivocated height."""
+
+    chain: int
+    verifier: bool
+    """The chain's verifier (it and the sequencer up and not cut off, both times)."""
+    hub: bool
+    """The hub (likewise)."""
+
+
+@dataclass(slots=True)
+class Witnesses:
+    """Who could hear each block a byzantine sequencer gossiped: only they can hold the pair.
+
+    Nothing re-sends a second block to a node that missed its gossip (a
+    sequencer serves only its own chain), and a verifier that missed either
+    block holds no pair to give evidence with; so inv. 6 asks only of those
+    who could hear both.
+    """
+
+    first: dict[tuple[int, int], tuple[bool, bool]] = field(default_factory=dict)
+    """(chain, number) → (verifier, hub) could hear the first block, while it equivocates."""
+    byzantine: set[int] = field(default_factory=set)
+
+    def observe(self, world: "World", event: RecordEvent) -> Witnessed | None:
+        """Feed one record; a second block's gossip returns who holds both."""
+        if not event.kind.startswith("sequencer."):
+            return None
+        fields = fields_dict(event)
+        chain = int(fields["chain"])  # type: ignore[call-overload]
+        if event.kind == "sequencer.byzantine" and fields.get("on") is True:
+            self.byzantine.add(chain)
+        elif event.kind == "sequencer.byzantine" and fields.get("on") is False:
+            self.byzantine.discard(chain)  # what it withheld goes out with its next block
+        if event.kind not in ("sequencer.block", "sequencer.equivocated"):
+            return None
+        number = int(fields["number"])  # type: ignore[call-overload]
+        hears = (not world.partitioned_or_down(chain), not world.hub_cut_off(chain))
+        if event.kind == "sequencer.block":
+            if chain in self.byzantine:
+                self.first[(chain, number)] = hears
+            return None
+        verifier, hub = self.first.pop((chain, number), (False, False))
+        return Witnessed(chain, verifier and hears[0], hub and hears[1])
+
+
+@dataclass(slots=True)
 class EquivocationEvidence(Checker):
-    """Inv. 6: two signed blocks at one height become evidence and freeze the chain's client."""
+    """Inv. 6: two signed blocks at one height become evidence and freeze the chain's client.
+
+    With a hub the verifier judges a pair only once the hub has spoken (a
+    second block may be a rebuild the hub asked for), so the hub is on its
+    path too.
+    """
 
     grace: float = 5.0
     equivocations: dict[int, float] = field(default_factory=dict)
+    witnesses: Witnesses = field(default_factory=Witnesses)
+    reach: Reach = field(default_factory=Reach)
 
     def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
-        if event.kind == "sequencer.equivocated":
-            chain = int(fields_dict(event)["chain"])  # type: ignore[call-overload]
-            self.equivocations.setdefault(chain, float(now))
+        seen = self.witnesses.observe(self.world, event)
+        if seen is not None and seen.verifier:
+            self.equivocations.setdefault(seen.chain, float(now))
 
     def after_step(self, sim: "Simulator") -> None:
         for chain, since in self.equivocations.items():
-            if sim.now - since < self.grace or self.world.partitioned_or_down(chain):
+            cut_off = self.world.partitioned_or_down(chain) or (
+                self.world.scenario.hub.enabled and self.world.hub_cut_off(chain)
+            )
+            restored = self.reach.since(chain, cut_off, sim.now)
+            if restored is None or sim.now - max(since, restored) < self.grace:
                 continue
             verifier = self.world.verifier(chain)
             if verifier is None:
@@ -289,25 +371,31 @@ class MessagesProven(Checker):
 
 @dataclass(slots=True)
 class HubEquivocationFrozen(Checker):
-    """Inv. 6 at the hub: an equivocating chain's hub client holds evidence and is frozen."""
+    """Inv. 6 at the hub: an equivocating chain's hub client holds evidence and is frozen.
+
+    The hub holds the pair if it heard both blocks, or gets it from a verifier that did.
+    """
 
     grace: float = 5.0
     equivocations: dict[int, float] = field(default_factory=dict)
     hub_restarted: float = -1e9
+    witnesses: Witnesses = field(default_factory=Witnesses)
+    reach: Reach = field(default_factory=Reach)
 
     def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
-        if event.kind == "sequencer.equivocated":
-            chain = int(fields_dict(event)["chain"])  # type: ignore[call-overload]
-            self.equivocations.setdefault(chain, float(now))
+        seen = self.witnesses.observe(self.world, event)
+        if seen is not None and (seen.hub or seen.verifier):  # the verifier forwards a pair
+            self.equivocations.setdefault(seen.chain, float(now))
         elif event.kind == "sim.restart" and fields_dict(event)["node"] == "hub":
             self.hub_restarted = float(now)
 
     def after_step(self, sim: "Simulator") -> None:
         hub = self.world.hub()
-        if hub is None or sim.now - self.hub_restarted < self.grace:
-            return  # a restarted hub replays its store and re-syncs L1 first
         for chain, since in self.equivocations.items():
-            if sim.now - since < self.grace or self.world.hub_cut_off(chain):
+            restored = self.reach.since(chain, self.world.hub_cut_off(chain), sim.now)
+            if hub is None or sim.now - self.hub_restarted < self.grace:
+                continue  # a restarted hub replays its store and re-syncs L1 first
+            if restored is None or sim.now - max(since, restored) < self.grace:
                 continue
             client = hub.tracker.clients.get(chain)
             if client is None or not client.frozen:
@@ -382,8 +470,9 @@ class HonestChainsLive(Checker):
                 return
 
     def _finalizing(self, chain: int) -> bool:
-        """An honest chain finalizes: at least half its blocks unless it took messages from
-        a faulty chain (those blocks wait on the faulty chain, by design)."""
+        """An honest chain finalizes: every block made more than ``finality_allowance`` before
+        the end is finalized, unless it took messages from a faulty chain (those blocks wait
+        on the faulty chain, by design: then at least one block must finalize)."""
         world = self.world
         hub = world.hub()
         assert hub is not None
@@ -397,15 +486,48 @@ class HonestChainsLive(Checker):
             ),
             default=0,
         )
+        kind = world.scenario.kind_of([int(c) for c in world.chain_ids].index(chain))
+        allowance = finality_allowance(world.scenario, optimistic=kind == "optimistic")
+        end = float(world.sim.now)
+        wanted = int((end - allowance) / world.scenario.rollups.block_time)
         exposed = any(d.chain_id in faulty for b in client.blocks.values() for d in b.deps)
-        wanted = 1 if exposed else client.head // 2
+        if exposed:
+            wanted = min(wanted, 1)
         if finalized < wanted:
             self.fail(
                 world.sim.now,
-                f"honest chain {chain} finalized only up to {finalized} of {client.head}",
+                f"honest chain {chain} finalized only up to {finalized} of {client.head} "
+                f"(blocks made {allowance:.0f} s before the end should be final: {wanted})",
             )
             return False
         return True
+
+
+def finality_allowance(scenario: "Scenario", *, optimistic: bool) -> float:
+    """Seconds a block may take from being made to being finalized at the hub, from the
+    scenario's parameters, each stage at its slowest:
+
+    - safe: posted in the next L1 block, ``confirmation_depth`` + 3 L1 blocks to derive it;
+    - settled on L1: optimistic, the next output (``output_interval`` blocks) and an
+      unchallenged game (``challenge_window``, twice for the chess clock's margin); validity,
+      the proof (``provers`` share the blocks) and its L1 transaction;
+    - that settlement L1-final (``finality_depth`` + 1 L1 blocks), the next hub aggregate
+      (``aggregate_every``) and the aggregate L1-final;
+    - with message loss, one lost L1 transaction resent (the hub's 20 s and 4 L1 blocks).
+    """
+    s = scenario
+    l1 = s.l1.block_time
+    safe = (s.rollups.confirmation_depth + 4) * l1
+    if optimistic:
+        settled = s.settlement.output_interval * s.rollups.block_time
+        settled += 2 * s.settlement.challenge_window + 2 * l1
+    else:
+        per_block = s.settlement.prove_seconds_per_block + 10 * s.settlement.prove_seconds_per_tx
+        settled = per_block * 8 + 3 * l1
+    final = (s.l1.finality_depth + 1) * l1
+    aggregate = s.settlement.aggregate_every + final
+    lost = (20.0 + 4 * l1) if s.network.loss else 0.0
+    return safe + settled + final + aggregate + lost
 
 
 def relayed_list(receipts: "tuple[Receipt, ...]") -> list[bytes]:
