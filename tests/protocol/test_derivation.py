@@ -1,6 +1,7 @@
 """Batches (round trip, hostile bytes), the L1-attributes deposit, rollup blocks on L1 origins."""
 
 import zlib
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,6 +20,7 @@ from interlace.protocol.rollup.derivation import (
     MAX_BATCH_BYTES,
     Batch,
     BatchBlock,
+    BatchTooLarge,
     L1Origin,
     MalformedBatch,
     attributes_deposit,
@@ -82,6 +84,14 @@ def test_body_just_over_the_limit_is_rejected() -> None:
     body = encode_rlp([encode_uint(1), [[b"", b"", b"", b"\x00" * 32, [b"x" * MAX_BATCH_BYTES]]]])
     with pytest.raises(MalformedBatch):
         decode_batch(bytes([BATCH_VERSION]) + zlib.compress(body))
+
+
+def test_encoder_refuses_a_batch_derivation_would_refuse() -> None:
+    big = BatchBlock(U64(1), U64(2), U64(3), Hash32(b"\x00" * 32), (b"x" * MAX_BATCH_BYTES,))
+    with pytest.raises(BatchTooLarge, match="limit"):
+        encode_batch(Batch(1, (big,)))
+    small = replace(big, transactions=(b"x" * (MAX_BATCH_BYTES - 1000),))
+    assert decode_batch(encode_batch(Batch(1, (small,)))).blocks == (small,)
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from interlace.cli.main import app
 from interlace.roles.base import NodeId
 from interlace.roles.sequencer import Sequencer
+from interlace.runtime.live.topology import DevnetConfig, game_depths
 from interlace.runtime.sim.scenario import (
     FaultSpec,
     Scenario,
@@ -208,6 +209,9 @@ def test_random_faults_keep_every_invariant(seed: int, chosen: list[FaultSpec]) 
     assert metrics["invariants"] == dict.fromkeys(metrics["invariants"], "ok"), (seed, chosen)
 
 
+PARTITION_L1 = "[[faults]]\nkind = 'partition'\nat = 1\nnodes = ['l1']\n"
+
+
 @pytest.mark.parametrize(
     ("text", "named"),
     [
@@ -220,11 +224,52 @@ def test_random_faults_keep_every_invariant(seed: int, chosen: list[FaultSpec]) 
         ("[[faults]]\nat = 1", "faults[0]"),
         ("[network]\nloss = 1.5", "network.loss"),
         ("not toml ===", "TOML"),
+        ("[[faults]]\nkind = 'crash'\nat = 1\nnode = 'l1'\npeers = ['hub']", "faults[0].peers"),
+        (
+            "[[faults]]\nkind = 'partition'\nat = 1\nnodes = ['l1']\npeers = ['l1']",
+            "faults[0].peers",
+        ),
+        (
+            "[[faults]]\nkind = 'partition'\nat = 1\nnodes = ['l1']\npeers = 'hub'",
+            "faults[0].peers",
+        ),
+        ("[settlement]\nsplit_depth = -1", "settlement.split_depth"),
+        ("[settlement]\nsplit_depth = 6\nmax_depth = 7", "settlement.max_depth"),
+        (
+            (
+                "[l1]\nblock_time = 2.0\n[hub]\nenabled = true\n"
+                "[settlement]\nenabled = true\nchallenge_window = 15"
+            ),
+            "settlement.challenge_window",
+        ),
     ],
 )
 def test_bad_scenarios_name_the_field(text: str, named: str) -> None:
     with pytest.raises(ScenarioError, match=named.replace("[", r"\[").replace("]", r"\]")):
         parse_scenario(text)
+
+
+def test_unknown_peer_of_a_partition_is_a_scenario_error() -> None:
+    scenario = parse_scenario(
+        "[[faults]]\nkind = 'partition'\nat = 1\nnodes = ['l1']\npeers = ['ghost']"
+    )
+    with pytest.raises(ScenarioError, match=r"faults\[0\]\.peers names ghost"):
+        World(scenario, 1)
+
+
+def test_a_partition_between_peers_cuts_only_their_links() -> None:
+    scenario = parse_scenario(
+        "duration = 6.0\ndrain = 4.0\n[[faults]]\nkind = 'partition'\nat = 1\nduration = 3\n"
+        "nodes = ['verifier-901']\npeers = ['l1']"
+    )
+    world = World(scenario, 1)
+    world.sim.run_until(2.0)
+    network = world.sim.network
+    assert network.is_blocked(NodeId("l1"), NodeId("verifier-901"))
+    assert network.is_blocked(NodeId("verifier-901"), NodeId("l1"))
+    assert not network.is_blocked(NodeId("seq-901"), NodeId("verifier-901"))
+    world.sim.run_until(5.0)
+    assert not network.is_blocked(NodeId("l1"), NodeId("verifier-901"))
 
 
 def test_unknown_node_in_fault_is_a_scenario_error() -> None:
@@ -291,3 +336,20 @@ def test_deposit_checker_catches_a_lost_deposit(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(verifier_module, "deposits_in_l1_block", lossy)
     metrics = World(small(), 5).run()
     assert "minted by deposits" in metrics["invariants"]["inv4_deposits_conserved"]
+
+
+def test_simulator_and_devnet_take_the_same_game_depths() -> None:
+    # One rule (dispute.game_depths) for both runtimes: a game range shorter than the
+    # window's worth of blocks made proposals wait and finality fall behind (seed 269).
+    for block_time, l1_block_time, window in ((0.5, 1.0, 16), (1.0, 2.0, 30), (2.0, 1.0, 15)):
+        scenario = parse_scenario(
+            f"[l1]\nblock_time = {l1_block_time}\n[rollups]\nblock_time = {block_time}\n"
+            f"[settlement]\nchallenge_window = {window}"
+        )
+        config = DevnetConfig(
+            block_time=block_time, l1_block_time=l1_block_time, challenge_window=window
+        )
+        split, depth = scenario.game_depths()
+        assert (split, depth) == game_depths(config)
+        assert 2**split * block_time >= 2 * window  # a range outlasts two windows
+        assert depth % 2 == 0

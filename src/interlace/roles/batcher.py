@@ -36,6 +36,7 @@ from interlace.protocol.l1.view import L1View
 from interlace.protocol.rollup.derivation import (
     Batch,
     BatchBlock,
+    BatchTooLarge,
     decode_batch,
     encode_batch,
 )
@@ -87,7 +88,9 @@ class BatcherParams:
     l1_node: NodeId = NodeId("l1")
     """Where to send L1 transactions."""
     max_blocks_per_batch: int = 64
-    """Largest range in one batch."""
+    """Largest range in one batch (a range that does not fit L1 is halved until it does)."""
+    l1_gas_limit: int = 30_000_000
+    """The L1 block gas limit: a batch transaction must fit one L1 block."""
     resubmit_after: int = 3
     """L1 blocks to wait before re-sending a batch that has not landed."""
     follow_hub: bool = False
@@ -122,15 +125,19 @@ class Batcher(Role):
         """(chain, number) → (hash, own level) as the hub last reported."""
         self.hub = HubFollower()
         self.included_in: dict[int, int] = {}
+        """Rollup block number → the L1 block holding its batch."""
         self.posted: dict[int, BatchBlock] = {}
+        """The entry L1 holds for each block number (the latest posting wins)."""
         self.recheck_from: int | None = None
+        """Lowest own block the hub invalidated, or found replaced, since the last fetch (the
+        next fetch starts there)."""
         self.verify_from: int | None = None
         """Posted blocks from here on must be compared with the sequencer's chain again."""
-        """Lowest own block the hub invalidated since the last fetch (its rebuild is due)."""
-        """The entry L1 holds for each block number (the latest posting wins)."""
         self.in_flight: _InFlight | None = None
         self.paused = False
         self.batches_posted = 0
+        self.too_large: int | None = None
+        """A block too large for any batch, once reported (the chain cannot be posted)."""
 
     def subscriptions(self) -> tuple[str, ...]:
         if self.params.follow_hub:
@@ -190,13 +197,24 @@ class Batcher(Role):
             except InterlaceError:
                 return
             block_hash = signed.payload.block_hash
+            parent = self.blocks.get(entry.number - 1)
+            if parent is not None and parent[0] != signed.payload.parent_hash:
+                # The sequencer replaced the block below too: a rebuild that happened after
+                # the fetch the hub's verdict asked for (explorer seed 247). Fetch from there.
+                self._forget_from(entry.number - 1)
+                self.recheck_from = min(self.recheck_from or entry.number - 1, entry.number - 1)
+                return
             known = self.blocks.get(entry.number)
             if known is not None and known[0] != block_hash:
-                for stale in [n for n in self.blocks if n >= entry.number]:
-                    del self.blocks[stale]
-                self.verify_from = min(self.verify_from or entry.number, entry.number)
+                self._forget_from(entry.number)
             self.blocks[entry.number] = (block_hash, entry)
             self.block_deps[entry.number] = deps
+
+    def _forget_from(self, number: int) -> None:
+        """Drop the sequencer's blocks from ``number`` up; posted ones are compared again."""
+        for stale in [n for n in self.blocks if n >= number]:
+            del self.blocks[stale]
+        self.verify_from = min(self.verify_from or number, number)
 
     def _on_l1(self, message: L1BlockPublished, now: Timestamp) -> list[Effect]:
         replaced = follow_l1(self.l1, message)
@@ -257,6 +275,28 @@ class Batcher(Role):
             for d in self.block_deps.get(number, ())
         )
 
+    def _fit(self, first: int, last: int) -> tuple[int, bytes, bytes] | None:
+        """The longest range from ``first`` up to ``last`` whose batch derivation accepts and
+        whose transaction fits an L1 block (halving the range), as (last, batch, calldata);
+        None if block ``first`` alone does not fit (explorer seed 263: peer-mode relays
+        carry whole source envelopes and a 64-block batch outgrew both limits)."""
+        while True:
+            batch = Batch(
+                self.params.chain_id,
+                tuple(self.blocks[n][1] for n in range(first, last + 1)),
+            )
+            try:
+                data = encode_batch(batch)
+            except BatchTooLarge:
+                data = b""
+            if data:
+                calldata = INBOX_ABI.function("postBatch").encode_call(self.params.chain_id, data)
+                if _batch_gas(calldata) <= self.params.l1_gas_limit:
+                    return last, data, calldata
+            if last == first:
+                return None
+            last = first + (last - first) // 2
+
     def _maybe_post(self) -> list[Effect]:
         if self.paused:
             return []
@@ -277,19 +317,20 @@ class Batcher(Role):
             and self._postable(last + 1)
         ):
             last += 1
-        batch = Batch(
-            self.params.chain_id,
-            tuple(self.blocks[n][1] for n in range(first, last + 1)),
-        )
-        data = encode_batch(batch)
-        calldata = INBOX_ABI.function("postBatch").encode_call(self.params.chain_id, data)
+        fitted = self._fit(first, last)
+        if fitted is None:
+            if self.too_large != first:
+                self.too_large = first
+                return [record("batcher.block_too_large", chain=self.params.chain_id, number=first)]
+            return []
+        last, data, calldata = fitted
         nonce = self._next_nonce()
         tx = sign_dynamic_fee(
             self.params.batcher_key,
             chain_id=self.params.l1_chain_id,
             nonce=nonce,
             to=INBOX_ADDRESS,
-            gas_limit=BATCH_GAS_FLOOR + 16 * len(calldata),
+            gas_limit=_batch_gas(calldata),
             max_priority_fee_per_gas=1,
             max_fee_per_gas=MAX_FEE_PER_GAS,
             data=calldata,
@@ -307,6 +348,10 @@ class Batcher(Role):
                 nonce=nonce,
             ),
         ]
+
+
+def _batch_gas(calldata: bytes) -> int:
+    return BATCH_GAS_FLOOR + 16 * len(calldata)
 
 
 def _dep_safe(status: tuple[bytes, int] | None, dep: Dependency) -> bool:

@@ -488,11 +488,18 @@ class GamePlayer(Role):
         return self.verifier.l1.sent_count(self.me)
 
     def _expire_pending(self) -> None:
+        """Forget landed transactions; once one has waited ``resubmit_after`` L1 blocks,
+        forget them all, so the next sends start again at the confirmed nonce.
+
+        Expiring one at a time let each re-send take a nonce above the others still
+        pending: after an L1 reorg dropped them all (the mempool has none), every new
+        transaction left a gap below it and none could land again (explorer seed 269).
+        """
         head, confirmed = self.verifier.l1.head_number, self._confirmed_nonce()
-        for tag in list(self._pending):
-            pending = self._pending[tag]
-            if pending.nonce < confirmed or head - pending.sent_at >= self.params.resubmit_after:
-                del self._pending[tag]
+        for tag in [t for t, p in self._pending.items() if p.nonce < confirmed]:
+            del self._pending[tag]
+        if any(head - p.sent_at >= self.params.resubmit_after for p in self._pending.values()):
+            self._pending.clear()
 
     def send(
         self, tag: str, function: str, *args: object, value: int = 0, gas: int | None = None

@@ -52,10 +52,16 @@ from interlace.primitives.rlp_codec import (
     read_list,
     read_u64,
 )
-from interlace.primitives.tx import DepositTransaction, Transaction, decode_transaction
+from interlace.primitives.tx import (
+    DepositTransaction,
+    Transaction,
+    decode_transaction,
+    encode_transaction,
+)
 from interlace.primitives.types import Address, ChainId, Hash32
 from interlace.protocol.chain.block import Block
 from interlace.protocol.hub.state import SafetyLevel
+from interlace.protocol.interop.messenger import HUB_CLIENT_ADDRESS, hub_update_deposit
 from interlace.protocol.l1.view import L1View
 from interlace.protocol.rollup.chain import RollupChain, RollupGenesis
 from interlace.protocol.rollup.derivation import (
@@ -163,6 +169,9 @@ class VerifierNode(Role):
         self.evidence: list[Evidence] = []
         self.frozen = False
         self.invalid_batches = 0
+        self.waiting_replacement: int | None = None
+        """Height whose differing batch entry waits for the hub (``_replacement_waits``)."""
+        self._announced_wait: int | None = None
         self.hub_invalid: set[tuple[int, Hash32]] = set()
         self.hub_frozen: set[int] = set()
         self.hub = HubFollower()
@@ -220,6 +229,8 @@ class VerifierNode(Role):
                 effects.extend(self._on_hub(block))
             if steps.ready:  # once per delivery, however many blocks it let through
                 effects.extend(self._forward_suspects())
+                if self.waiting_replacement is not None:
+                    effects.extend(self._derive_ready())
         else:
             return []
         if self.releases_states:
@@ -346,17 +357,30 @@ class VerifierNode(Role):
             replaced = stale if replaced is None else min(replaced, stale)
         if replaced is not None and replaced <= self.derived_l1:
             effects.extend(self._rewind(replaced))
-        while self.derived_l1 + 1 <= self.l1.complete_through:
-            effects.extend(self._derive_from(self.derived_l1 + 1))
-            self.derived_l1 += 1
-            effects.append(self._persist())
-        if self.derived_l1 < self.l1.head_number:
+        effects.extend(self._derive_ready())
+        if self.derived_l1 < self.l1.head_number and self.waiting_replacement is None:
             # From the first block the view lacks: after a restart the view is empty below
             # the restored cursor, and a view with a hole never completes (explorer seed 40).
             first = min(self.derived_l1 + 1, self.l1.complete_through + 1)
             effects.extend(self.l1_sync.request(first, now))
         if self.releases_l1:
             self.release_l1(self.derived_l1 + 1)
+        return effects
+
+    def _derive_ready(self) -> list[Effect]:
+        """Derive the complete L1 blocks not yet derived, in order, each persisted with the
+        cursor; an L1 block holding a replacement the hub has not judged stays underived."""
+        effects: list[Effect] = []
+        while self.derived_l1 + 1 <= self.l1.complete_through:
+            head = self.chain.head.hash
+            step, self.waiting_replacement = self._derive_from(self.derived_l1 + 1)
+            effects.extend(step)
+            if self.waiting_replacement is not None:
+                if self.chain.head.hash != head:
+                    effects.append(self._persist())
+                break
+            self.derived_l1 += 1
+            effects.append(self._persist())
         return effects
 
     def release_l1(self, cursor: int) -> None:
@@ -431,7 +455,9 @@ class VerifierNode(Role):
         self._stored_through = self._stored_head = head
         return PersistBatch(tuple(writes))
 
-    def _derive_from(self, l1_number: int) -> list[Effect]:
+    def _derive_from(self, l1_number: int) -> tuple[list[Effect], int | None]:
+        """Derive the batches of one L1 block; also the height of an entry that waits for
+        the hub (``_replacement_waits``), where derivation stopped, or None."""
         l1_block = self.l1.block(l1_number)
         assert l1_block is not None  # derivation runs only up to complete_through
         receipts = self.l1.receipts_at(l1_number)
@@ -448,7 +474,21 @@ class VerifierNode(Role):
             for entry in batch.blocks:
                 if entry.number <= self.chain.head.number:
                     derived = self.chain.blocks[entry.number]
-                    if entry.number == 0 or (entry.number, derived.hash) not in self.hub_invalid:
+                    if entry.number == 0:
+                        continue
+                    if (entry.number, derived.hash) not in self.hub_invalid:
+                        if self._replacement_waits(entry, derived):
+                            if self._announced_wait != entry.number:
+                                effects.append(
+                                    record(
+                                        "verifier.replacement_waits",
+                                        chain=self.chain_id,
+                                        number=entry.number,
+                                        l1=l1_number,
+                                    )
+                                )
+                            self._announced_wait = entry.number
+                            return effects, entry.number
                         continue  # already derived (a resubmitted batch)
                     # A replacement for a block the hub proved invalid (its dependency was):
                     # the one case where the safe head may move back (DESIGN.md §5, inv. 5).
@@ -475,7 +515,27 @@ class VerifierNode(Role):
                     )
                 )
                 effects.extend(self._compare(entry.number))
-        return effects
+        return effects, None
+
+    def _replacement_waits(self, entry: BatchBlock, derived: Block) -> bool:
+        """Whether a batch entry at a derived height is another block the hub may yet
+        invalidate the derived one for, so derivation must wait for its word.
+
+        A sequencer rebuilds a block only after the hub published it INVALID, and
+        the rebuilt batch can reach L1 before that hub block reaches this verifier
+        (it was cut off, or down). Skipping the entry as already derived would
+        lose the rebuild for good: every later batch builds on it and fails
+        (explorer seed 247). The wait ends when the hub judges the height
+        (invalid: the entry replaces the block), freezes the chain, or finalizes
+        the derived block (the entry is junk and is skipped); a verifier that
+        does not follow the hub skips it at once, as OP drops a batch for a past
+        height.
+        """
+        if not self.params.follow_hub or self.chain_id in self.hub_frozen:
+            return False
+        if entry.number <= self.hub_finalized:
+            return False
+        return not _entry_describes(entry, derived, self.chain.origin_at(entry.number))
 
     def _apply_entry(self, entry: BatchBlock, l1_number: int) -> str | None:
         chain = self.chain
@@ -547,6 +607,21 @@ class VerifierNode(Role):
 _BLOCK_KEY: Final = b"ver/block/"
 _CURSOR_KEY: Final = b"ver/cursor"
 _EVIDENCE_KEY: Final = b"ver/evidence/"
+
+
+def _entry_describes(entry: BatchBlock, block: Block, origin: L1Origin) -> bool:
+    """Whether a batch entry is the one ``block`` was derived from (a resubmitted batch)."""
+    if entry.timestamp != block.header.timestamp or entry.origin_hash != origin.hash:
+        return False
+    users = []
+    hub_updates = []
+    for tx in block.transactions:
+        if not isinstance(tx, DepositTransaction):
+            users.append(encode_transaction(tx))
+        elif tx.to == HUB_CLIENT_ADDRESS:
+            hub_updates.append(encode_transaction(tx))
+    forwarded = [encode_transaction(hub_update_deposit(raw)) for raw in entry.hub_updates]
+    return tuple(users) == entry.transactions and hub_updates == forwarded
 
 
 def _block_key(number: int) -> bytes:

@@ -109,8 +109,13 @@ class Batch:
     """Consecutive blocks, lowest first."""
 
 
+class BatchTooLarge(InterlaceError):
+    """A batch whose RLP body exceeds ``MAX_BATCH_BYTES`` (derivation would refuse it)."""
+
+
 def encode_batch(batch: Batch) -> bytes:
-    """Version byte ‖ zlib(RLP(batch))."""
+    """Version byte ‖ zlib(RLP(batch)); raises ``BatchTooLarge`` for a body derivation
+    would refuse to decompress."""
     body = encode_rlp(
         [
             encode_uint(batch.chain_id),
@@ -127,6 +132,10 @@ def encode_batch(batch: Batch) -> bytes:
             ],
         ]
     )
+    if len(body) > MAX_BATCH_BYTES:
+        raise BatchTooLarge(
+            f"batch body is {len(body):,} bytes, above the {MAX_BATCH_BYTES:,}-byte limit"
+        )
     return bytes([BATCH_VERSION]) + zlib.compress(body, 6)
 
 

@@ -29,6 +29,7 @@ the module reverts with ``"<ErrorName>: <message>"``. Storage follows
 Solidity's layout (table in docs/disputes.md).
 """
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
@@ -238,6 +239,39 @@ class GameConfig:
     def trace_length(self) -> int:
         """Entries of an execution subgame's trace."""
         return 1 << (self.max_depth - self.split_depth - 1)
+
+
+def game_depths(
+    *,
+    challenge_window: float,
+    l1_block_time: float,
+    block_time: float,
+    split_depth: int = 0,
+    max_depth: int = 0,
+) -> tuple[int, int]:
+    """(split_depth, max_depth) of a rollup's dispute games; 0 asks for the automatic value.
+
+    A game for block N needs the anchor within 2^split_depth blocks of N, and the
+    anchor moves only when a game resolves, a challenge window after its output was
+    posted. If 2^split_depth blocks take less time than that, proposals wait and an
+    optimistic rollup's finalized head falls ever further behind (explorer seed 269:
+    32 blocks of 0.5 s under a 16 s window). So the automatic split depth covers twice
+    the window plus a few L1 blocks at ``block_time``; the total depth adds execution
+    traces of 8 entries (made even, so a lying proposer's game ends in a one-step proof).
+    The devnet and the simulator both take their depths from here.
+    """
+    split = split_depth
+    if split == 0:
+        span = 2 * (challenge_window + 4 * l1_block_time) / block_time
+        split = min(max(3, math.ceil(math.log2(max(span, 1.0)))), 30)
+    return split, max_depth or split + 4 + (split % 2)
+
+
+def dispute_seconds(max_depth: int, l1_block_time: float) -> float:
+    """Shortest challenge window a dispute fits in: its ``max_depth`` moves are L1
+    transactions, and each side must make its half with time to spare, or an honest
+    player loses on time."""
+    return (max_depth + 2) * l1_block_time
 
 
 def side_of(depth: int) -> Side:

@@ -49,7 +49,8 @@ from interlace.protocol.l1.modules import RollupKind, RollupRecord
 from interlace.protocol.rollup.chain import RollupChain, RollupGenesis
 from interlace.protocol.rollup.derivation import L1Origin, origin_of
 from interlace.protocol.settlement.confirmation import settlement_readers
-from interlace.protocol.settlement.dispute import GameConfig
+from interlace.protocol.settlement.dispute import GameConfig, dispute_seconds
+from interlace.protocol.settlement.dispute import game_depths as dispute_game_depths
 from interlace.roles.base import NodeId, Role, StoreView
 from interlace.roles.batcher import Batcher, BatcherParams
 from interlace.roles.challenger import Challenger, ChallengerParams
@@ -276,7 +277,7 @@ def _check_settlement(config: DevnetConfig) -> None:
         raise ConfigError(f"split_depth/max_depth: {exc}") from None
     # A dispute is ``max_depth`` moves, each an L1 transaction; a side must be able to
     # make its half with time to spare, or an honest player loses on time.
-    needed = (depth + 2) * config.l1_block_time
+    needed = dispute_seconds(depth, config.l1_block_time)
     if config.settlement and config.challenge_window < needed:
         raise ConfigError(
             f"challenge_window must be at least {math.ceil(needed)} s with "
@@ -286,22 +287,14 @@ def _check_settlement(config: DevnetConfig) -> None:
 
 
 def game_depths(config: DevnetConfig) -> tuple[int, int]:
-    """(split_depth, max_depth) of the dispute games.
-
-    A game for block N needs the anchor within 2^split_depth blocks of N, and the
-    anchor moves only when a game resolves, a challenge window after its output was
-    posted. If 2^split_depth blocks take less time than that, proposals wait and an
-    optimistic rollup's finalized head falls ever further behind. So the automatic
-    split depth covers twice the window plus a few L1 blocks at ``block_time``
-    (64 blocks at the defaults); the total depth adds execution traces of 8 entries
-    (made even, so a lying proposer's game ends in a one-step proof).
-    """
-    split = config.split_depth
-    if split == 0:
-        span = 2 * (config.challenge_window + 4 * config.l1_block_time) / config.block_time
-        split = min(max(3, math.ceil(math.log2(max(span, 1.0)))), 30)
-    depth = config.max_depth or split + 4 + (split % 2)
-    return split, depth
+    """(split_depth, max_depth) of the dispute games (``dispute.game_depths``)."""
+    return dispute_game_depths(
+        challenge_window=config.challenge_window,
+        l1_block_time=config.l1_block_time,
+        block_time=config.block_time,
+        split_depth=config.split_depth,
+        max_depth=config.max_depth,
+    )
 
 
 def load_config_file(path: Path) -> DevnetConfig:

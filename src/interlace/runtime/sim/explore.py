@@ -20,6 +20,7 @@ with ``address``).
 """
 
 import contextlib
+import math
 import multiprocessing
 import re
 import signal
@@ -32,6 +33,7 @@ from random import Random
 from typing import Any
 
 from interlace.primitives.errors import InterlaceError
+from interlace.protocol.settlement.dispute import dispute_seconds, game_depths
 from interlace.runtime.sim.kernel import Livelock, NodeFailed
 from interlace.runtime.sim.scenario import (
     FAULT_KINDS,
@@ -184,6 +186,18 @@ def draw_scenario(seed: int, kinds: Sequence[str] = FAULT_KINDS) -> Scenario:
         provers=rng.randint(1, 2),
         aggregate_every=rng.choice((2.0, 3.0, 4.0)),
     )
+    # A window no dispute fits in is refused by check_scenario: widen it to the shortest
+    # one that fits (no further draws, so the rest of the world is the same for a seed).
+    while True:  # a wider window can deepen the games: widen until it fits
+        _, depth = game_depths(
+            challenge_window=settlement.challenge_window,
+            l1_block_time=l1.block_time,
+            block_time=rollups.block_time,
+        )
+        fits = math.ceil(dispute_seconds(depth, l1.block_time))
+        if settlement.challenge_window >= fits:
+            break
+        settlement = replace(settlement, challenge_window=fits)
     base = Scenario(
         name=f"explore-{seed}",
         description=f"drawn by the fault explorer from seed {seed} (faults: {', '.join(kinds)})",
@@ -239,6 +253,10 @@ def _draw_fault(
         return FaultSpec(kind, at, duration=length, node=rng.choice(nodes))
     if kind == "partition":
         side = tuple(sorted(rng.sample(nodes, rng.randint(1, min(3, len(nodes))))))
+        rest = [n for n in nodes if n not in side]
+        if rest and rng.random() < 0.4:  # cut only the links to a few peers
+            peers = tuple(sorted(rng.sample(rest, rng.randint(1, min(2, len(rest))))))
+            return FaultSpec(kind, at, duration=length, nodes=side, peers=peers)
         return FaultSpec(kind, at, duration=length, nodes=side)
     if kind == "equivocate":
         return FaultSpec(

@@ -7,6 +7,7 @@ typo never silently falls back to a default. Built-in scenarios live in
 built-in name or a path.
 """
 
+import math
 import tomllib
 from dataclasses import dataclass, field, fields
 from importlib import resources
@@ -16,6 +17,7 @@ from typing import Any, Final
 import tomli_w
 
 from interlace.primitives.errors import InterlaceError
+from interlace.protocol.settlement.dispute import dispute_seconds, game_depths
 
 FAULT_KINDS: Final = (
     "l1_reorg",
@@ -89,12 +91,14 @@ class SettlementSpec:
     challenge_window: int = 15
     """Optimistic chains: seconds on each side's chess clock (an unchallenged output
     resolves after it)."""
-    split_depth: int = 5
+    split_depth: int = 0
     """Dispute games: output bisection depth (a proposal covers at most 2^split_depth blocks
-    past the anchor)."""
-    max_depth: int = 10
+    past the anchor); 0 picks it from the window and block times as the devnet does
+    (``dispute.game_depths``)."""
+    max_depth: int = 0
     """Dispute games: total depth (even, so a liar's game ends in a one-step proof; traces
-    hold 2^(max_depth - split_depth - 1) transactions per block)."""
+    hold 2^(max_depth - split_depth - 1) transactions per block); 0: split_depth + 4,
+    made even."""
     clock_margin: int = 3
     """Players skip a move their clock would not allow this many seconds from now."""
     provers: int = 2
@@ -156,7 +160,11 @@ class FaultSpec:
     delay_blocks: int = 0
     """equivocate: gossip each conflicting block this many blocks after the first."""
     nodes: tuple[str, ...] = ()
-    """One side of a partition (the rest of the world is the other)."""
+    """One side of a partition."""
+    peers: tuple[str, ...] = ()
+    """partition: the other side (default: every other node). With peers only the links
+    between the two sides are cut: a verifier that hears L1 and its sequencer but not the
+    hub."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +189,16 @@ class Scenario:
     seed: int | None = None
     """The seed ``interlace sim run`` uses when none is given (a regression scenario names the
     seed that reproduces it)."""
+
+    def game_depths(self) -> tuple[int, int]:
+        """(split_depth, max_depth) of the dispute games, the automatic ones resolved."""
+        return game_depths(
+            challenge_window=self.settlement.challenge_window,
+            l1_block_time=self.l1.block_time,
+            block_time=self.rollups.block_time,
+            split_depth=self.settlement.split_depth,
+            max_depth=self.settlement.max_depth,
+        )
 
     def kind_of(self, index: int) -> str:
         """The kind of the ``index``-th rollup (0-based)."""
@@ -313,9 +331,9 @@ def _build_fault(raw: Any, index: int) -> FaultSpec:
     for key, value in raw.items():
         if key == "kind":
             continue
-        if key == "nodes":
+        if key in ("nodes", "peers"):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ScenarioError(f"{where}.nodes must be a list of node names")
+                raise ScenarioError(f"{where}.{key} must be a list of node names")
             values[key] = tuple(value)
             continue
         default = fields[key].default
@@ -361,9 +379,23 @@ def check_scenario(s: Scenario) -> None:
     for name, value in settlement_positive.items():
         if value <= 0:
             raise ScenarioError(f"field {name!r} must be positive, got {value}")
-    if s.settlement.split_depth < 1 or s.settlement.max_depth < s.settlement.split_depth + 2:
+    if s.settlement.split_depth < 0 or s.settlement.max_depth < 0:
         raise ScenarioError(
-            "fields 'settlement.split_depth' ≥ 1 and 'settlement.max_depth' ≥ split_depth + 2"
+            "fields 'settlement.split_depth' and 'settlement.max_depth' must not be negative "
+            "(0: automatic)"
+        )
+    split, depth = s.game_depths()
+    if depth < split + 2 or depth > 120:
+        raise ScenarioError(
+            f"field 'settlement.max_depth' must be at least split_depth + 2 ({split + 2}) "
+            f"and at most 120, got {depth}"
+        )
+    needed = dispute_seconds(depth, s.l1.block_time)
+    if s.settlement.enabled and s.settlement.challenge_window < needed:
+        raise ScenarioError(
+            f"field 'settlement.challenge_window' must be at least {math.ceil(needed)} s with "
+            f"{s.l1.block_time} s L1 blocks and max_depth {depth} (a dispute's moves must "
+            "fit in it)"
         )
     if s.settlement.prove_seconds_per_block < 0 or s.settlement.prove_seconds_per_tx < 0:
         raise ScenarioError("fields 'settlement.prove_seconds_*' must not be negative")
@@ -397,6 +429,11 @@ def check_scenario(s: Scenario) -> None:
             raise ScenarioError(f"{where}.node is required for a crash")
         if fault.kind == "partition" and not fault.nodes:
             raise ScenarioError(f"{where}.nodes is required for a partition")
+        if fault.peers and fault.kind != "partition":
+            raise ScenarioError(f"{where}.peers is only for a partition")
+        if set(fault.peers) & set(fault.nodes):
+            both = ", ".join(sorted(set(fault.peers) & set(fault.nodes)))
+            raise ScenarioError(f"{where}.peers and .nodes both name {both}")
         if fault.kind in ("proposer_lie", "withhold_proofs") and not s.settlement.enabled:
             raise ScenarioError(f"{where} ({fault.kind}) needs [settlement] enabled")
         if fault.kind == "l1_reorg" and fault.depth < 1:
@@ -428,7 +465,7 @@ def _check_overlaps(s: Scenario) -> None:
             continue
         target: object = getattr(fault, target_field)
         if target_field == "nodes":
-            target = frozenset(fault.nodes)
+            target = (frozenset(fault.nodes), frozenset(fault.peers))
         elif target_field == "chain":
             target = fault.chain - FIRST_CHAIN_ID if fault.chain >= s.rollups.count else fault.chain
         end = fault.at + fault.duration if fault.duration else s.duration

@@ -249,6 +249,7 @@ class World:
         s = self.scenario
         seed = self.seed
         settle = s.settlement.enabled
+        self.split_depth, self.max_depth = s.game_depths()
         self.kinds = {
             c: RollupKind.OPTIMISTIC if s.kind_of(i) == "optimistic" else RollupKind.VALIDITY
             for i, c in enumerate(self.chain_ids)
@@ -310,8 +311,8 @@ class World:
                 self.hub_key.address,
                 anchors,
                 bond=GAME_BOND,
-                split_depth=s.settlement.split_depth,
-                max_depth=s.settlement.max_depth,
+                split_depth=self.split_depth,
+                max_depth=self.max_depth,
             )
         genesis = L1Genesis(ChainConfig(L1_CHAIN_ID), alloc, records, settlement=settlement)
         l1_params = L1Params(genesis, s.l1.block_time, s.l1.safe_depth, s.l1.finality_depth)
@@ -423,8 +424,8 @@ class World:
         spec = self.scenario.settlement
         game = GameConfig(
             bond=GAME_BOND,
-            split_depth=spec.split_depth,
-            max_depth=spec.max_depth,
+            split_depth=self.split_depth,
+            max_depth=self.max_depth,
             max_clock=spec.challenge_window,
         )
         shared = {
@@ -514,15 +515,18 @@ class World:
                 sim.schedule(stop, partial(self._restart, node), "restart")
             elif fault.kind == "partition":
                 side = {NodeId(n) for n in fault.nodes}
-                unknown = side - set(sim.nodes)
-                if unknown:
-                    msg = (
-                        f"faults[{index}].nodes names {', '.join(sorted(unknown))}, not nodes "
-                        f"of this world (nodes: {', '.join(sorted(sim.nodes))})"
-                    )
-                    raise ScenarioError(msg)
-                sim.schedule(fault.at, partial(self._partition, side), "partition")
-                sim.schedule(stop, partial(self._heal_partition, frozenset(side)), "heal")
+                peers = {NodeId(n) for n in fault.peers}
+                for name, named in (("nodes", side), ("peers", peers)):
+                    unknown = named - set(sim.nodes)
+                    if unknown:
+                        msg = (
+                            f"faults[{index}].{name} names {', '.join(sorted(unknown))}, not "
+                            f"nodes of this world (nodes: {', '.join(sorted(sim.nodes))})"
+                        )
+                        raise ScenarioError(msg)
+                cut = (frozenset(side), frozenset(peers or set(sim.nodes) - side))
+                sim.schedule(fault.at, partial(self._partition, cut), "partition")
+                sim.schedule(stop, partial(self._heal_partition, cut), "heal")
             elif fault.kind == "equivocate":
                 node = NodeId(f"seq-{self._chain_of(fault)}")
                 sim.schedule(
@@ -605,19 +609,24 @@ class World:
         self._down.discard(node)
         self.sim.note("sim.restart", node=node)
 
-    def _partition(self, side: set[NodeId]) -> None:
-        others = set(self.sim.nodes) - side
-        self.sim.network.partition(side, others)
-        self._partitions.append((frozenset(side), frozenset(others)))
-        self.sim.note("sim.partition", nodes=",".join(sorted(side)))
+    def _partition(self, cut: tuple[frozenset[NodeId], frozenset[NodeId]]) -> None:
+        side, others = cut
+        self.sim.network.partition(set(side), set(others))
+        self._partitions.append(cut)
+        if len(side) + len(others) == len(self.sim.nodes):
+            self.sim.note("sim.partition", nodes=",".join(sorted(side)))
+        else:
+            self.sim.note(
+                "sim.partition", nodes=",".join(sorted(side)), peers=",".join(sorted(others))
+            )
 
-    def _heal_partition(self, side: frozenset[NodeId]) -> None:
-        for entry in [p for p in self._partitions if p[0] == side]:
+    def _heal_partition(self, cut: tuple[frozenset[NodeId], frozenset[NodeId]]) -> None:
+        for entry in [p for p in self._partitions if p == cut]:
             self._partitions.remove(entry)
             self.sim.network.heal_between(set(entry[0]), set(entry[1]))
         for kept_side, kept_others in self._partitions:  # links other partitions still cut
             self.sim.network.partition(set(kept_side), set(kept_others))
-        self.sim.note("sim.heal", nodes=",".join(sorted(side)))
+        self.sim.note("sim.heal", nodes=",".join(sorted(cut[0])))
 
     def _heal(self) -> None:
         self.sim.network.heal()
@@ -626,8 +635,13 @@ class World:
 
     @property
     def _partitioned(self) -> set[NodeId]:
-        """Nodes on the small side of an active partition."""
-        return {node for side, _others in self._partitions for node in side}
+        """Nodes on the small side of an active partition, and both sides of one between
+        named peers (the checkers' grace then runs from the heal, whichever link it cut)."""
+        everyone = len(self.sim.nodes)
+        cut: set[NodeId] = set()
+        for side, others in self._partitions:
+            cut |= side if len(side) + len(others) == everyone else side | others
+        return cut
 
     def hub(self) -> Hub | None:
         """The live hub, if the scenario runs one."""
@@ -652,7 +666,7 @@ class World:
                 "bad_state_root",
             ):
                 faulty.add(self._chain_of(fault))
-            names = {fault.node, *fault.nodes}
+            names = {fault.node, *fault.nodes, *fault.peers}
             faulty |= {c for c in self.chain_ids if any(n.endswith(str(c)) for n in names if n)}
         return faulty
 
