@@ -9,7 +9,7 @@ from interlace.primitives.envelope import sign_envelope
 from interlace.primitives.tx import decode_transaction
 from interlace.primitives.types import U64, U256, ZERO_HASH, Hash32
 from interlace.protocol.hub.state import SafetyLevel
-from interlace.protocol.hub.tracker import _origin_of
+from interlace.protocol.hub.tracker import payload_origin
 from interlace.protocol.rollup.derivation import BatchBlock, L1Origin, attributes_deposit
 from interlace.protocol.rollup.payload import payload_from_block
 from interlace.protocol.rollup.predeploys import L1_BLOCK_ABI
@@ -28,7 +28,7 @@ def test_in_place_origin_read_agrees_with_the_full_decoders(
     origin = L1Origin(U64(number), Hash32(origin_hash), U64(7), U256(10**9))
     raw = attributes_deposit(origin, sequence).raw
     _name, args = L1_BLOCK_ABI.decode_call(decode_transaction(raw).data)
-    assert _origin_of((raw,)) == (args[0], args[3]) == (number, origin_hash)
+    assert payload_origin((raw,)) == (args[0], args[3]) == (number, origin_hash)
 
 
 def test_a_signed_hash_that_is_not_the_payloads_header_never_becomes_safe() -> None:

@@ -476,6 +476,41 @@ def test_equivocation_between_two_waiting_envelopes_is_caught_when_they_drain() 
     assert level(tracker, A, 1) == INVALID
 
 
+def test_second_block_on_a_replaced_l1_fork_is_refused_not_equivocation() -> None:
+    # A sequencer re-signs a height whose L1Origin a reorg removed (OP's unsafe reorg). The
+    # hub may hold only the new block; the stale one arriving later (a verifier forwards
+    # the pair) is a block on another fork, not equivocation (explorer seed 757).
+    a = Rollup(A)
+    tracker = tracker_for(a)
+    ingest_all(tracker, A, [a.add(1)])
+    stale = Rollup(A)
+    stale.append(stale.build(1))
+    old = stale.add(l1_origin(2, fork=b"/reorged away"))
+    ingest_all(tracker, A, [a.add(2)])
+    before = snapshot(tracker)
+    with pytest.raises(OriginNotCanonical, match="L1Origin 2 is on another fork"):
+        tracker.ingest_envelope(A, old, NOW)
+    assert snapshot(tracker) == before
+    assert not tracker.clients[A].frozen
+    assert not tracker.evidence
+    assert level(tracker, A, 2) == PRE
+
+
+def test_second_block_on_an_origin_not_seen_yet_waits_then_is_judged() -> None:
+    a = Rollup(A)
+    tracker = tracker_for(a, l1_through=2)
+    ingest_all(tracker, A, [a.add(1), a.add(2)])
+    fork = Rollup(A)
+    fork.append(fork.build(1))
+    ahead = fork.add(3, extra=b"equivocation")  # its origin is beyond the hub's L1 view
+    assert tracker.ingest_envelope(A, ahead, NOW) == []
+    assert not tracker.clients[A].frozen
+    tracker.set_l1_block(3, l1_hash(3))
+    tracker.retry_pending(NOW)
+    assert tracker.clients[A].frozen  # both origins canonical: equivocation
+    assert tracker.evidence[0].number == 2
+
+
 def test_rebuild_at_an_invalid_height_is_accepted_not_equivocation() -> None:
     a, b = Rollup(A), Rollup(B)
     tracker = tracker_for(a, b)

@@ -43,6 +43,7 @@ from typing import Final
 
 from interlace.primitives.envelope import decode_envelope, verify_envelope
 from interlace.primitives.errors import InterlaceError
+from interlace.primitives.hashing import keccak256
 from interlace.primitives.rlp_codec import (
     decode_rlp,
     encode_rlp,
@@ -53,6 +54,7 @@ from interlace.primitives.rlp_codec import (
     read_u64,
 )
 from interlace.primitives.tx import (
+    DEPOSIT_TX_TYPE,
     DepositTransaction,
     Transaction,
     decode_transaction,
@@ -61,6 +63,7 @@ from interlace.primitives.tx import (
 from interlace.primitives.types import Address, ChainId, Hash32
 from interlace.protocol.chain.block import Block
 from interlace.protocol.hub.state import SafetyLevel
+from interlace.protocol.hub.tracker import payload_origin
 from interlace.protocol.interop.messenger import HUB_CLIENT_ADDRESS, hub_update_deposit
 from interlace.protocol.l1.view import L1View
 from interlace.protocol.rollup.chain import RollupChain, RollupGenesis
@@ -173,6 +176,8 @@ class VerifierNode(Role):
         """Height whose differing batch entry waits for the hub (``_replacement_waits``)."""
         self._announced_wait: int | None = None
         self.hub_invalid: set[tuple[int, Hash32]] = set()
+        self.invalid_contents: set[tuple[int, Hash32]] = set()
+        """(height, digest of the user transactions) of signed blocks the hub invalidated."""
         self.hub_frozen: set[int] = set()
         self.hub = HubFollower()
         self.suspects: dict[int, int] = {}
@@ -262,6 +267,15 @@ class VerifierNode(Role):
     def _judge(self, number: int) -> list[Effect]:
         """Two signed blocks at ``number``: a rebuild the hub asked for, or equivocation."""
         seen = self.unsafe[number]
+        origins = [self._origin_state(envelope) for envelope in seen.values()]
+        if origins.count("canonical") + origins.count("unknown") < 2:
+            # One of them sits on L1 history a reorg replaced: the sequencer re-signed the
+            # height on the new fork (an unsafe reorg), which is not equivocation.
+            self.suspects.pop(number, None)
+            return []
+        if "unknown" in origins:
+            self.suspects.setdefault(number, 0)
+            return []  # judged once this verifier's L1 view reaches both origins
         if self.params.follow_hub and self.chain_id not in self.hub_frozen:
             stale = [h for h in seen if (number, h) in self.hub_invalid]
             if len(seen) - len(stale) <= 1 and stale:
@@ -282,17 +296,68 @@ class VerifierNode(Role):
             ),
         ]
 
+    def _origin_state(self, envelope: bytes) -> str:
+        """``canonical``, ``stale`` (on a replaced L1 fork) or ``unknown`` (above this
+        verifier's L1 view): where a signed block's L1Origin is, the hub's rule too
+        (``HubTracker._origin_known``)."""
+        try:
+            number, origin_hash = payload_origin(decode_envelope(envelope)[2].transactions)
+        except InterlaceError:
+            return "stale"  # not a block anyone can accept
+        if number > self.l1.head_number:
+            return "unknown"
+        known = self.l1.hash_at(number)
+        if known is None:
+            return "unknown"
+        return "canonical" if known == origin_hash else "stale"
+
     def _on_hub(self, message: HubBlockPublished) -> list[Effect]:
         for change in message.changes:
             if change.chain_id == self.chain_id and change.level == SafetyLevel.INVALID:
                 self.hub_invalid.add((change.number, Hash32(change.block_hash)))
+                self._note_invalid_contents(change.number, Hash32(change.block_hash))
         self.hub_frozen = set(message.frozen)
         self.hub_finalized = hub_finalized_through(self.chain, message.changes, self.hub_finalized)
+        return self._judge_suspects()
+
+    def _judge_suspects(self) -> list[Effect]:
+        """Judge again each pair that waited (for the hub's word, or for L1 to reach an
+        origin)."""
         effects: list[Effect] = []
         for number in sorted(self.suspects):
             if not self.frozen and number in self.unsafe and len(self.unsafe[number]) > 1:
                 effects.extend(self._judge(number))
         return effects
+
+    def _note_invalid_contents(self, number: int, signed_hash: Hash32) -> None:
+        """Remember the transactions of a signed block the hub invalidated, if it was heard.
+
+        After a sequencer signed a wrong state root, every later signed block differs
+        from the derived one in its header alone (``l1_conflict``), so the hub's verdict
+        names a hash this verifier never derives. The dependency that made the signed
+        block invalid comes from its user transactions (the relays), so a derived block
+        at that height with the same ones is invalid too, and its rebuild must replace it
+        (explorer seed 601: the verifier waited for a verdict on its own hash that never
+        came).
+        """
+        envelope = self.unsafe.get(number, {}).get(signed_hash)
+        if envelope is None:
+            return
+        try:
+            payload = decode_envelope(envelope)[2]
+        except InterlaceError:
+            return
+        self.invalid_contents.add((number, _contents_digest(payload.transactions)))
+
+    def _hub_invalidated(self, block: Block) -> bool:
+        """Whether the hub invalidated ``block``, or a signed block at its height with the
+        same user transactions (``_note_invalid_contents``)."""
+        if (block.number, block.hash) in self.hub_invalid:
+            return True
+        if not self.invalid_contents:
+            return False
+        raw = [encode_transaction(tx) for tx in block.transactions]
+        return (block.number, _contents_digest(raw)) in self.invalid_contents
 
     def _forward_suspects(self) -> list[Effect]:
         """Gossip again the lowest fork the hub has not judged after a whole hub block.
@@ -358,6 +423,8 @@ class VerifierNode(Role):
         if replaced is not None and replaced <= self.derived_l1:
             effects.extend(self._rewind(replaced))
         effects.extend(self._derive_ready())
+        if self.suspects:
+            effects.extend(self._judge_suspects())
         if self.derived_l1 < self.l1.head_number and self.waiting_replacement is None:
             # From the first block the view lacks: after a restart the view is empty below
             # the restored cursor, and a view with a hole never completes (explorer seed 40).
@@ -476,7 +543,7 @@ class VerifierNode(Role):
                     derived = self.chain.blocks[entry.number]
                     if entry.number == 0:
                         continue
-                    if (entry.number, derived.hash) not in self.hub_invalid:
+                    if not self._hub_invalidated(derived):
                         if self._replacement_waits(entry, derived):
                             if self._announced_wait != entry.number:
                                 effects.append(
@@ -604,6 +671,7 @@ class VerifierNode(Role):
         self.frozen = any(e.kind == "equivocation" for e in self.evidence)
 
 
+DEPOSIT_PREFIX: Final = bytes((DEPOSIT_TX_TYPE,))
 _BLOCK_KEY: Final = b"ver/block/"
 _CURSOR_KEY: Final = b"ver/cursor"
 _EVIDENCE_KEY: Final = b"ver/evidence/"
@@ -622,6 +690,13 @@ def _entry_describes(entry: BatchBlock, block: Block, origin: L1Origin) -> bool:
             hub_updates.append(encode_transaction(tx))
     forwarded = [encode_transaction(hub_update_deposit(raw)) for raw in entry.hub_updates]
     return tuple(users) == entry.transactions and hub_updates == forwarded
+
+
+def _contents_digest(transactions: Iterable[bytes]) -> Hash32:
+    """keccak256 of the RLP list of a block's user transactions (what its dependencies come
+    from; the deposits differ with the header chain: the dependency declaration's source
+    hash covers the parent hash)."""
+    return keccak256(encode_rlp([raw for raw in transactions if raw[:1] != DEPOSIT_PREFIX]))
 
 
 def _block_key(number: int) -> bytes:

@@ -230,6 +230,10 @@ class HubTracker:
         if client.frozen:
             raise ChainFrozen(f"chain {chain_id} is frozen after equivocation")
         if existing is not None and existing.level != SafetyLevel.INVALID:
+            if not self._origin_known(client, payload):
+                client.pending[payload.block_hash] = signed  # judged once L1 gets there
+                client.raw_pending[payload.block_hash] = raw
+                return []
             self._equivocation(client, existing, raw)
             raise ChainFrozen(f"chain {chain_id} equivocated at height {number}")
         if payload.timestamp > now + TIMESTAMP_TOLERANCE:
@@ -293,6 +297,8 @@ class HubTracker:
             return "drop"
         if existing is not None and existing.level != SafetyLevel.INVALID:
             if existing.block_hash != payload.block_hash:
+                if not self._origin_known(client, payload):
+                    return "wait"
                 self._equivocation(client, existing, raw)
             return "drop"
         if number == 1:
@@ -316,7 +322,7 @@ class HubTracker:
             raise WrongParent(f"chain {client.chain_id} block {number} has the wrong parent")
         if payload.timestamp < parent_ts:
             raise Rejected("timestamp goes backwards")
-        origin_number, origin_hash = _origin_of(payload.transactions)
+        origin_number, origin_hash = payload_origin(payload.transactions)
         if origin_number < parent_origin:
             raise Rejected("L1Origin goes backwards")
         if origin_number > self.l1_head:
@@ -379,6 +385,26 @@ class HubTracker:
         return block
 
     # ---- equivocation and invalidity --------------------------------------------------
+
+    def _origin_known(self, client: ChainClient, payload: ExecutionPayload) -> bool:
+        """Whether a second block at a held height can be judged: its L1Origin is in the
+        hub's L1 view. Raises ``OriginNotCanonical`` for one on L1 history a reorg replaced.
+
+        A sequencer re-signs the heights whose origin an L1 reorg removed (OP's unsafe
+        reorg), so a pair of which one block sits on a replaced L1 fork is not
+        equivocation; the stale block is refused as any block on another fork is
+        (explorer seed 757: a verifier forwarded such a pair, the hub had never held the
+        stale block, counted the pair as equivocation and froze an honest chain).
+        """
+        origin_number, origin_hash = payload_origin(payload.transactions)
+        if origin_number > self.l1_head:
+            return False
+        if self.l1_hashes.get(origin_number) != origin_hash:
+            raise OriginNotCanonical(
+                f"chain {client.chain_id} block {payload.block_number}: "
+                f"L1Origin {origin_number} is on another fork"
+            )
+        return True
 
     @staticmethod
     def _on_replaced_branch(client: ChainClient, payload: ExecutionPayload) -> bool:
@@ -620,7 +646,7 @@ _SET_L1_VALUES: Final = L1_BLOCK_ABI.function("setL1BlockValues").selector
 _ATTRIBUTES_DATA_LENGTH: Final = 4 + 8 * 32
 
 
-def _origin_of(transactions: tuple[bytes, ...]) -> tuple[int, Hash32]:
+def payload_origin(transactions: tuple[bytes, ...]) -> tuple[int, Hash32]:
     """L1Origin (number, hash) from transaction 0, read straight from its RLP fields.
 
     The deposit is RLP[sourceHash, from, to, mint, value, gas, isSystemTx, data]

@@ -163,7 +163,7 @@ def draw_scenario(seed: int, kinds: Sequence[str] = FAULT_KINDS) -> Scenario:
     rollups = RollupSpec(
         count=count,
         block_time=rng.choice((0.5, 1.0, 1.0, 2.0)),
-        confirmation_depth=rng.randint(1, 4),
+        confirmation_depth=rng.randint(0, 4),
         kinds=tuple(rng.choice(("optimistic", "validity")) for _ in range(count)),
         trust_modes=tuple(rng.choice(TRUST_MODE_NAMES) for _ in range(count)),
     )
