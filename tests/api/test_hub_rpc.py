@@ -1,4 +1,4 @@
-"""``interlace_*`` on the hub and the relayer over HTTP, including an equivocating chain."""
+"""``interlace_*`` over HTTP: the hub and the relayer (with an equivocating chain), sequencers."""
 
 import asyncio
 import json
@@ -6,7 +6,8 @@ from typing import Any
 
 import aiohttp
 
-from interlace.primitives.envelope import decode_envelope
+from interlace.primitives.envelope import decode_envelope, recover_header_signer
+from interlace.primitives.header import decode_header, header_hash
 from interlace.primitives.tx import sign_dynamic_fee
 from interlace.protocol.hub.tracker import HubEvidence
 from interlace.roles.hub import Hub
@@ -114,5 +115,39 @@ def test_pending_transaction_is_visible_before_it_is_mined() -> None:
             )
             signed = bytes.fromhex(envelope["envelope"][2:])
             assert "0x" + decode_envelope(signed)[2].block_hash.hex() == receipt["blockHash"]
+
+    asyncio.run(main())
+
+
+def test_header_signature_is_the_sequencers_over_the_block_hash() -> None:
+    world = make_world()
+    sequencer = world.sim.role("seq-902")  # type: ignore[arg-type]
+    assert isinstance(sequencer, Sequencer)
+    expected_signer = sequencer.params.sequencer_key.address
+
+    async def main() -> None:
+        async with (
+            serve_world(world, ("seq-902",), tick=False) as urls,
+            aiohttp.ClientSession() as http,
+        ):
+            url = urls["seq-902"]
+            head = int(await rpc(http, url, "eth_blockNumber"), 16)
+            assert head >= 2
+            for number in (1, head):
+                answer = await rpc(http, url, "interlace_getHeaderSignature", number)
+                assert set(answer) == {"chainId", "number", "blockHash", "signature"}
+                assert (answer["chainId"], answer["number"]) == (902, number)
+                block = await rpc(http, url, "eth_getBlockByNumber", hex(number), False)
+                assert answer["blockHash"] == block["hash"]
+                raw_header = await rpc(http, url, "debug_getRawHeader", hex(number))
+                block_hash = header_hash(decode_header(bytes.fromhex(raw_header[2:])))
+                assert "0x" + block_hash.hex() == answer["blockHash"]
+                signature = bytes.fromhex(answer["signature"][2:])
+                assert recover_header_signer(902, block_hash, signature) == expected_signer
+                # Signed on demand and deterministic: a second call gives the same bytes.
+                again = await rpc(http, url, "interlace_getHeaderSignature", hex(number))
+                assert again == answer
+            assert await rpc(http, url, "interlace_getHeaderSignature", head + 100) is None
+            assert await rpc(http, url, "interlace_getHeaderSignature", 0) is None
 
     asyncio.run(main())

@@ -1,10 +1,14 @@
-"""OP blocks/v3 envelopes: SSZ vs py-ssz, op-alloy vectors, signatures, tampering, block hash."""
+"""OP blocks/v3 envelopes: SSZ vs py-ssz, op-alloy vectors, signatures, tampering, block hash.
+
+Also Interlace's header attestation (domain 2), which OP does not have.
+"""
 
 import contextlib
 import dataclasses
 
 import pytest
 import rlp
+from Crypto.Hash import keccak as reference_keccak
 from eth_keys import keys as eth_keys
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,6 +16,7 @@ from trie import HexaryTrie
 
 from interlace.primitives.envelope import (
     PAYLOAD_FIXED_LENGTH,
+    SEQUENCER_HEADER_DOMAIN,
     ExecutionPayload,
     InvalidBlockHash,
     Withdrawal,
@@ -25,8 +30,11 @@ from interlace.primitives.envelope import (
     encode_payload_reference,
     envelope_signing_hash,
     header_from_payload,
+    header_signing_hash,
     payload_hash,
+    recover_header_signer,
     seal_payload,
+    sign_block_header,
     sign_envelope,
     verify_envelope,
     withdrawals_root,
@@ -35,6 +43,7 @@ from interlace.primitives.errors import InvalidSignature, MalformedEnvelope
 from interlace.primitives.header import EMPTY_OMMERS_HASH, header_hash
 from interlace.primitives.keys import private_key_from_seed
 from interlace.primitives.types import U64, U256, Address, Bytes256, Hash32
+from interlace.protocol.hub.state import hub_signing_hash
 
 H = bytes.fromhex
 KEY = private_key_from_seed(b"interlace test sequencer")
@@ -275,6 +284,48 @@ def test_random_tamper_raises_only_typed_errors(position: int, xor: int, resize:
 def test_random_bytes_raise_only_typed_errors(raw: bytes) -> None:
     with contextlib.suppress(MalformedEnvelope, InvalidSignature):
         verify_envelope(raw, CHAIN_ID)
+
+
+# --- header attestations -------------------------------------------------------------------------
+
+
+def test_header_signing_hash_is_domain_2_chain_id_block_hash() -> None:
+    block_hash = Hash32(b"\x42" * 32)
+    message = (2).to_bytes(32, "big") + CHAIN_ID.to_bytes(32, "big") + block_hash
+    expected = reference_keccak.new(data=message, digest_bits=256).digest()
+    assert (2).to_bytes(32, "big") == SEQUENCER_HEADER_DOMAIN
+    assert header_signing_hash(CHAIN_ID, block_hash) == expected
+    # Apart from OP's block domain (0) and the hub's (1): no signature serves two purposes.
+    assert header_signing_hash(CHAIN_ID, block_hash) != envelope_signing_hash(CHAIN_ID, block_hash)
+    assert header_signing_hash(1, block_hash) != hub_signing_hash(block_hash)
+    with pytest.raises(ValueError, match="32 bytes"):
+        header_signing_hash(CHAIN_ID, Hash32(b"\x42" * 31))
+    with pytest.raises(ValueError, match="uint256"):
+        header_signing_hash(-1, block_hash)
+
+
+def test_header_signature_round_trip_and_independent_recovery() -> None:
+    block_hash = Hash32(b"\x42" * 32)
+    signature = sign_block_header(KEY, CHAIN_ID, block_hash)
+    assert len(signature) == 65
+    assert sign_block_header(KEY, CHAIN_ID, block_hash) == signature  # RFC 6979
+    assert recover_header_signer(CHAIN_ID, block_hash, signature) == KEY.address
+    digest = header_signing_hash(CHAIN_ID, block_hash)
+    recovered = eth_keys.Signature(signature).recover_public_key_from_msg_hash(digest)
+    assert recovered.to_canonical_address() == KEY.address
+    # Another chain or another block recovers someone else.
+    assert recover_header_signer(CHAIN_ID + 1, block_hash, signature) != KEY.address
+    assert recover_header_signer(CHAIN_ID, Hash32(b"\x43" * 32), signature) != KEY.address
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [b"", b"\x01" * 64, b"\x01" * 66, b"\x01" * 64 + b"\x02", b"\x00" * 65],
+    ids=["empty", "short", "long", "bad-v", "zero-r-s"],
+)
+def test_header_signature_that_does_not_recover(signature: bytes) -> None:
+    with pytest.raises(InvalidSignature):
+        recover_header_signer(CHAIN_ID, Hash32(b"\x42" * 32), signature)
 
 
 # --- block hash ----------------------------------------------------------------------------------

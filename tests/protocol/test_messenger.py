@@ -16,6 +16,7 @@ revert reason, so every test names the check that refused it.
 """
 
 import dataclasses
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -23,8 +24,9 @@ from typing import Any
 
 import pytest
 
-from interlace.primitives.envelope import sign_envelope
+from interlace.primitives.envelope import sign_block_header, sign_envelope
 from interlace.primitives.hashing import keccak256
+from interlace.primitives.header import encode_header
 from interlace.primitives.keys import PrivateKey, private_key_from_seed
 from interlace.primitives.mpt import Trie
 from interlace.primitives.receipt import Receipt
@@ -33,6 +35,7 @@ from interlace.primitives.tx import (
     SignedTransaction,
     Transaction,
     UnsignedDynamicFeeTransaction,
+    sign_dynamic_fee,
     sign_transaction,
 )
 from interlace.primitives.types import U64, U256, ZERO_HASH, Address, ChainId, Hash32
@@ -126,12 +129,12 @@ class RecordingMessenger(Messenger):
 
 @dataclass(frozen=True)
 class Source:
-    """A source block with its receipts and its sequencer's envelope."""
+    """A source block with its receipts and its sequencer's header signature."""
 
     chain_id: ChainId
     block: Block
     receipts: tuple[Receipt, ...]
-    envelope: bytes
+    header_signature: bytes
 
     def payload(self, receipt_index: int) -> bytes:
         """OP's ``sentMessage`` of the first log of a receipt: topics ‖ data."""
@@ -180,8 +183,8 @@ def source(
     for (destination, *_), receipt in zip(sends, built.receipts[1:], strict=True):
         # Every send lands, except one to the source chain itself (903 sending to 903).
         assert receipt.success == (destination != chain_id)
-    envelope = sign_envelope(payload_from_block(built.block), ZERO_HASH, chain_id, SOURCE_SEQUENCER)
-    return Source(chain_id, built.block, built.receipts, envelope)
+    signature = sign_block_header(SOURCE_SEQUENCER, chain_id, built.block.hash)
+    return Source(chain_id, built.block, built.receipts, signature)
 
 
 # ---- hub blocks and proofs -------------------------------------------------------------------
@@ -245,13 +248,15 @@ def hub_proof(src: Source, hub: HubBlock, receipt_index: int = TO_DESTINATION) -
 def peer_proof(
     src: Source, receipt_index: int = TO_DESTINATION, key: PrivateKey = SOURCE_SEQUENCER
 ) -> bytes:
-    envelope = src.envelope
+    signature = src.header_signature
     if key is not SOURCE_SEQUENCER:
-        envelope = sign_envelope(payload_from_block(src.block), ZERO_HASH, src.chain_id, key)
+        signature = sign_block_header(key, src.chain_id, src.block.hash)
     return build_peer_event_proof(
         chain_id=src.chain_id,
-        envelope=envelope,
+        header_rlp=encode_header(src.block.header),
+        header_signature=signature,
         receipts=src.receipts,
+        transactions=[tx.raw for tx in src.block.transactions],
         receipt_index=receipt_index,
         log_position=0,
     )
@@ -405,11 +410,113 @@ def test_preconfirmed_relay_with_a_hub_proof_executes_once() -> None:
     assert dependencies_of(built.block.transactions) == (dep,)
 
 
-def test_p2p_relay_with_the_peer_sequencers_envelope_executes() -> None:
+def test_p2p_relay_with_the_peer_sequencers_header_signature_executes() -> None:
     src = source()
     dest = Destination(TrustMode.P2P)
     built = dest.relay(src, peer_proof(src))
     assert_relayed(dest, built, src.message_hash(TO_DESTINATION))
+
+
+# ---- proof size under two-way traffic ---------------------------------------------------------
+
+PEER_PROOF_BOUND = 2_048
+"""Bytes: one header, a signature and two trie proofs of a four-transaction block."""
+
+
+def _two_way_relays(rounds: int) -> list[tuple[int, int]]:
+    """901 and 902, each peer-to-peer with the other, relay each other's latest message.
+
+    Each round builds the next block of one chain with the relay of the other
+    chain's previous send (its peer proof in the calldata, as ``Relayer._submit``
+    puts it) and a new send, and proves that send. Returns, per round, the size
+    of that proof and of the block's ``blocks/v3`` envelope (what the earlier
+    peer-proof form carried whole).
+    """
+    keys = {SOURCE: SOURCE_SEQUENCER, DESTINATION: private_key_from_seed(b"sequencer-902")}
+    chains = {
+        me: RollupChain(
+            RollupGenesis(
+                me,
+                GENESIS_ORIGIN,
+                100,
+                {ALICE.address: ETHER, RELAYER.address: 10**21},
+                MessengerConfig(TrustMode.P2P, HUB_KEY.address, ((other, keys[other].address),)),
+            )
+        )
+        for me, other in ((SOURCE, DESTINATION), (DESTINATION, SOURCE))
+    }
+    relay_fn = MESSENGER_ABI.function("relayMessage")
+    send_fn = MESSENGER_ABI.function("sendMessage")
+    relays = dict.fromkeys(chains, 0)
+    sizes: list[tuple[int, int]] = []
+    previous: tuple[ChainId, Block, tuple[Receipt, ...], bytes] | None = None
+    for round_ in range(rounds):
+        me, other = (SOURCE, DESTINATION) if round_ % 2 == 0 else (DESTINATION, SOURCE)
+        chain = chains[me]
+        txs: list[Transaction] = []
+        if previous is not None:
+            src_chain, src_block, src_receipts, proof = previous
+            log = src_receipts[-1].logs[0]
+            log_index = sum(len(r.logs) for r in src_receipts[:-1])
+            identifier = (
+                MESSENGER_ADDRESS,
+                src_block.number,
+                log_index,
+                src_block.header.timestamp,
+                src_chain,
+            )
+            calldata = relay_fn.encode_call(identifier, b"".join(log.topics) + log.data, proof)
+            txs.append(
+                sign_dynamic_fee(
+                    RELAYER,
+                    chain_id=me,
+                    nonce=relays[me],
+                    to=MESSENGER_ADDRESS,
+                    gas_limit=RELAY_GAS + 16 * len(calldata),
+                    max_priority_fee_per_gas=1_000,
+                    max_fee_per_gas=MAX_FEE,
+                    data=calldata,
+                )
+            )
+        send = send_fn.encode_call(other, TARGET, b"round %d" % round_)
+        txs.append(call_tx(ALICE, chain.head.number, MESSENGER_ADDRESS, send, chain_id=me))
+        built = chain.build_next(ORIGIN, [], txs, SOURCE_TIME + round_)
+        assert not built.rejected
+        assert all(r.success for r in built.receipts), "a relay or a send reverted"
+        if previous is not None:
+            relays[me] += 1
+            relayed = MESSENGER_ABI.event("RelayedMessage").topic0
+            assert built.receipts[-2].logs[0].topics[0] == relayed
+        chain.append(built, ORIGIN)
+        block, receipts = built.block, built.receipts
+        proof = build_peer_event_proof(
+            chain_id=me,
+            header_rlp=encode_header(block.header),
+            header_signature=sign_block_header(keys[me], me, block.hash),
+            receipts=receipts,
+            transactions=[tx.raw for tx in block.transactions],
+            receipt_index=len(receipts) - 1,
+            log_position=0,
+        )
+        envelope = sign_envelope(payload_from_block(block), ZERO_HASH, me, keys[me])
+        sizes.append((len(proof), len(envelope)))
+        previous = (me, block, receipts, proof)
+    return sizes
+
+
+def test_peer_proof_size_is_bounded_under_two_way_relays() -> None:
+    """Explorer seed 263: relays carried envelopes that carried relays, growing every block."""
+    sizes = _two_way_relays(10)
+    proofs = [proof for proof, _ in sizes]
+    assert max(proofs) <= PEER_PROOF_BOUND, proofs
+    # From the first block that holds a relay on, the proof does not grow: nesting adds
+    # nothing but the relay's trie nodes, once.
+    assert max(proofs[1:]) - proofs[1] <= 8, proofs
+    assert proofs[1] - proofs[0] <= 200, proofs
+    # The envelope of each block holds the previous proof whole: the earlier peer form,
+    # which carried the envelope, grew by one proof (and its envelope) per round.
+    for (proof, _), (_, envelope) in itertools.pairwise(sizes):
+        assert envelope > proof
 
 
 # ---- 5 and 6: proofs that do not verify ------------------------------------------------------
@@ -454,7 +561,7 @@ def test_peer_proof_with_a_missing_receipt_node_reverts() -> None:
     src = source()
     dest = Destination(TrustMode.P2P)
     proof = peer_proof(src)
-    built = dest.relay(src, rewrite(proof, 4, proof_nodes(proof, 4)[:-1]))
+    built = dest.relay(src, rewrite(proof, 6, proof_nodes(proof, 6)[:-1]))
     assert_refused(dest, built, "invalid proof: receipt proof does not match the receipts root")
 
 

@@ -3,7 +3,8 @@
 The main world is a real rollup block from ``RollupChain.build_next`` (an
 L1-attributes deposit, a user deposit and a signed call that each emit a
 ``Counter`` log, and a plain transfer) recorded in a hub state trie signed
-by a hub key, next to another chain's entries. Forgeries are made by
+by a hub key, next to another chain's entries, and attested by its
+sequencer's header signature (peer mode). Forgeries are made by
 rewriting one field of a valid proof's RLP, so each test reaches the check
 it names rather than the first parse.
 """
@@ -18,11 +19,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from interlace.primitives.envelope import sign_envelope
+from interlace.primitives.envelope import sign_block_header
 from interlace.primitives.errors import (
     InterlaceError,
     InvalidProof,
-    MalformedEnvelope,
+    MalformedHeader,
     MalformedProof,
 )
 from interlace.primitives.hashing import keccak256
@@ -68,6 +69,7 @@ from interlace.protocol.hub.state import (
     state_key,
 )
 from interlace.protocol.interop.proof import (
+    PEER_PROOF_FIELDS,
     PROOF_VERSION,
     EventClaim,
     InvalidEventProof,
@@ -81,7 +83,6 @@ from interlace.protocol.interop.proof import (
 )
 from interlace.protocol.rollup.chain import RollupChain, RollupGenesis
 from interlace.protocol.rollup.derivation import L1Origin, attributes_deposit
-from interlace.protocol.rollup.payload import payload_from_block
 from tests.protocol.support import (
     ALICE,
     BOB,
@@ -115,7 +116,7 @@ class World:
     hub_header: HubHeader
     hub_signature: bytes
     status: BlockStatus
-    envelope: bytes
+    header_signature: bytes
 
 
 def _chain_with_counter() -> RollupChain:
@@ -186,9 +187,8 @@ def world() -> World:
         }
     )
     header, signature = _hub_header(trie.root())
-    pbbr = block.header.parent_beacon_block_root
-    envelope = sign_envelope(payload_from_block(block), pbbr, ROLLUP_ID, SEQUENCER)
-    return World(block, built.receipts, trie, header, signature, status, envelope)
+    header_signature = sign_block_header(SEQUENCER, ROLLUP_ID, block.hash)
+    return World(block, built.receipts, trie, header, signature, status, header_signature)
 
 
 def hub_proof(w: World, receipt_index: int = 1, log_position: int = 0, **over: object) -> bytes:
@@ -208,15 +208,19 @@ def hub_proof(w: World, receipt_index: int = 1, log_position: int = 0, **over: o
     return build_hub_event_proof(**args)
 
 
-def peer_proof(w: World, receipt_index: int = 2, log_position: int = 0) -> bytes:
-    """A peer-mode proof in ``w``."""
-    return build_peer_event_proof(
-        chain_id=ROLLUP_ID,
-        envelope=w.envelope,
-        receipts=w.receipts,
-        receipt_index=receipt_index,
-        log_position=log_position,
-    )
+def peer_proof(w: World, receipt_index: int = 2, log_position: int = 0, **over: object) -> bytes:
+    """A peer-mode proof in ``w``; keyword overrides replace builder arguments."""
+    args: dict[str, Any] = {
+        "chain_id": ROLLUP_ID,
+        "header_rlp": encode_header(w.block.header),
+        "header_signature": w.header_signature,
+        "receipts": w.receipts,
+        "transactions": [tx.raw for tx in w.block.transactions],
+        "receipt_index": receipt_index,
+        "log_position": log_position,
+    }
+    args.update(over)
+    return build_peer_event_proof(**args)
 
 
 def fields_of(proof: bytes) -> list[RLPItem]:
@@ -270,16 +274,51 @@ def test_hub_proof_round_trip_on_a_built_block(receipt_index: int) -> None:
     assert claim.message_hash == keccak256(b"".join(log.topics) + log.data)
 
 
-def test_peer_proof_round_trip_on_a_built_block() -> None:
+@pytest.mark.parametrize("receipt_index", [1, 2])
+def test_peer_proof_round_trip_on_a_built_block(receipt_index: int) -> None:
     w = world()
-    claim = verify_event_proof(peer_proof(w))
-    assert claim.mode is ProofMode.PEER
-    assert claim.sequencer == SEQUENCER.address
-    assert (claim.chain_id, claim.block_number, claim.block_hash) == (ROLLUP_ID, 1, w.block.hash)
-    assert claim.block_timestamp == 102
-    assert claim.log == w.receipts[2].logs[0]
-    assert (claim.l1_origin_number, claim.l1_origin_hash) == (ORIGIN.number, ORIGIN.hash)
+    claim = verify_event_proof(peer_proof(w, receipt_index))
+    assert claim == EventClaim(
+        mode=ProofMode.PEER,
+        chain_id=ROLLUP_ID,
+        block_number=U64(1),
+        block_hash=w.block.hash,
+        block_timestamp=U64(102),
+        receipt_index=U64(receipt_index),
+        log_position=U64(0),
+        log=w.receipts[receipt_index].logs[0],
+        l1_origin_number=ORIGIN.number,
+        l1_origin_hash=ORIGIN.hash,
+        sequencer=SEQUENCER.address,
+    )
     assert (claim.hub_number, claim.hub_state_root, claim.hub_signer, claim.status) == (None,) * 4
+
+
+def test_peer_proof_layout() -> None:
+    """0x01 ‖ RLP[1, chainId, header, signature, txProof, receiptIndex, receiptProof, logPos]."""
+    w = world()
+    raws = [tx.raw for tx in w.block.transactions]
+    proof = peer_proof(w, 2)
+    fields = fields_of(proof)
+    assert len(fields) == PEER_PROOF_FIELDS == 8
+    assert fields[:4] == [
+        encode_uint(ProofMode.PEER),
+        encode_uint(ROLLUP_ID),
+        encode_header(w.block.header),
+        w.header_signature,
+    ]
+    assert nodes(proof, 4) == make_proof(
+        [(encode_rlp(encode_uint(i)), tx) for i, tx in enumerate(raws)], b"\x80"
+    )
+    pairs = [(encode_rlp(encode_uint(i)), encode_receipt(r)) for i, r in enumerate(w.receipts)]
+    assert fields[5] == encode_uint(2)
+    assert nodes(proof, 6) == make_proof(pairs, encode_rlp(encode_uint(2)))
+    assert fields[7] == encode_uint(0)
+    # The tail is hub mode's, byte for byte; a kept index gives the same bytes.
+    assert fields[4:] == fields_of(hub_proof(w, 2))[6:]
+    assert peer_proof(w, 2, index=index_block(w.receipts, raws)) == proof
+    # The signature is deterministic (RFC 6979): the same block always gives the same proof.
+    assert sign_block_header(SEQUENCER, ROLLUP_ID, w.block.hash) == w.header_signature
 
 
 def test_builder_proofs_are_the_ethereum_trie_proofs() -> None:
@@ -311,10 +350,18 @@ def test_builder_refuses_local_misuse() -> None:
         hub_proof(w, hub_signature=b"\x01" * 64)
     with pytest.raises(ValueError, match="chain id"):
         hub_proof(w, chain_id=0)
-    with pytest.raises(MalformedEnvelope):
-        build_peer_event_proof(
-            chain_id=ROLLUP_ID, envelope=b"", receipts=w.receipts, receipt_index=1, log_position=0
-        )
+    with pytest.raises(MalformedHeader):
+        peer_proof(w, header_rlp=b"")
+    with pytest.raises(ValueError, match="65 bytes"):
+        peer_proof(w, header_signature=w.header_signature[:64])
+    with pytest.raises(ValueError, match="receipts root"):
+        peer_proof(w, receipts=(*w.receipts[:3], w.receipts[1], w.receipts[3]))
+    with pytest.raises(ValueError, match="transactions root"):
+        peer_proof(w, transactions=[tx.raw for tx in w.block.transactions][:-1])
+    with pytest.raises(ValueError, match="log position 1 out of range"):
+        peer_proof(w, 1, 1)
+    with pytest.raises(ValueError, match="chain id"):
+        peer_proof(w, chain_id=0)
 
 
 # ---- a hand-built block: several logs per receipt ------------------------------------------
@@ -390,6 +437,19 @@ def hand_proof(
         hub_signature=signature,
         hub_state_proof=trie.proof(state_key(ROLLUP_ID, b.header.number)),
         source_header=b.header,
+        receipts=b.receipts,
+        transactions=b.transactions,
+        receipt_index=receipt_index,
+        log_position=log_position,
+    )
+
+
+def hand_peer_proof(b: HandBlock, receipt_index: int, log_position: int) -> bytes:
+    """A peer-mode proof of a hand-built block, signed by the sequencer."""
+    return build_peer_event_proof(
+        chain_id=ROLLUP_ID,
+        header_rlp=encode_header(b.header),
+        header_signature=sign_block_header(SEQUENCER, ROLLUP_ID, header_hash(b.header)),
         receipts=b.receipts,
         transactions=b.transactions,
         receipt_index=receipt_index,
@@ -576,36 +636,111 @@ def test_bad_hub_signature() -> None:
     assert verify_event_proof(rewrite(proof, 3, other)).hub_signer != HUB_KEY.address
 
 
-def test_peer_envelope_for_another_chain_recovers_another_signer() -> None:
+def test_peer_signature_for_another_chain_recovers_another_signer() -> None:
+    # The chain id is in the signing hash: relabelled, the proof verifies for a stranger.
     w = world()
     claim = verify_event_proof(rewrite(peer_proof(w), 1, encode_uint(OTHER_CHAIN)))
     assert claim.chain_id == OTHER_CHAIN
+    assert claim.sequencer is not None
+    assert claim.sequencer != SEQUENCER.address
+    signed_for_other = sign_block_header(SEQUENCER, OTHER_CHAIN, w.block.hash)
+    claim = verify_event_proof(peer_proof(w, header_signature=signed_for_other))
+    assert claim.chain_id == ROLLUP_ID
     assert claim.sequencer != SEQUENCER.address
 
 
-def test_peer_envelope_with_a_wrong_block_hash() -> None:
+def test_peer_signature_over_another_block_recovers_another_signer() -> None:
     w = world()
-    payload = dataclasses.replace(
-        payload_from_block(w.block), block_hash=Hash32(keccak256(b"not it"))
-    )
-    envelope = sign_envelope(payload, ZERO_HASH, ROLLUP_ID, SEQUENCER)
-    proof = rewrite(peer_proof(w), 2, envelope)
-    with pytest.raises(
-        InvalidEventProof, match=r"envelope block_hash 0x[0-9a-f]{64} is not its header's hash"
-    ):
-        verify_event_proof(proof)
+    other = Hash32(keccak256(b"another 901 block 1"))
+    signed_other = sign_block_header(SEQUENCER, ROLLUP_ID, other)
+    claim = verify_event_proof(peer_proof(w, header_signature=signed_other))
+    assert claim.block_hash == w.block.hash
+    assert claim.sequencer != SEQUENCER.address
+    # The real signature under another header (same roots, so the trie proofs still hold).
+    later = dataclasses.replace(w.block.header, timestamp=U64(103))
+    claim = verify_event_proof(rewrite(peer_proof(w), 2, encode_header(later)))
+    assert claim.block_hash == header_hash(later)
+    assert claim.sequencer != SEQUENCER.address
 
 
-def test_peer_envelope_problems() -> None:
+def test_peer_signature_problems() -> None:
     w = world()
     proof = peer_proof(w)
-    with pytest.raises(MalformedEventProof, match="envelope"):
-        verify_event_proof(rewrite(proof, 2, w.envelope[:-1]))
-    with pytest.raises(InvalidEventProof, match="envelope signature does not recover"):
-        verify_event_proof(rewrite(proof, 2, w.envelope[:64] + b"\x07" + w.envelope[65:]))
-    receipt_nodes = nodes(proof, 4)
+    sig = w.header_signature
+    with pytest.raises(MalformedEventProof, match="sequencer signature"):
+        verify_event_proof(rewrite(proof, 3, sig[:64]))
+    with pytest.raises(MalformedEventProof, match="sequencer signature"):
+        verify_event_proof(rewrite(proof, 3, sig + b"\x00"))
+    with pytest.raises(MalformedEventProof, match="sequencer signature"):
+        verify_event_proof(rewrite(proof, 3, [sig]))
+    with pytest.raises(InvalidEventProof, match="sequencer signature does not recover a signer"):
+        verify_event_proof(rewrite(proof, 3, sig[:64] + b"\x07"))
+    with pytest.raises(InvalidEventProof, match="sequencer signature does not recover a signer"):
+        verify_event_proof(rewrite(proof, 3, bytes(32) + sig[32:]))
+
+
+def test_peer_proof_tries_must_match_the_header() -> None:
+    w = world()
+    proof = peer_proof(w)
+    receipt_nodes = nodes(proof, 6)
     with pytest.raises(InvalidEventProof, match="receipt proof does not match the receipts root"):
-        verify_event_proof(rewrite(proof, 4, receipt_nodes[:-1]))
+        verify_event_proof(rewrite(proof, 6, receipt_nodes[:-1]))
+    tx_nodes = nodes(proof, 4)
+    with pytest.raises(
+        InvalidEventProof, match="transaction proof does not match the transactions root"
+    ):
+        verify_event_proof(rewrite(proof, 4, [*tx_nodes, tx_nodes[0]]))
+    with pytest.raises(InvalidEventProof, match="receipt proof"):
+        verify_event_proof(rewrite(proof, 5, encode_uint(1)))
+    with pytest.raises(InvalidEventProof, match=r"log position 1 out of range"):
+        verify_event_proof(rewrite(proof, 7, encode_uint(1)))
+    # A header whose roots are not the proofs' (the receipts root of another block).
+    other = dataclasses.replace(w.block.header, receipts_root=Hash32(keccak256(b"not it")))
+    forged = peer_proof(w)
+    forged = rewrite(forged, 2, encode_header(other))
+    forged = rewrite(forged, 3, sign_block_header(SEQUENCER, ROLLUP_ID, header_hash(other)))
+    with pytest.raises(InvalidEventProof, match="receipt proof does not match the receipts root"):
+        verify_event_proof(forged)
+
+
+def test_peer_proof_of_every_log_of_a_hand_built_block() -> None:
+    b = hand_block()
+    for i, receipt in enumerate(b.receipts):
+        for j, log in enumerate(receipt.logs):
+            claim = verify_event_proof(hand_peer_proof(b, i, j))
+            assert (claim.receipt_index, claim.log_position, claim.log) == (i, j, log)
+            assert claim.sequencer == SEQUENCER.address
+
+
+def test_peer_transaction_zero_must_be_the_attributes_deposit() -> None:
+    # Peer mode proves transaction 0 under the signed header, as hub mode does.
+    not_deposit = hand_block(tx0=b"\x02" + b"\x11" * 30)
+    with pytest.raises(InvalidEventProof, match="transaction 0 is not a deposit"):
+        verify_event_proof(hand_peer_proof(not_deposit, 1, 0))
+    wrong_source = dataclasses.replace(attributes_deposit(ORIGIN, 0), source_hash=ZERO_HASH)
+    with pytest.raises(InvalidEventProof, match="source hash"):
+        verify_event_proof(hand_peer_proof(hand_block(tx0=wrong_source.raw), 1, 0))
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda p: rewrite(p, 0, encode_uint(0)), "hub event proof has 8 fields, expected 10"),
+        (lambda p: p[:1] + encode_rlp([*fields_of(p), b""]), "peer event proof has 9 fields"),
+        (lambda p: p[:1] + encode_rlp(fields_of(p)[:6]), "peer event proof has 6 fields"),
+        (lambda p: rewrite(p, 1, b""), "chain id 0"),
+        (lambda p: rewrite(p, 2, b"\xc1\x80"), "source header"),
+        (lambda p: rewrite(p, 2, [b"x"]), "source header"),
+        (lambda p: rewrite(p, 3, b"\x01" * 64), "sequencer signature"),
+        (lambda p: rewrite(p, 4, b"not a list"), "transaction proof"),
+        (lambda p: rewrite(p, 5, [b"x"]), "receipt index"),
+        (lambda p: rewrite(p, 6, b"not a list"), "receipt proof"),
+        (lambda p: rewrite(p, 7, b"\x01" * 9), "log position"),
+    ],
+)
+def test_malformed_peer_proofs(mutate: Callable[[bytes], bytes], message: str) -> None:
+    with pytest.raises(MalformedEventProof, match=message):
+        verify_event_proof(mutate(peer_proof(world())))
 
 
 @pytest.mark.parametrize(
@@ -619,7 +754,7 @@ def test_peer_envelope_problems() -> None:
         (lambda p: b"\x01\x80", "expected a list"),
         (lambda p: b"\x01\xc0", "event proof list is empty"),
         (lambda p: rewrite(p, 0, encode_uint(7)), "unknown proof mode 7"),
-        (lambda p: rewrite(p, 0, encode_uint(1)), "peer event proof has 10 fields"),
+        (lambda p: rewrite(p, 0, encode_uint(1)), "peer event proof has 10 fields, expected 8"),
         (lambda p: rewrite(p, 1, b""), "chain id 0"),
         (lambda p: rewrite(p, 1, b"\x00\x01"), "leading zero"),
         (lambda p: rewrite(p, 2, b"\xc0"), "hub header"),
@@ -649,10 +784,15 @@ def _true_claim(claim: EventClaim) -> None:
 
     Only the recovered signer may differ (a mutated signature recovers a
     stranger, whom no caller trusts); when it is the real signer, the
-    whole claim must be true.
+    whole claim must be true. A peer proof rests on its signer alone, so a
+    mutated header verifies as a stranger's word about another block: such
+    a claim says nothing about the world.
     """
     w = world()
     trusted = claim.hub_signer == HUB_KEY.address or claim.sequencer == SEQUENCER.address
+    if claim.mode is ProofMode.PEER and not trusted:
+        assert claim.sequencer is not None
+        return
     assert claim.block_hash == w.block.hash
     assert claim.log == w.receipts[claim.receipt_index].logs[claim.log_position]
     assert (claim.l1_origin_number, claim.l1_origin_hash) == (ORIGIN.number, ORIGIN.hash)

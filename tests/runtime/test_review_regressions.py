@@ -6,7 +6,7 @@ from interlace.primitives.header import encode_header
 from interlace.primitives.receipt import Log, Receipt, encode_receipt, logs_bloom
 from interlace.primitives.types import U8, U64, Hash32
 from interlace.protocol.interop.messenger import MESSENGER_ABI, MESSENGER_ADDRESS
-from interlace.roles.base import MessageReceived, NodeId, TimerFired, Timestamp
+from interlace.roles.base import MessageReceived, NodeId, RecordEvent, TimerFired, Timestamp
 from interlace.roles.hub import Hub
 from interlace.roles.messages import HubProofRequest, ReceiptsResponse
 from interlace.roles.relayer import FORGET_AFTER, Relayer
@@ -70,7 +70,8 @@ def _short_log_response(world: World, event: str) -> ReceiptsResponse:
         encode_header(block.header),
         tuple(tx.raw for tx in block.transactions),
         (encode_receipt(receipt),),
-        b"not an envelope",
+        # The sequencer's real header signature, so that the receipts check is what refuses.
+        sequencer.sign_header(block),
     )
 
 
@@ -82,7 +83,8 @@ def test_relayer_survives_receipts_that_do_not_match_the_block(
     assert isinstance(relayer, Relayer)
     before = dict(relayer.messages)
     message = MessageReceived(NodeId("seq-901"), _short_log_response(interop_world, event))
-    relayer.handle(message, Timestamp(10.0))
+    effects = relayer.handle(message, Timestamp(10.0))
+    assert [e.kind for e in effects if isinstance(e, RecordEvent)] == ["relayer.bad_receipts"]
     relayer.handle(TimerFired("retry"), Timestamp(11.0))
     assert relayer.messages == before
 

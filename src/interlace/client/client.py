@@ -11,7 +11,8 @@ Messages follow DESIGN.md §3: ``send_message`` calls the source messenger's
 ``get_message_proof`` builds the event proof the destination's trust mode
 takes (a hub proof: the hub's state proof from ``interlace_getProof`` plus
 the source block's header, transactions and receipts from the source node's
-``debug_getRaw*``; or a peer proof from the sequencer's signed envelope);
+``debug_getRaw*``; or a peer proof from the same block data and the
+sequencer's header signature, ``interlace_getHeaderSignature``);
 ``relay_message`` submits ``relayMessage`` with it; ``message_status``
 gathers the source node, the hub, the relayer and the destination into one
 stage. ``verify_proof`` runs the protocol's one verifier
@@ -586,15 +587,22 @@ class InterlaceClient:
         source = self.chain(message.source_chain)
         header_raw, transactions, receipts = self._source_block(source, message)
         if mode is ProofMode.PEER:
-            answer = source.rpc("interlace_getEnvelope", message.block_number)
+            answer = source.rpc("interlace_getHeaderSignature", message.block_number)
             if not isinstance(answer, dict):
                 raise MessageNotReady(f"the source sequencer has no block {message.block_number}")
-            envelope = _parsed("envelope", lambda: hex_bytes(answer["envelope"]))
+            if answer.get("blockHash") != "0x" + message.block_hash.hex():
+                raise MessageNotReady(
+                    f"block {message.block_number} of chain {message.source_chain} was replaced "
+                    "since the message was sent (a reorg or a rebuild)"
+                )
+            signature = _parsed("header signature", lambda: hex_bytes(answer["signature"]))
             return _build(
                 lambda: build_peer_event_proof(
                     chain_id=message.source_chain,
-                    envelope=envelope,
+                    header_rlp=header_raw,
+                    header_signature=signature,
                     receipts=receipts,
+                    transactions=transactions,
                     receipt_index=message.receipt_index,
                     log_position=message.log_position,
                 )

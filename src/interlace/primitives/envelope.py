@@ -15,6 +15,12 @@ against the fast codec.
 
 The module also rebuilds the Ethereum header a payload commits to
 (``header_from_payload``), so ``block_hash`` can be checked or computed.
+
+Next to OP's envelope signature it owns Interlace's *header attestation*,
+which OP does not have: the sequencer signs ``keccak256(bytes32(2) ‖
+uint256(chainId) ‖ blockHash)`` (domain 2, apart from OP's 0 and the hub's
+1), so a peer-mode event proof can carry one header instead of a whole
+block (docs/proofs.md §3).
 """
 
 import dataclasses
@@ -73,12 +79,15 @@ WITHDRAWAL_LENGTH: Final = 44
 """SSZ size of one withdrawal: index(8) ‖ validator_index(8) ‖ address(20) ‖ amount(8)."""
 SIGNING_DOMAIN_BLOCKS: Final = b"\x00" * 32
 """op-node's ``SigningDomainBlocksV1``: the 32-byte domain of block signatures."""
+SEQUENCER_HEADER_DOMAIN: Final = (2).to_bytes(32, "big")
+"""Interlace's domain of a sequencer's header attestation (OP has none; the hub's is 1)."""
 
 __all__ = [
     "ENVELOPE_PREFIX_LENGTH",
     "MAX_TRANSACTIONS_PER_PAYLOAD",
     "MAX_WITHDRAWALS_PER_PAYLOAD",
     "PAYLOAD_FIXED_LENGTH",
+    "SEQUENCER_HEADER_DOMAIN",
     "SIGNATURE_LENGTH",
     "ExecutionPayload",
     "InvalidBlockHash",
@@ -94,8 +103,11 @@ __all__ = [
     "encode_payload_reference",
     "envelope_signing_hash",
     "header_from_payload",
+    "header_signing_hash",
     "payload_hash",
+    "recover_header_signer",
     "seal_payload",
+    "sign_block_header",
     "sign_envelope",
     "verify_envelope",
     "withdrawals_root",
@@ -455,14 +467,14 @@ def payload_hash(parent_beacon_block_root: Hash32, payload_bytes: bytes) -> Hash
 
 def envelope_signing_hash(chain_id: int, payload_hash: Hash32) -> Hash32:
     """keccak256(bytes32(0) ‖ uint256(chain_id) ‖ payload_hash), op-node's ``BlockSigningHash``."""
-    return keccak256(_signing_prefix(chain_id) + payload_hash)
+    return keccak256(_signing_prefix(SIGNING_DOMAIN_BLOCKS, chain_id) + payload_hash)
 
 
 @functools.lru_cache(maxsize=64)
-def _signing_prefix(chain_id: int) -> bytes:
+def _signing_prefix(domain: bytes, chain_id: int) -> bytes:
     if not 0 <= chain_id <= U256_MAX:
         raise ValueError(f"chain id {chain_id} is not a uint256")
-    return SIGNING_DOMAIN_BLOCKS + chain_id.to_bytes(32, "big")
+    return domain + chain_id.to_bytes(32, "big")
 
 
 def encode_envelope(
@@ -504,6 +516,37 @@ def verify_envelope(raw: bytes, chain_id: int) -> SignedEnvelope:
     digest = keccak256(raw[SIGNATURE_LENGTH:])
     signer = recover_address(envelope_signing_hash(chain_id, digest), signature)
     return SignedEnvelope(signature, parent_beacon_block_root, payload, digest, signer)
+
+
+# ---------------------------------------------------------------------------
+# Header attestations (Interlace's, for peer-mode event proofs).
+
+
+def header_signing_hash(chain_id: int, block_hash: Hash32) -> Hash32:
+    """keccak256(bytes32(2) ‖ uint256(chain_id) ‖ block_hash): what a header attestation signs.
+
+    Raises ``ValueError`` if ``chain_id`` is not a uint256 or ``block_hash``
+    is not 32 bytes (local misuse).
+    """
+    if len(block_hash) != 32:
+        raise ValueError("a block hash is 32 bytes")
+    return keccak256(_signing_prefix(SEQUENCER_HEADER_DOMAIN, chain_id) + block_hash)
+
+
+def sign_block_header(key: PrivateKey, chain_id: int, block_hash: Hash32) -> bytes:
+    """``key``'s 65-byte r ‖ s ‖ v attestation of block ``block_hash`` on ``chain_id``.
+
+    Deterministic (RFC 6979): the same block always gives the same bytes.
+    """
+    return sign_hash(key, header_signing_hash(chain_id, block_hash))
+
+
+def recover_header_signer(chain_id: int, block_hash: Hash32, signature: bytes) -> Address:
+    """Signer of a header attestation; raises ``InvalidSignature`` if it does not recover.
+
+    Whether the signer is the chain's sequencer is the caller's decision.
+    """
+    return recover_address(header_signing_hash(chain_id, block_hash), signature)
 
 
 # ---------------------------------------------------------------------------

@@ -231,7 +231,7 @@ class ReceiptsRequest(Message):
 
 @dataclass(frozen=True, slots=True)
 class ReceiptsResponse(Message):
-    """A sequencer's block with its receipts and signed envelope."""
+    """A sequencer's block with its receipts and its signature of the header."""
 
     request_id: int
     """From the request."""
@@ -247,8 +247,8 @@ class ReceiptsResponse(Message):
     """The block's transactions."""
     receipts: tuple[bytes, ...]
     """Encoded receipts."""
-    envelope: bytes
-    """The sequencer's signed envelope of the block (for peer-to-peer proofs)."""
+    header_signature: bytes
+    """The sequencer's ``sign_block_header`` of ``block_hash`` (for peer-to-peer proofs)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ It follows every rollup's gossip; a block that calls the messenger's
 ``sendMessage`` makes it fetch that block's receipts from the source
 sequencer, and every ``SentMessage`` log becomes a pending message for its
 destination. When the destination's trust mode allows (peer-to-peer: at
-once, with the signed envelope; pre-confirmed/confirmed/finalized: once the
+once, with the signed header; pre-confirmed/confirmed/finalized: once the
 hub's status of the source block has reached that cross level), it asks
 the hub for a state proof, builds the event proof and submits
 ``relayMessage`` to the destination sequencer. A source block the hub marks
@@ -20,7 +20,7 @@ gap). Relaying can be switched off per scenario.
 from dataclasses import dataclass, field
 from typing import Final
 
-from interlace.primitives.envelope import verify_envelope
+from interlace.primitives.envelope import recover_header_signer, verify_envelope
 from interlace.primitives.errors import InterlaceError
 from interlace.primitives.hashing import keccak256
 from interlace.primitives.header import decode_header, header_hash
@@ -115,7 +115,7 @@ class SourceBlock:
     header_rlp: bytes
     transactions: tuple[bytes, ...]
     receipts: tuple[Receipt, ...]
-    envelope: bytes
+    header_signature: bytes
     index: BlockIndex
 
 
@@ -237,14 +237,13 @@ class Relayer(Role):
         try:
             receipts = tuple(decode_receipt(r) for r in message.receipts)
             header = decode_header(message.header_rlp)
-            signed = verify_envelope(message.envelope, message.chain_id)
+            recover_header_signer(message.chain_id, header_hash(header), message.header_signature)
         except InterlaceError:
             return []
         # A sequencer's answer is checked before it is believed: the receipts and
-        # transactions must be the header's, the header the signed block's.
+        # transactions must be the header's, the header the signed one.
         if (
             header_hash(header) != message.block_hash
-            or signed.payload.block_hash != message.block_hash
             or receipts_root(receipts) != header.receipts_root
             or transactions_root(list(message.transactions)) != header.transactions_root
         ):
@@ -256,7 +255,7 @@ class Relayer(Role):
             message.header_rlp,
             message.transactions,
             receipts,
-            message.envelope,
+            message.header_signature,
             index_block(receipts, message.transactions),
         )
         effects: list[Effect] = []
@@ -347,8 +346,10 @@ class Relayer(Role):
                 try:
                     proof = build_peer_event_proof(
                         chain_id=pending.source.chain_id,
-                        envelope=pending.source.envelope,
+                        header_rlp=pending.source.header_rlp,
+                        header_signature=pending.source.header_signature,
                         receipts=pending.source.receipts,
+                        transactions=pending.source.transactions,
                         receipt_index=pending.receipt_index,
                         log_position=pending.log_position,
                         index=pending.source.index,

@@ -6,7 +6,9 @@ per-sender nonce order. The L1Origin trails the L1 head by
 ``confirmation_depth`` blocks, advances at most one L1 block per rollup
 block, and once a block's timestamp runs ``max_drift`` seconds past its
 origin's, the block carries no user transactions (OP's drift rule). Each
-block is signed as an OP ``blocks/v3`` envelope and gossiped.
+block is signed as an OP ``blocks/v3`` envelope and gossiped. A relayer
+asking for a block's receipts also gets the sequencer's header signature
+(``sign_block_header``), signed on demand, for peer-mode event proofs.
 
 Durability: an accepted transaction is persisted before the acceptance is
 returned; a block is persisted together with the deletion of the
@@ -40,7 +42,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Final
 
-from interlace.primitives.envelope import sign_envelope
+from interlace.primitives.envelope import sign_block_header, sign_envelope
 from interlace.primitives.errors import InterlaceError
 from interlace.primitives.hashing import keccak256
 from interlace.primitives.header import encode_header
@@ -333,7 +335,7 @@ class Sequencer(Role):
         replaced = follow_l1(self.l1, message)
         effects: list[Effect] = []
         if replaced is not None:
-            effects.extend(self._rewind_to_canonical_origin())
+            effects.extend(self._rewind_to_canonical_origin(replaced))
         gap = self.l1.missing_below(message.block.number)
         if gap is not None:
             effects.extend(self.l1_sync.request(gap, now))
@@ -343,13 +345,21 @@ class Sequencer(Role):
         )
         return effects
 
-    def _rewind_to_canonical_origin(self) -> list[Effect]:
+    def _rewind_to_canonical_origin(self, replaced: int) -> list[Effect]:
+        """Drop the blocks whose L1Origin an L1 reorg from ``replaced`` up took away.
+
+        An origin at or above ``replaced`` is stale unless the new fork holds it, and
+        one above the new (shorter) head is stale too: it was on the old fork. Keeping
+        those (a reorg to a shorter fork, with origins at the L1 head) left the
+        sequencer's head on a replaced origin it could never build past.
+        """
         chain = self.chain
         keep = chain.head.number
         while keep > 0:
             origin = chain.origin_at(keep)
-            if origin.number > self.l1.head_number or self.l1.is_canonical(
-                origin.number, origin.hash
+            if origin.number < replaced or (
+                origin.number <= self.l1.head_number
+                and self.l1.is_canonical(origin.number, origin.hash)
             ):
                 break
             keep -= 1
@@ -610,12 +620,14 @@ class Sequencer(Role):
             payload_from_block(block), ZERO_HASH, self.chain_id, self.params.sequencer_key
         )
 
+    def sign_header(self, block: Block) -> bytes:
+        """This sequencer's header signature of ``block`` (RFC 6979: always the same bytes)."""
+        return sign_block_header(self.params.sequencer_key, self.chain_id, block.hash)
+
     def _serve_receipts(self, requester: NodeId, request: ReceiptsRequest) -> list[Effect]:
         block = self.chain.block_at(request.number)
         if block is None or request.number == 0:
             return []
-        envelope = self.envelopes.get(block.number) or self._sign(block)
-        self.envelopes[block.number] = envelope
         return [
             SendMessage(
                 requester,
@@ -627,7 +639,7 @@ class Sequencer(Role):
                     encode_header(block.header),
                     tuple(tx.raw for tx in block.transactions),
                     tuple(encode_receipt(r) for r in self.chain.receipts[block.number]),
-                    envelope,
+                    self.sign_header(block),
                 ),
             )
         ]

@@ -15,11 +15,13 @@ from typing import Any
 import pytest
 
 from interlace.api.node import load_rpc_builder
+from interlace.primitives.envelope import recover_header_signer
 from interlace.primitives.header import decode_header
 from interlace.primitives.keys import PrivateKey
 from interlace.primitives.tx import decode_transaction, sign_dynamic_fee
 from interlace.primitives.types import Address
 from interlace.roles.base import Message, NodeId
+from interlace.roles.client import dev_key
 from interlace.roles.messages import (
     ReceiptsRequest,
     ReceiptsResponse,
@@ -151,9 +153,13 @@ def test_devnet_survives_kill_9(devnet: Devnet) -> None:
     blocks = chain_blocks(devnet, SEQ, head)
     parent = None
     included: list[bytes] = []
+    sequencer = dev_key(devnet.config.seed, "sequencer", 901).address
     for number, block in enumerate(blocks, start=1):
         header = decode_header(block.header_rlp)
         assert header.number == number
+        # Before and after the restart, the same key attests every header (peer proofs).
+        signer = recover_header_signer(901, block.block_hash, block.header_signature)
+        assert signer == sequencer, f"block {number} header signed by another key"
         if parent is not None:
             assert header.parent_hash == parent, f"block {number} does not extend {number - 1}"
         parent = block.block_hash

@@ -352,7 +352,8 @@ def health(ctx: RpcContext) -> Json:
 async def get_envelope(ctx: RpcContext, number: int) -> Json | None:
     """interlace_getEnvelope(number): the sequencer's signed ``blocks/v3`` envelope of a block.
 
-    For peer-to-peer proofs (``build_peer_event_proof``). Null beyond the head.
+    What peers gossip; null beyond the head. (Peer-mode event proofs take
+    ``interlace_getHeaderSignature`` instead.)
     """
     role = ctx.role
     assert isinstance(role, Sequencer)
@@ -365,6 +366,28 @@ async def get_envelope(ctx: RpcContext, number: int) -> Json | None:
             raise ResourceUnavailable("the sequencer did not return the envelope; retry")
         envelope = answer.envelopes[0]
     return {"chainId": role.chain_id, "number": number, "envelope": data(envelope)}
+
+
+def get_header_signature(ctx: RpcContext, number: int) -> Json | None:
+    """interlace_getHeaderSignature(number): the sequencer's signature of a block's header.
+
+    For peer-to-peer proofs (``build_peer_event_proof``, docs/proofs.md §3):
+    ``sign_block_header`` of the block's hash, signed on demand (RFC 6979, so
+    always the same bytes). Null beyond the head.
+    """
+    role = ctx.role
+    assert isinstance(role, Sequencer)
+    if not 0 < number <= role.chain.head.number:
+        return None
+    block = role.chain.block_at(number)
+    if block is None:
+        return None
+    return {
+        "chainId": role.chain_id,
+        "number": number,
+        "blockHash": data(block.hash),
+        "signature": data(role.sign_header(block)),
+    }
 
 
 def _parse_optional_hub_number(value: object) -> int:
@@ -409,6 +432,13 @@ INTERLACE_METHODS: Final = (
         get_envelope,
         frozenset({"sequencer"}),
         "signed blocks/v3 envelope of a block",
+    ),
+    Method(
+        "interlace_getHeaderSignature",
+        (Param("number", parse_int_or_quantity),),
+        get_header_signature,
+        frozenset({"sequencer"}),
+        "the sequencer's signature of a block header (peer-mode proofs)",
     ),
     Method(
         "interlace_messageStatus",

@@ -4,15 +4,18 @@ This module owns the cross-rollup event proof of DESIGN.md §3, in two modes.
 A *hub* proof chains hub header (signed by the hub) → hub state trie entry
 for (chainId, blockNumber) → source block header → receipts trie → receipt →
 log, plus a transactions-trie proof of transaction 0, the L1-attributes
-deposit that names the block's L1Origin. A *peer* proof carries the source
-sequencer's signed ``blocks/v3`` envelope instead of the hub's word: the
-header is rebuilt from the payload and transaction 0 is in the payload. The
-wire layout is ``0x01 ‖ RLP[mode, …]`` and docs/proofs.md gives it byte for
-byte. ``verify_event_proof`` checks every commitment inside the proof and
-returns the decoded ``EventClaim``; it decides no policy (which hub key or
-sequencer to trust, which safety level is enough), which stays with the
-caller. On any input it raises only ``InvalidEventProof`` (well-formed, but
-it does not prove its claim) or ``MalformedEventProof`` (not this format).
+deposit that names the block's L1Origin. A *peer* proof replaces the hub's
+word with the source sequencer's header attestation (``sign_block_header``)
+and keeps the rest: header → receipts trie → receipt → log and the proof of
+transaction 0. Neither carries a whole block, so a proof's size is bounded
+by one header, a few trie proofs and signatures, also when the proven
+block's own transactions carry proofs. The wire layout is ``0x01 ‖ RLP[mode,
+…]`` and docs/proofs.md gives it byte for byte. ``verify_event_proof``
+checks every commitment inside the proof and returns the decoded
+``EventClaim``; it decides no policy (which hub key or sequencer to trust,
+which safety level is enough), which stays with the caller. On any input it
+raises only ``InvalidEventProof`` (well-formed, but it does not prove its
+claim) or ``MalformedEventProof`` (not this format).
 """
 
 from collections.abc import Sequence
@@ -21,17 +24,11 @@ from enum import IntEnum
 from typing import Final
 
 from interlace.primitives.abi import MalformedCalldata
-from interlace.primitives.envelope import (
-    SIGNATURE_LENGTH,
-    decode_envelope,
-    header_from_payload,
-    verify_envelope,
-)
+from interlace.primitives.envelope import SIGNATURE_LENGTH, recover_header_signer
 from interlace.primitives.errors import (
     InterlaceError,
     InvalidProof,
     InvalidSignature,
-    MalformedEnvelope,
     MalformedInput,
     MalformedProof,
     MalformedReceipt,
@@ -39,7 +36,7 @@ from interlace.primitives.errors import (
     MalformedTransaction,
 )
 from interlace.primitives.hashing import keccak256
-from interlace.primitives.header import BlockHeader, decode_header, encode_header, header_hash
+from interlace.primitives.header import BlockHeader, decode_header, encode_header
 from interlace.primitives.mpt import Trie, verify_proof
 from interlace.primitives.receipt import (
     DEPOSIT_TX_TYPE,
@@ -99,7 +96,7 @@ PROOF_VERSION: Final = 1
 """First byte of every event proof."""
 HUB_PROOF_FIELDS: Final = 10
 """Items in the RLP list of a hub-mode proof (docs/proofs.md §2)."""
-PEER_PROOF_FIELDS: Final = 6
+PEER_PROOF_FIELDS: Final = 8
 """Items in the RLP list of a peer-mode proof (docs/proofs.md §3)."""
 _TX0_KEY: Final = encode_rlp(encode_uint(0))
 """Transactions-trie key of transaction 0: rlp(0) = 0x80."""
@@ -119,7 +116,7 @@ class ProofMode(IntEnum):
     HUB = 0
     """The hub: a hub header signature and a hub state trie proof."""
     PEER = 1
-    """The source sequencer: its signed ``blocks/v3`` envelope."""
+    """The source sequencer: its signature of the source header (``sign_block_header``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +154,7 @@ class EventClaim:
     status: BlockStatus | None = None
     """HUB mode: the source block's entry in the hub state (levels not yet judged)."""
     sequencer: Address | None = None
-    """PEER mode: address recovered from the envelope signature (not yet trusted)."""
+    """PEER mode: address recovered from the header signature (not yet trusted)."""
 
     @property
     def message_hash(self) -> Hash32:
@@ -214,6 +211,32 @@ def _check_chain_id(chain_id: int) -> None:
         raise ValueError(f"chain id {chain_id} is not a positive uint64")
 
 
+def _index_source(
+    source_header: BlockHeader,
+    receipts: Sequence[Receipt],
+    transactions: Sequence[bytes],
+    index: BlockIndex | None,
+) -> BlockIndex:
+    """The block's tries, checked against its header (local misuse raises ``ValueError``)."""
+    if index is None:
+        index = index_block(receipts, transactions)
+    if index.receipts_root != source_header.receipts_root:
+        raise ValueError("receipts do not match the source header's receipts root")
+    if index.transactions_root != source_header.transactions_root:
+        raise ValueError("transactions do not match the source header's transactions root")
+    return index
+
+
+def _block_fields(index: BlockIndex, receipt_index: int, log_position: int) -> list[RLPItem]:
+    """The fields both modes end with: txProof, receiptIndex, receiptProof, logPosition."""
+    return [
+        [*index.transactions_trie.proof(_TX0_KEY)],
+        encode_uint(receipt_index),
+        [*index.receipts_trie.proof(_index_key(receipt_index))],
+        encode_uint(log_position),
+    ]
+
+
 def build_hub_event_proof(
     *,
     chain_id: int,
@@ -242,12 +265,7 @@ def build_hub_event_proof(
     if len(hub_signature) != SIGNATURE_LENGTH:
         raise ValueError("a hub signature is 65 bytes")
     _check_position(receipts, receipt_index, log_position)
-    if index is None:
-        index = index_block(receipts, transactions)
-    if index.receipts_root != source_header.receipts_root:
-        raise ValueError("receipts do not match the source header's receipts root")
-    if index.transactions_root != source_header.transactions_root:
-        raise ValueError("transactions do not match the source header's transactions root")
+    index = _index_source(source_header, receipts, transactions, index)
     return bytes((PROOF_VERSION,)) + encode_rlp(
         [
             encode_uint(ProofMode.HUB),
@@ -256,10 +274,7 @@ def build_hub_event_proof(
             bytes(hub_signature),
             [bytes(node) for node in hub_state_proof],
             encode_header(source_header),
-            index.transactions_trie.proof(_TX0_KEY),
-            encode_uint(receipt_index),
-            index.receipts_trie.proof(_index_key(receipt_index)),
-            encode_uint(log_position),
+            *_block_fields(index, receipt_index, log_position),
         ]
     )
 
@@ -267,34 +282,38 @@ def build_hub_event_proof(
 def build_peer_event_proof(
     *,
     chain_id: int,
-    envelope: bytes,
+    header_rlp: bytes,
+    header_signature: bytes,
     receipts: Sequence[Receipt],
+    transactions: Sequence[bytes],
     receipt_index: int,
     log_position: int,
     index: BlockIndex | None = None,
 ) -> bytes:
-    """A peer-mode proof: the source sequencer's signed envelope and a receipt proof.
+    """A peer-mode proof: the source header, its sequencer's signature and the trie proofs.
 
-    ``envelope`` is the raw ``blocks/v3`` envelope of the source block
-    (raises ``MalformedEnvelope`` if it does not decode); its signature is
-    not checked here. Raises ``ValueError`` if ``receipts`` do not match the
-    payload's receipts root or the log does not exist.
+    ``header_rlp`` is the source block's header as ``encode_header`` writes
+    it (raises ``MalformedHeader`` if it does not decode) and
+    ``header_signature`` the sequencer's ``sign_block_header`` of its hash
+    for ``chain_id``; the signature is not checked here (``verify_event_proof``
+    recovers it). ``receipts``, ``transactions`` and ``index`` are as in
+    ``build_hub_event_proof``. Raises ``ValueError`` on local misuse
+    (tries that do not match the header, a log that does not exist, a
+    signature that is not 65 bytes).
     """
     _check_chain_id(chain_id)
+    if len(header_signature) != SIGNATURE_LENGTH:
+        raise ValueError("a header signature is 65 bytes")
+    source_header = decode_header(header_rlp)
     _check_position(receipts, receipt_index, log_position)
-    _, _, payload = decode_envelope(envelope)
-    if index is None:
-        index = index_block(receipts, payload.transactions)
-    if index.receipts_root != payload.receipts_root:
-        raise ValueError("receipts do not match the envelope's receipts root")
+    index = _index_source(source_header, receipts, transactions, index)
     return bytes((PROOF_VERSION,)) + encode_rlp(
         [
             encode_uint(ProofMode.PEER),
             encode_uint(chain_id),
-            bytes(envelope),
-            encode_uint(receipt_index),
-            index.receipts_trie.proof(_index_key(receipt_index)),
-            encode_uint(log_position),
+            encode_header(source_header),
+            bytes(header_signature),
+            *_block_fields(index, receipt_index, log_position),
         ]
     )
 
@@ -354,9 +373,54 @@ def _read_nodes(item: RLPItem, what: str) -> list[bytes]:
     return [read_bytes(node, f"{what} node") for node in read_list(item, None, what)]
 
 
+@dataclass(frozen=True, slots=True)
+class _BlockProof:
+    """The fields both modes end with, read but not yet checked."""
+
+    tx_proof: list[bytes]
+    """Transactions-trie proof of transaction 0."""
+    receipt_index: U64
+    """Index of the receipt in the block."""
+    receipt_proof: list[bytes]
+    """Receipts-trie proof of that receipt."""
+    log_position: U64
+    """Index of the log inside the receipt."""
+
+
+def _read_block_proof(fields: list[RLPItem]) -> _BlockProof:
+    """Parse ``txProof, receiptIndex, receiptProof, logPosition`` (the last four fields)."""
+    tx_proof, receipt_index, receipt_proof, log_position = fields
+    return _BlockProof(
+        _read_nodes(tx_proof, "transaction proof"),
+        read_u64(receipt_index, "receipt index"),
+        _read_nodes(receipt_proof, "receipt proof"),
+        read_u64(log_position, "log position"),
+    )
+
+
+def _prove_block(source: BlockHeader, proof: _BlockProof) -> tuple[U64, Hash32, Log]:
+    """(L1Origin number, L1Origin hash, log): the block opens with its L1-attributes
+    deposit and holds the receipt and the log."""
+    tx0 = _prove(
+        "transaction",
+        "transactions root",
+        source.transactions_root,
+        _TX0_KEY,
+        proof.tx_proof,
+        item="transaction 0",
+    )
+    origin_number, origin_hash = _read_l1_origin(tx0)
+    log = _prove_log(
+        source.receipts_root, proof.receipt_index, proof.receipt_proof, proof.log_position
+    )
+    return origin_number, origin_hash, log
+
+
 def _verify_hub(fields: list[RLPItem]) -> EventClaim:
     if len(fields) != HUB_PROOF_FIELDS:
-        raise MalformedEventProof(f"hub event proof has {len(fields)} fields, expected 10")
+        raise MalformedEventProof(
+            f"hub event proof has {len(fields)} fields, expected {HUB_PROOF_FIELDS}"
+        )
     chain_id = _read_chain_id(fields[1])
     hub_header_raw = read_bytes(fields[2], "hub header")
     try:
@@ -367,10 +431,7 @@ def _verify_hub(fields: list[RLPItem]) -> EventClaim:
     hub_state_proof = _read_nodes(fields[4], "hub state proof")
     header_raw = read_bytes(fields[5], "source header")
     source = _decode_source_header(header_raw)
-    tx_proof = _read_nodes(fields[6], "transaction proof")
-    receipt_index = read_u64(fields[7], "receipt index")
-    receipt_proof = _read_nodes(fields[8], "receipt proof")
-    log_position = read_u64(fields[9], "log position")
+    block_proof = _read_block_proof(fields[6:])
 
     # The hub signed a state root that records this block at this height.
     try:
@@ -398,25 +459,15 @@ def _verify_hub(fields: list[RLPItem]) -> EventClaim:
             f"hub status for {where} is for block 0x{status.block_hash.hex()}, "
             f"not the source header's 0x{block_hash.hex()}"
         )
-    # The block opens with its L1-attributes deposit and holds the receipt.
-    tx0 = _prove(
-        "transaction",
-        "transactions root",
-        source.transactions_root,
-        _TX0_KEY,
-        tx_proof,
-        item="transaction 0",
-    )
-    origin_number, origin_hash = _read_l1_origin(tx0)
-    log = _prove_log(source.receipts_root, receipt_index, receipt_proof, log_position)
+    origin_number, origin_hash, log = _prove_block(source, block_proof)
     return EventClaim(
         mode=ProofMode.HUB,
         chain_id=chain_id,
         block_number=source.number,
         block_hash=block_hash,
         block_timestamp=source.timestamp,
-        receipt_index=receipt_index,
-        log_position=log_position,
+        receipt_index=block_proof.receipt_index,
+        log_position=block_proof.log_position,
         log=log,
         l1_origin_number=origin_number,
         l1_origin_hash=origin_hash,
@@ -430,46 +481,35 @@ def _verify_hub(fields: list[RLPItem]) -> EventClaim:
 
 def _verify_peer(fields: list[RLPItem]) -> EventClaim:
     if len(fields) != PEER_PROOF_FIELDS:
-        raise MalformedEventProof(f"peer event proof has {len(fields)} fields, expected 6")
-    chain_id = _read_chain_id(fields[1])
-    envelope = read_bytes(fields[2], "envelope")
-    receipt_index = read_u64(fields[3], "receipt index")
-    receipt_proof = _read_nodes(fields[4], "receipt proof")
-    log_position = read_u64(fields[5], "log position")
-
-    try:
-        signed = verify_envelope(envelope, chain_id)
-    except MalformedEnvelope as exc:
-        raise MalformedEventProof(f"envelope: {exc}") from exc
-    except InvalidSignature as exc:
-        raise InvalidEventProof(f"envelope signature does not recover a signer: {exc}") from exc
-    payload = signed.payload
-    try:
-        header = header_from_payload(payload, signed.parent_beacon_block_root)
-    except ValueError as exc:  # a decoded payload always fits; kept for the no-traceback promise
-        raise MalformedEventProof(f"envelope payload has no header: {exc}") from exc
-    block_hash = header_hash(header)
-    if block_hash != payload.block_hash:
-        raise InvalidEventProof(
-            f"envelope block_hash 0x{payload.block_hash.hex()} is not its header's "
-            f"hash 0x{block_hash.hex()}"
+        raise MalformedEventProof(
+            f"peer event proof has {len(fields)} fields, expected {PEER_PROOF_FIELDS}"
         )
-    if not payload.transactions:
-        raise InvalidEventProof("envelope payload has no transactions (no L1-attributes deposit)")
-    origin_number, origin_hash = _read_l1_origin(payload.transactions[0])
-    log = _prove_log(header.receipts_root, receipt_index, receipt_proof, log_position)
+    chain_id = _read_chain_id(fields[1])
+    header_raw = read_bytes(fields[2], "source header")
+    source = _decode_source_header(header_raw)
+    signature = read_fixed(fields[3], SIGNATURE_LENGTH, "sequencer signature")
+    block_proof = _read_block_proof(fields[4:])
+
+    # The sequencer signed this header's hash for this chain (as in hub mode, the
+    # bytes as given are canonical, so their hash is the header's).
+    block_hash = keccak256(header_raw)
+    try:
+        sequencer = recover_header_signer(chain_id, block_hash, signature)
+    except InvalidSignature as exc:
+        raise InvalidEventProof(f"sequencer signature does not recover a signer: {exc}") from exc
+    origin_number, origin_hash, log = _prove_block(source, block_proof)
     return EventClaim(
         mode=ProofMode.PEER,
         chain_id=chain_id,
-        block_number=header.number,
+        block_number=source.number,
         block_hash=block_hash,
-        block_timestamp=header.timestamp,
-        receipt_index=receipt_index,
-        log_position=log_position,
+        block_timestamp=source.timestamp,
+        receipt_index=block_proof.receipt_index,
+        log_position=block_proof.log_position,
         log=log,
         l1_origin_number=origin_number,
         l1_origin_hash=origin_hash,
-        sequencer=signed.signer,
+        sequencer=sequencer,
     )
 
 
