@@ -55,7 +55,7 @@ from interlace.protocol.hub.state import (
     sign_hub_header,
     state_key,
 )
-from interlace.protocol.hub.tracker import HubTracker, TrackedBlock
+from interlace.protocol.hub.tracker import ChainClient, HubTracker, TrackedBlock
 from interlace.protocol.l1.modules import RollupKind, RollupRecord
 from interlace.protocol.l1.view import L1View
 from interlace.protocol.rollup.derivation import batches_in_l1_block, decode_batch
@@ -98,6 +98,26 @@ from interlace.roles.messages import (
     follow_l1,
     rollup_blocks_topic,
 )
+
+
+def _missing_from(client: ChainClient) -> int | None:
+    """The lowest height a waiting envelope needs and the hub lacks, or None.
+
+    A block waits on its parent when the hub holds none at that height (a gap above
+    the head) or holds the version it invalidated while the rebuild has not arrived.
+    Asking only above the head missed the second case: a lost rebuilt block left
+    every later one waiting forever (explorer seed 7).
+    """
+    wanted: int | None = None
+    for signed in client.pending.values():
+        number = signed.payload.block_number
+        parent = client.blocks.get(number - 1)
+        if number == 1 or (parent is not None and parent.block_hash == signed.payload.parent_hash):
+            continue
+        need = client.head + 1 if parent is None and number - 1 > client.head else number - 1
+        wanted = need if wanted is None else min(wanted, need)
+    return wanted
+
 
 _ENVELOPE_KEY: Final = b"hub/env/"
 _BLOCK_KEY: Final = b"hub/block/"
@@ -256,11 +276,11 @@ class Hub(Role):
         node = dict(self.params.sequencer_nodes).get(chain_id)
         if client is None or node is None or client.frozen:
             return []
-        gap = any(s.payload.block_number > client.head + 1 for s in client.pending.values())
-        if not gap or now - self._sync_asked.get(chain_id, -1e9) < 1.0:
+        start = _missing_from(client)
+        if start is None or now - self._sync_asked.get(chain_id, -1e9) < 1.0:
             return []
         self._sync_asked[chain_id] = float(now)
-        return [SendMessage(node, BlocksRequest(client.head + 1))]
+        return [SendMessage(node, BlocksRequest(start))]
 
     def _frozen(self) -> set[int]:
         return {c for c, client in self.tracker.clients.items() if client.frozen}

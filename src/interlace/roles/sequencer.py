@@ -42,7 +42,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Final
 
-from interlace.primitives.envelope import sign_block_header, sign_envelope
+from interlace.primitives.envelope import decode_envelope, sign_block_header, sign_envelope
 from interlace.primitives.errors import InterlaceError
 from interlace.primitives.hashing import keccak256
 from interlace.primitives.header import encode_header
@@ -67,6 +67,7 @@ from interlace.protocol.hub.state import (
     decode_signed_hub_block,
     recover_hub_signer,
 )
+from interlace.protocol.hub.tracker import payload_origin
 from interlace.protocol.interop.messenger import (
     Dependency,
     dependencies_of,
@@ -246,6 +247,8 @@ class Sequencer(Role):
         self.hub = HubFollower()
         self.invalid: set[tuple[int, int, bytes]] = set()
         """(chain, number, hash) of blocks the hub declared invalid."""
+        self.hub_versions: dict[tuple[int, int], Hash32] = {}
+        """(chain, height) → the block the hub last reported there at a valid level."""
         self.frozen_sources: set[int] = set()
         self.evicted: list[bytes] = []
         """Hashes of relays evicted since the last block (their store keys go with it)."""
@@ -451,6 +454,9 @@ class Sequencer(Role):
             self.hub_inbox[header.number] = message.signed_block
         self.frozen_sources = set(message.frozen)
         self.hub_finalized = hub_finalized_through(self.chain, message.changes, self.hub_finalized)
+        for change in message.changes:
+            if change.level != SafetyLevel.INVALID:
+                self.hub_versions[(change.chain_id, change.number)] = Hash32(change.block_hash)
         newly_invalid = {
             (c.chain_id, c.number, c.block_hash)
             for c in message.changes
@@ -492,8 +498,12 @@ class Sequencer(Role):
 
         A relay proven against a hub block this chain has not forwarded yet
         waits, with its sender's later transactions. A relay from a block the
-        hub invalidated, or from a chain it froze, is evicted from the pool:
-        it must never run here, and the relayer fills its nonce.
+        hub invalidated, from a chain it froze, or from a version of a block the
+        hub holds another version of (a rebuild replaced it: the hub never
+        publishes the old one as invalid when it held only the new) is evicted
+        from the pool: it must never run here, and the relayer fills its nonce.
+        Keeping that last kind made every rebuild depend on it again, and the
+        sequencer rebuilt one height forever (explorer seed 224).
         """
         ready: list[Transaction] = []
         blocked: set[bytes] = set()
@@ -503,7 +513,9 @@ class Sequencer(Role):
             claim = relay_claim(tx)
             if claim is not None:
                 source = (claim.chain_id, claim.block_number, claim.block_hash)
-                if claim.chain_id in self.frozen_sources or source in self.invalid:
+                held = self.hub_versions.get((claim.chain_id, claim.block_number))
+                replaced = held is not None and held != claim.block_hash
+                if claim.chain_id in self.frozen_sources or source in self.invalid or replaced:
                     self.mempool.evict(tx)
                     self.evicted.append(tx.hash)
                     blocked.add(tx.sender)
@@ -612,7 +624,16 @@ class Sequencer(Role):
             effects.append(
                 Broadcast(rollup_blocks_topic(self.chain_id), BlockGossip(self.chain_id, envelope))
             )
-            effects.append(record("sequencer.equivocated", chain=self.chain_id, number=number))
+            twin_origin, twin_hash = payload_origin(decode_envelope(envelope)[2].transactions)
+            effects.append(
+                record(
+                    "sequencer.equivocated",
+                    chain=self.chain_id,
+                    number=number,
+                    origin=twin_origin,
+                    origin_hash=twin_hash.hex(),
+                )
+            )
         return effects
 
     def _sign(self, block: Block) -> bytes:

@@ -64,7 +64,11 @@ from interlace.primitives.types import Address, ChainId, Hash32
 from interlace.protocol.chain.block import Block
 from interlace.protocol.hub.state import SafetyLevel
 from interlace.protocol.hub.tracker import payload_origin
-from interlace.protocol.interop.messenger import HUB_CLIENT_ADDRESS, hub_update_deposit
+from interlace.protocol.interop.messenger import (
+    HUB_CLIENT_ADDRESS,
+    declared_dependencies,
+    hub_update_deposit,
+)
 from interlace.protocol.l1.view import L1View
 from interlace.protocol.rollup.chain import RollupChain, RollupGenesis
 from interlace.protocol.rollup.derivation import (
@@ -172,11 +176,14 @@ class VerifierNode(Role):
         self.evidence: list[Evidence] = []
         self.frozen = False
         self.invalid_batches = 0
-        self.waiting_replacement: int | None = None
-        """Height whose differing batch entry waits for the hub (``_replacement_waits``)."""
-        self._announced_wait: int | None = None
+        self.held_aside: list[tuple[BatchBlock, int]] = []
+        """A batch entry at a derived height that differs from the derived block, and the
+        entries after it that failed on top of the derived chain, each with the L1 block
+        that carried it (``_hold_aside``)."""
         self.hub_invalid: set[tuple[int, Hash32]] = set()
         self.invalid_contents: set[tuple[int, Hash32]] = set()
+        self.invalid_sources: set[tuple[int, int, Hash32]] = set()
+        """(chain, height, hash) of every block the hub published INVALID (any chain)."""
         """(height, digest of the user transactions) of signed blocks the hub invalidated."""
         self.hub_frozen: set[int] = set()
         self.hub = HubFollower()
@@ -234,8 +241,7 @@ class VerifierNode(Role):
                 effects.extend(self._on_hub(block))
             if steps.ready:  # once per delivery, however many blocks it let through
                 effects.extend(self._forward_suspects())
-                if self.waiting_replacement is not None:
-                    effects.extend(self._derive_ready())
+                effects.extend(self._apply_held_aside())
         else:
             return []
         if self.releases_states:
@@ -267,10 +273,11 @@ class VerifierNode(Role):
     def _judge(self, number: int) -> list[Effect]:
         """Two signed blocks at ``number``: a rebuild the hub asked for, or equivocation."""
         seen = self.unsafe[number]
-        origins = [self._origin_state(envelope) for envelope in seen.values()]
+        origins = [self._standing(envelope) for envelope in seen.values()]
         if origins.count("canonical") + origins.count("unknown") < 2:
-            # One of them sits on L1 history a reorg replaced: the sequencer re-signed the
-            # height on the new fork (an unsafe reorg), which is not equivocation.
+            # One of them sits on L1 history a reorg replaced, or on a block the hub
+            # invalidated: the sequencer re-signed the height on the new fork (an unsafe
+            # reorg) or without the invalid dependency, which is not equivocation.
             self.suspects.pop(number, None)
             return []
         if "unknown" in origins:
@@ -296,14 +303,18 @@ class VerifierNode(Role):
             ),
         ]
 
-    def _origin_state(self, envelope: bytes) -> str:
-        """``canonical``, ``stale`` (on a replaced L1 fork) or ``unknown`` (above this
-        verifier's L1 view): where a signed block's L1Origin is, the hub's rule too
-        (``HubTracker._origin_known``)."""
+    def _standing(self, envelope: bytes) -> str:
+        """``canonical``, ``stale`` (on a replaced L1 fork, or depending on a block the hub
+        invalidated) or ``unknown`` (its L1Origin is above this verifier's L1 view): the
+        hub's rules for a pair too (``HubTracker._judgeable_conflict``)."""
         try:
-            number, origin_hash = payload_origin(decode_envelope(envelope)[2].transactions)
+            transactions = decode_envelope(envelope)[2].transactions
+            number, origin_hash = payload_origin(transactions)
         except InterlaceError:
             return "stale"  # not a block anyone can accept
+        deps = declared_dependencies(transactions) or ()
+        if any((d.chain_id, d.number, d.block_hash) in self.invalid_sources for d in deps):
+            return "stale"
         if number > self.l1.head_number:
             return "unknown"
         known = self.l1.hash_at(number)
@@ -313,7 +324,10 @@ class VerifierNode(Role):
 
     def _on_hub(self, message: HubBlockPublished) -> list[Effect]:
         for change in message.changes:
-            if change.chain_id == self.chain_id and change.level == SafetyLevel.INVALID:
+            if change.level != SafetyLevel.INVALID:
+                continue
+            self.invalid_sources.add((change.chain_id, change.number, Hash32(change.block_hash)))
+            if change.chain_id == self.chain_id:
                 self.hub_invalid.add((change.number, Hash32(change.block_hash)))
                 self._note_invalid_contents(change.number, Hash32(change.block_hash))
         self.hub_frozen = set(message.frozen)
@@ -425,7 +439,7 @@ class VerifierNode(Role):
         effects.extend(self._derive_ready())
         if self.suspects:
             effects.extend(self._judge_suspects())
-        if self.derived_l1 < self.l1.head_number and self.waiting_replacement is None:
+        if self.derived_l1 < self.l1.head_number:
             # From the first block the view lacks: after a restart the view is empty below
             # the restored cursor, and a view with a hole never completes (explorer seed 40).
             first = min(self.derived_l1 + 1, self.l1.complete_through + 1)
@@ -436,16 +450,10 @@ class VerifierNode(Role):
 
     def _derive_ready(self) -> list[Effect]:
         """Derive the complete L1 blocks not yet derived, in order, each persisted with the
-        cursor; an L1 block holding a replacement the hub has not judged stays underived."""
+        cursor."""
         effects: list[Effect] = []
         while self.derived_l1 + 1 <= self.l1.complete_through:
-            head = self.chain.head.hash
-            step, self.waiting_replacement = self._derive_from(self.derived_l1 + 1)
-            effects.extend(step)
-            if self.waiting_replacement is not None:
-                if self.chain.head.hash != head:
-                    effects.append(self._persist())
-                break
+            effects.extend(self._derive_from(self.derived_l1 + 1))
             self.derived_l1 += 1
             effects.append(self._persist())
         return effects
@@ -471,6 +479,9 @@ class VerifierNode(Role):
             keep -= 1
         dropped = self._drop_above(keep)
         self.derived_l1 = min(self.derived_l1, replaced - 1)
+        kept = [i for i, (_entry, l1_number) in enumerate(self.held_aside) if l1_number >= replaced]
+        if kept:
+            del self.held_aside[kept[0] :]  # what the reorg took is derived again, if still there
         return [
             self._persist(),
             record("verifier.safe_reorg", chain=self.chain_id, to=keep, dropped=len(dropped)),
@@ -522,9 +533,8 @@ class VerifierNode(Role):
         self._stored_through = self._stored_head = head
         return PersistBatch(tuple(writes))
 
-    def _derive_from(self, l1_number: int) -> tuple[list[Effect], int | None]:
-        """Derive the batches of one L1 block; also the height of an entry that waits for
-        the hub (``_replacement_waits``), where derivation stopped, or None."""
+    def _derive_from(self, l1_number: int) -> list[Effect]:
+        """Derive the batches of one L1 block."""
         l1_block = self.l1.block(l1_number)
         assert l1_block is not None  # derivation runs only up to complete_through
         receipts = self.l1.receipts_at(l1_number)
@@ -544,23 +554,17 @@ class VerifierNode(Role):
                     if entry.number == 0:
                         continue
                     if not self._hub_invalidated(derived):
-                        if self._replacement_waits(entry, derived):
-                            if self._announced_wait != entry.number:
-                                effects.append(
-                                    record(
-                                        "verifier.replacement_waits",
-                                        chain=self.chain_id,
-                                        number=entry.number,
-                                        l1=l1_number,
-                                    )
-                                )
-                            self._announced_wait = entry.number
-                            return effects, entry.number
-                        continue  # already derived (a resubmitted batch)
+                        effects.extend(self._hold_aside(entry, derived, l1_number))
+                        continue  # already derived (a resubmitted batch), or held aside
                     # A replacement for a block the hub proved invalid (its dependency was):
                     # the one case where the safe head may move back (DESIGN.md §5, inv. 5).
                     effects.extend(self._rewind_invalid(entry.number))
                 problem = self._apply_entry(entry, l1_number)
+                if problem is not None and self._continues_held_aside(entry):
+                    self.held_aside.append((entry, l1_number))
+                    continue  # built on the held-aside block, not on ours
+                if problem is None and self.held_aside:
+                    self.held_aside = []  # our chain went on: what was held aside was stale
                 if problem is not None:
                     self.invalid_batches += 1
                     effects.append(
@@ -582,27 +586,77 @@ class VerifierNode(Role):
                     )
                 )
                 effects.extend(self._compare(entry.number))
-        return effects, None
+        return effects
 
-    def _replacement_waits(self, entry: BatchBlock, derived: Block) -> bool:
-        """Whether a batch entry at a derived height is another block the hub may yet
-        invalidate the derived one for, so derivation must wait for its word.
+    def _hold_aside(self, entry: BatchBlock, derived: Block, l1_number: int) -> list[Effect]:
+        """Keep a batch entry at a derived height that is another block than the derived one,
+        in case the hub invalidates the derived block.
 
         A sequencer rebuilds a block only after the hub published it INVALID, and
         the rebuilt batch can reach L1 before that hub block reaches this verifier
-        (it was cut off, or down). Skipping the entry as already derived would
-        lose the rebuild for good: every later batch builds on it and fails
-        (explorer seed 247). The wait ends when the hub judges the height
-        (invalid: the entry replaces the block), freezes the chain, or finalizes
-        the derived block (the entry is junk and is skipped); a verifier that
-        does not follow the hub skips it at once, as OP drops a batch for a past
-        height.
+        (it was cut off, or down). Dropping the entry as already derived lost the
+        rebuild for good: every later batch builds on it and failed (explorer seed
+        247). So the entry, and the entries after it that fail on the derived chain,
+        are held aside and applied when the hub's verdict arrives
+        (``_apply_held_aside``). Most such entries are stale copies (a batch re-sent
+        around an L1 reorg): the derived chain then goes on and they are dropped, as
+        OP drops a batch for a past height. Without the hub nothing is held.
         """
         if not self.params.follow_hub or self.chain_id in self.hub_frozen:
-            return False
+            return []
         if entry.number <= self.hub_finalized:
-            return False
-        return not _entry_describes(entry, derived, self.chain.origin_at(entry.number))
+            return []
+        if _entry_describes(entry, derived, self.chain.origin_at(entry.number)):
+            return []
+        if self.held_aside and self.held_aside[0][0].number < entry.number:
+            return []  # a differing copy above the one held: it follows that one
+        self.held_aside = [(entry, l1_number)]
+        return [
+            record("verifier.held_aside", chain=self.chain_id, number=entry.number, l1=l1_number)
+        ]
+
+    def _continues_held_aside(self, entry: BatchBlock) -> bool:
+        return (
+            bool(self.held_aside)
+            and entry.number == self.held_aside[-1][0].number + 1
+            and len(self.held_aside) < MAX_HELD_ASIDE
+        )
+
+    def _apply_held_aside(self) -> list[Effect]:
+        """Replace the derived chain with the held-aside entries once the hub has
+        invalidated the derived block they replace."""
+        if not self.held_aside:
+            return []
+        first = self.held_aside[0][0].number
+        derived = self.chain.block_at(first)
+        if derived is None or not self._hub_invalidated(derived):
+            return []
+        held, self.held_aside = self.held_aside, []
+        effects = self._rewind_invalid(first)
+        for entry, l1_number in held:
+            problem = self._apply_entry(entry, l1_number)
+            if problem is not None:
+                self.invalid_batches += 1
+                effects.append(
+                    record(
+                        "verifier.bad_batch",
+                        chain=self.chain_id,
+                        number=entry.number,
+                        reason=problem,
+                    )
+                )
+                break
+            effects.append(
+                record(
+                    "verifier.safe",
+                    chain=self.chain_id,
+                    number=entry.number,
+                    hash=self.chain.head.hash.hex()[:16],
+                    l1=l1_number,
+                )
+            )
+        effects.append(self._persist())
+        return effects
 
     def _apply_entry(self, entry: BatchBlock, l1_number: int) -> str | None:
         chain = self.chain
@@ -672,6 +726,8 @@ class VerifierNode(Role):
 
 
 DEPOSIT_PREFIX: Final = bytes((DEPOSIT_TX_TYPE,))
+MAX_HELD_ASIDE: Final = 4096
+"""Most batch entries a verifier holds aside for a replacement the hub has not judged."""
 _BLOCK_KEY: Final = b"ver/block/"
 _CURSOR_KEY: Final = b"ver/cursor"
 _EVIDENCE_KEY: Final = b"ver/evidence/"

@@ -230,7 +230,7 @@ class HubTracker:
         if client.frozen:
             raise ChainFrozen(f"chain {chain_id} is frozen after equivocation")
         if existing is not None and existing.level != SafetyLevel.INVALID:
-            if not self._origin_known(client, payload):
+            if not self._judgeable_conflict(client, existing, payload):
                 client.pending[payload.block_hash] = signed  # judged once L1 gets there
                 client.raw_pending[payload.block_hash] = raw
                 return []
@@ -297,7 +297,7 @@ class HubTracker:
             return "drop"
         if existing is not None and existing.level != SafetyLevel.INVALID:
             if existing.block_hash != payload.block_hash:
-                if not self._origin_known(client, payload):
+                if not self._judgeable_conflict(client, existing, payload):
                     return "wait"
                 self._equivocation(client, existing, raw)
             return "drop"
@@ -386,24 +386,53 @@ class HubTracker:
 
     # ---- equivocation and invalidity --------------------------------------------------
 
-    def _origin_known(self, client: ChainClient, payload: ExecutionPayload) -> bool:
-        """Whether a second block at a held height can be judged: its L1Origin is in the
-        hub's L1 view. Raises ``OriginNotCanonical`` for one on L1 history a reorg replaced.
+    def _judgeable_conflict(
+        self, client: ChainClient, existing: TrackedBlock, payload: ExecutionPayload
+    ) -> bool:
+        """Whether a second block at a held height is equivocation the hub can judge now;
+        False while its L1Origin is beyond the hub's L1 view. Raises ``Rejected`` (no
+        evidence) for a block that could never be accepted, which an honest sequencer
+        signs and replaces in the normal course:
 
-        A sequencer re-signs the heights whose origin an L1 reorg removed (OP's unsafe
-        reorg), so a pair of which one block sits on a replaced L1 fork is not
-        equivocation; the stale block is refused as any block on another fork is
-        (explorer seed 757: a verifier forwarded such a pair, the hub had never held the
-        stale block, counted the pair as equivocation and froze an honest chain).
+        - one on L1 history a reorg replaced (``OriginNotCanonical``): a sequencer
+          re-signs the heights whose origin a reorg removed (OP's unsafe reorg; explorer
+          seed 757 froze an honest chain this way);
+        - one built on another parent: a branch the sequencer left, whose conflict, if
+          it is one, is judged where the branches part (two blocks on one parent);
+        - one that depends on a block the hub holds invalid, or invalidated and saw
+          replaced: the sequencer rebuilt it when it heard of that block, as the hub
+          asks (explorer seed 7: the hub never
+          held the first version, a verifier forwarded the pair, and an honest chain
+          was frozen).
         """
+        number = payload.block_number
+        if payload.parent_hash != existing.parent_hash:
+            raise Rejected(
+                f"chain {client.chain_id} block {number} is on another branch than the "
+                "hub's (a conflict counts where the branches part)"
+            )
         origin_number, origin_hash = payload_origin(payload.transactions)
         if origin_number > self.l1_head:
             return False
         if self.l1_hashes.get(origin_number) != origin_hash:
             raise OriginNotCanonical(
-                f"chain {client.chain_id} block {payload.block_number}: "
+                f"chain {client.chain_id} block {number}: "
                 f"L1Origin {origin_number} is on another fork"
             )
+        for dep in declared_dependencies(payload.transactions) or ():
+            other = self.clients.get(dep.chain_id)
+            if other is None:
+                continue
+            held = other.blocks.get(dep.number)
+            if dep.block_hash in other.superseded or (
+                held is not None
+                and held.block_hash == dep.block_hash
+                and SafetyLevel.INVALID in (held.level, held.cross_level)
+            ):
+                raise Rejected(
+                    f"chain {client.chain_id} block {number} depends on an invalid block "
+                    f"(chain {dep.chain_id} block {dep.number}): its rebuild replaced it"
+                )
         return True
 
     @staticmethod

@@ -136,6 +136,9 @@ class Witnessed:
     """The chain's verifier (it and the sequencer up and not cut off, both times)."""
     hub: bool
     """The hub (likewise)."""
+    origin: tuple[int, bytes]
+    """The pair's L1Origin (number, hash): a pair on L1 history a reorg replaced is not
+    equivocation any judge can act on (both blocks are invalid anyway)."""
 
 
 @dataclass(slots=True)
@@ -171,7 +174,14 @@ class Witnesses:
                 self.first[(chain, number)] = hears
             return None
         verifier, hub = self.first.pop((chain, number), (False, False))
-        return Witnessed(chain, verifier and hears[0], hub and hears[1])
+        origin = (int(fields["origin"]), bytes.fromhex(str(fields["origin_hash"])))  # type: ignore[call-overload]
+        return Witnessed(chain, verifier and hears[0], hub and hears[1], origin)
+
+
+def on_replaced_fork(world: "World", origins: list[tuple[int, bytes]]) -> bool:
+    """Whether every one of these pairs' L1Origins is off the canonical L1 chain now."""
+    l1 = world.l1_node()
+    return l1 is not None and all(not l1.is_canonical(n, Hash32(h)) for n, h in origins)
 
 
 @dataclass(slots=True)
@@ -185,6 +195,7 @@ class EquivocationEvidence(Checker):
 
     grace: float = 5.0
     equivocations: dict[int, float] = field(default_factory=dict)
+    origins: dict[int, list[tuple[int, bytes]]] = field(default_factory=dict)
     witnesses: Witnesses = field(default_factory=Witnesses)
     reach: Reach = field(default_factory=Reach)
 
@@ -195,6 +206,7 @@ class EquivocationEvidence(Checker):
         seen = self.witnesses.observe(self.world, event)
         if seen is not None and seen.verifier:
             self.equivocations.setdefault(seen.chain, float(now))
+            self.origins.setdefault(seen.chain, []).append(seen.origin)
 
     def after_step(self, sim: "Simulator") -> None:
         for chain, since in self.equivocations.items():
@@ -205,7 +217,7 @@ class EquivocationEvidence(Checker):
             if restored is None or sim.now - max(since, restored) < self.grace:
                 continue
             verifier = self.world.verifier(chain)
-            if verifier is None:
+            if verifier is None or on_replaced_fork(self.world, self.origins[chain]):
                 continue
             if not any(e.kind == "equivocation" for e in verifier.evidence):
                 self.fail(sim.now, f"chain {chain} equivocated at t={since:.2f} with no evidence")
@@ -395,15 +407,27 @@ class NoFalseEquivocation(Checker):
     honest (explorer seed 757: a false freeze after an L1 reorg went unnoticed by every
     checker)."""
 
+    equivocated: set[tuple[int, int]] = field(default_factory=set)
+    """(chain, height) where a byzantine sequencer signed a second block."""
+
     def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
+        if event.kind == "sequencer.equivocated":
+            fields = fields_dict(event)
+            self.equivocated.add((int(fields["chain"]), int(fields["number"])))  # type: ignore[call-overload]
+            return
         if event.kind not in ("verifier.evidence", "hub.evidence"):
             return
         fields = fields_dict(event)
         if event.kind == "verifier.evidence" and fields.get("evidence") != "equivocation":
             return
         chain = int(fields["chain"])  # type: ignore[call-overload]
-        if chain not in self.world.equivocating_chains():
-            self.fail(now, f"{node} accused honest chain {chain} of equivocation")
+        number = int(fields["number"])  # type: ignore[call-overload]
+        if (chain, number) not in self.equivocated:
+            self.fail(
+                now,
+                f"{node} accused chain {chain} of equivocation at height {number}, where its "
+                "sequencer signed no second block on purpose",
+            )
 
 
 @dataclass(slots=True)
@@ -415,6 +439,7 @@ class HubEquivocationFrozen(Checker):
 
     grace: float = 5.0
     equivocations: dict[int, float] = field(default_factory=dict)
+    origins: dict[int, list[tuple[int, bytes]]] = field(default_factory=dict)
     hub_restarted: float = -1e9
     witnesses: Witnesses = field(default_factory=Witnesses)
     reach: Reach = field(default_factory=Reach)
@@ -426,6 +451,7 @@ class HubEquivocationFrozen(Checker):
         seen = self.witnesses.observe(self.world, event)
         if seen is not None and (seen.hub or seen.verifier):  # the verifier forwards a pair
             self.equivocations.setdefault(seen.chain, float(now))
+            self.origins.setdefault(seen.chain, []).append(seen.origin)
         elif event.kind == "sim.restart" and fields_dict(event)["node"] == "hub":
             self.hub_restarted = float(now)
 
@@ -437,6 +463,8 @@ class HubEquivocationFrozen(Checker):
                 continue  # a restarted hub replays its store and re-syncs L1 first
             if restored is None or sim.now - max(since, restored) < self.grace:
                 continue
+            if on_replaced_fork(self.world, self.origins[chain]):
+                continue  # both blocks of every pair sit on replaced L1 history
             client = hub.tracker.clients.get(chain)
             if client is None or not client.frozen:
                 self.fail(sim.now, f"hub did not freeze chain {chain} after it equivocated")
