@@ -565,28 +565,26 @@ class VerifierNode(Role):
                     continue  # built on the held-aside block, not on ours
                 if problem is None and self.held_aside:
                     self.held_aside = []  # our chain went on: what was held aside was stale
+                effects.append(self._outcome(entry, l1_number, problem))
                 if problem is not None:
-                    self.invalid_batches += 1
-                    effects.append(
-                        record(
-                            "verifier.bad_batch",
-                            chain=self.chain_id,
-                            number=entry.number,
-                            reason=problem,
-                        )
-                    )
                     break
-                effects.append(
-                    record(
-                        "verifier.safe",
-                        chain=self.chain_id,
-                        number=entry.number,
-                        hash=self.chain.head.hash.hex()[:16],
-                        l1=l1_number,
-                    )
-                )
                 effects.extend(self._compare(entry.number))
         return effects
+
+    def _outcome(self, entry: BatchBlock, l1_number: int, problem: str | None) -> Effect:
+        """The record of one applied (or refused) batch entry."""
+        if problem is not None:
+            self.invalid_batches += 1
+            return record(
+                "verifier.bad_batch", chain=self.chain_id, number=entry.number, reason=problem
+            )
+        return record(
+            "verifier.safe",
+            chain=self.chain_id,
+            number=entry.number,
+            hash=self.chain.head.hash.hex()[:16],
+            l1=l1_number,
+        )
 
     def _hold_aside(self, entry: BatchBlock, derived: Block, l1_number: int) -> list[Effect]:
         """Keep a batch entry at a derived height that is another block than the derived one,
@@ -635,26 +633,9 @@ class VerifierNode(Role):
         effects = self._rewind_invalid(first)
         for entry, l1_number in held:
             problem = self._apply_entry(entry, l1_number)
+            effects.append(self._outcome(entry, l1_number, problem))
             if problem is not None:
-                self.invalid_batches += 1
-                effects.append(
-                    record(
-                        "verifier.bad_batch",
-                        chain=self.chain_id,
-                        number=entry.number,
-                        reason=problem,
-                    )
-                )
                 break
-            effects.append(
-                record(
-                    "verifier.safe",
-                    chain=self.chain_id,
-                    number=entry.number,
-                    hash=self.chain.head.hash.hex()[:16],
-                    l1=l1_number,
-                )
-            )
         effects.append(self._persist())
         return effects
 
