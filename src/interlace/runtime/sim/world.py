@@ -671,7 +671,9 @@ class World:
             ):
                 faulty.add(self._chain_of(fault))
             names = {fault.node, *fault.nodes, *fault.peers}
-            faulty |= {c for c in self.chain_ids if any(n.endswith(str(c)) for n in names if n)}
+            # A node serves a chain when the chain id is one of its name's parts
+            # ("seq-901", "prover-902-0"; explorer seed 842 missed a prover worker).
+            faulty |= {c for c in self.chain_ids if any(str(c) in n.split("-") for n in names)}
         return faulty
 
     def partitioned_or_down(self, chain: int) -> bool:
