@@ -14,7 +14,7 @@ writes the summary as JSON (``--json FILE``). This is how the 10,000-seed
 result in the issue's closing note and in docs/simulator.md was measured;
 it is not part of CI.
 
-Run: ``python benchmarks/bench_explore.py`` (about three minutes) or
+Run: ``python benchmarks/bench_explore.py`` (about six minutes) or
 ``python benchmarks/bench_explore.py --sweep 0-9999 --json sweep.json``.
 """
 
@@ -34,7 +34,7 @@ from interlace.runtime.sim.explore import (
     run_ray,
 )
 
-THROUGHPUT_SEEDS = range(1000, 1040)
+THROUGHPUT_SEEDS = range(1000, 1100)
 """Seeds timed on one and on two processes (outside 0-999, which CI and docs use)."""
 GOAL_RATIO = 1.8
 
