@@ -51,7 +51,7 @@ from interlace.protocol.rollup.chain import RollupChain, RollupGenesis
 from interlace.protocol.rollup.derivation import BatchBlock, L1Origin, attributes_deposit
 from interlace.protocol.rollup.payload import payload_from_block
 from interlace.roles.base import MessageReceived, NodeId, Timestamp
-from interlace.roles.hub import Hub, HubParams
+from interlace.roles.hub import Hub, HubParams, _missing_from
 from interlace.roles.messages import BlockGossip
 from interlace.runtime.store import MemoryStore
 from tests.protocol.support import ALICE, BOB, ETHER, transfer
@@ -836,3 +836,29 @@ def test_hub_role_accepts_a_waiting_dependent_as_soon_as_its_source_arrives() ->
     hub.handle(MessageReceived(NodeId("seq-901"), BlockGossip(A, source)), Timestamp(NOW))
     assert hub.tracker.status(A, 1) is not None
     assert hub.tracker.status(B, 1) is not None
+
+
+def test_hub_asks_its_sequencer_from_the_lowest_height_a_waiting_block_needs() -> None:
+    # A gap above the head: from the head's successor. A parent the hub invalidated whose
+    # rebuild never arrived (its gossip was lost): from that height, not above the head,
+    # or every later block waits forever (explorer seed 7).
+    a = Rollup(A)
+    tracker = tracker_for(a)
+    ingest_all(tracker, A, [a.add(1), a.add(1)])
+    client = tracker.clients[A]
+    assert _missing_from(client) is None
+    a.add(1)
+    assert tracker.ingest_envelope(A, a.add(1), NOW) == []  # block 4: block 3 is missing
+    assert _missing_from(client) == 3
+
+    b = Rollup(B)
+    tracker = tracker_for(b)
+    ingest_all(tracker, B, [b.add(1), b.add(1)])
+    client = tracker.clients[B]
+    tracker._invalidate(client.blocks[2], "test: as if a dependency were invalid")
+    rebuilt = Rollup(B)
+    rebuilt.append(rebuilt.build(1))
+    rebuilt.add(1, extra=b"rebuilt")  # the rebuilt block 2, whose gossip is lost
+    assert tracker.ingest_envelope(B, rebuilt.add(1), NOW) == []  # its child waits
+    assert client.head == 2
+    assert _missing_from(client) == 2
