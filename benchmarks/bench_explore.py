@@ -24,6 +24,7 @@ import os
 import time
 from collections import Counter
 
+from bench_prover import pool_rate, spin_job
 from interlace.runtime.sim.explore import (
     FAULT_KINDS,
     SeedResult,
@@ -66,6 +67,19 @@ def throughput() -> None:
         f"ratio {rate_two / rate_one:.2f} (goal >= {GOAL_RATIO})"
     )
     print(f"seeds a day on this machine at the 2-process rate: {rate_two * 60 * 24:,.0f}")
+    for result in sorted(one.failed, key=lambda r: r.seed):
+        print(f"  failed: seed {result.seed}: {result.kind}")
+    # The reference: a pure-CPU job of about one seed's length shows how much parallelism
+    # this machine offers in this run (a shared VM's second core may give less than 2x).
+    start = time.perf_counter()
+    spin_job(20_000)
+    rounds = int(20_000 * mean / (time.perf_counter() - start))
+    spins = [rounds] * 10
+    reference = pool_rate(2, spin_job, spins, repeats=1) / pool_rate(1, spin_job, spins, repeats=1)
+    print(
+        f"  reference: a pure-CPU job of the same length scales {reference:.2f}x from 1 to 2 "
+        f"processes in this run; the explorer reaches {rate_two / rate_one / reference:.0%} of that"
+    )
 
 
 def sweep(text: str, ray: bool, address: str | None, json_path: str | None) -> None:
