@@ -54,20 +54,16 @@ from interlace.primitives.rlp_codec import (
     read_u64,
 )
 from interlace.primitives.tx import (
-    DEPOSIT_TX_TYPE,
     DepositTransaction,
     Transaction,
     decode_transaction,
-    encode_transaction,
 )
 from interlace.primitives.types import Address, ChainId, Hash32
 from interlace.protocol.chain.block import Block
 from interlace.protocol.hub.state import SafetyLevel
-from interlace.protocol.hub.tracker import payload_origin
+from interlace.protocol.hub.tracker import batch_content, payload_origin
 from interlace.protocol.interop.messenger import (
-    HUB_CLIENT_ADDRESS,
     declared_dependencies,
-    hub_update_deposit,
 )
 from interlace.protocol.l1.view import L1View
 from interlace.protocol.rollup.chain import RollupChain, RollupGenesis
@@ -182,9 +178,9 @@ class VerifierNode(Role):
         that carried it (``_hold_aside``)."""
         self.hub_invalid: set[tuple[int, Hash32]] = set()
         self.invalid_contents: set[tuple[int, Hash32]] = set()
+        """(height, digest of the user transactions) of signed blocks the hub invalidated."""
         self.invalid_sources: set[tuple[int, int, Hash32]] = set()
         """(chain, height, hash) of every block the hub published INVALID (any chain)."""
-        """(height, digest of the user transactions) of signed blocks the hub invalidated."""
         self.hub_frozen: set[int] = set()
         self.hub = HubFollower()
         self.suspects: dict[int, int] = {}
@@ -370,7 +366,7 @@ class VerifierNode(Role):
             return True
         if not self.invalid_contents:
             return False
-        raw = [encode_transaction(tx) for tx in block.transactions]
+        raw = tuple(tx.raw for tx in block.transactions)
         return (block.number, _contents_digest(raw)) in self.invalid_contents
 
     def _forward_suspects(self) -> list[Effect]:
@@ -706,7 +702,6 @@ class VerifierNode(Role):
         self.frozen = any(e.kind == "equivocation" for e in self.evidence)
 
 
-DEPOSIT_PREFIX: Final = bytes((DEPOSIT_TX_TYPE,))
 MAX_HELD_ASIDE: Final = 4096
 """Most batch entries a verifier holds aside for a replacement the hub has not judged."""
 _BLOCK_KEY: Final = b"ver/block/"
@@ -715,25 +710,19 @@ _EVIDENCE_KEY: Final = b"ver/evidence/"
 
 
 def _entry_describes(entry: BatchBlock, block: Block, origin: L1Origin) -> bool:
-    """Whether a batch entry is the one ``block`` was derived from (a resubmitted batch)."""
+    """Whether a batch entry is the one ``block`` was derived from (a resubmitted batch):
+    the hub's content match (``batch_content``), with the timestamp and the origin."""
     if entry.timestamp != block.header.timestamp or entry.origin_hash != origin.hash:
         return False
-    users = []
-    hub_updates = []
-    for tx in block.transactions:
-        if not isinstance(tx, DepositTransaction):
-            users.append(encode_transaction(tx))
-        elif tx.to == HUB_CLIENT_ADDRESS:
-            hub_updates.append(encode_transaction(tx))
-    forwarded = [encode_transaction(hub_update_deposit(raw)) for raw in entry.hub_updates]
-    return tuple(users) == entry.transactions and hub_updates == forwarded
+    content = batch_content(tuple(tx.raw for tx in block.transactions))
+    return content == (entry.transactions, entry.hub_updates)
 
 
-def _contents_digest(transactions: Iterable[bytes]) -> Hash32:
+def _contents_digest(transactions: tuple[bytes, ...]) -> Hash32:
     """keccak256 of the RLP list of a block's user transactions (what its dependencies come
     from; the deposits differ with the header chain: the dependency declaration's source
     hash covers the parent hash)."""
-    return keccak256(encode_rlp([raw for raw in transactions if raw[:1] != DEPOSIT_PREFIX]))
+    return keccak256(encode_rlp(list(batch_content(transactions)[0])))
 
 
 def _block_key(number: int) -> bytes:

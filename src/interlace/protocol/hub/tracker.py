@@ -360,7 +360,7 @@ class HubTracker:
             origin_number=origin_number,
             origin_hash=origin_hash,
             deps=deps,
-            content=_content_of(payload.transactions),
+            content=batch_content(payload.transactions),
             envelope=raw,
         )
         replaced = client.blocks.get(number)
@@ -705,7 +705,7 @@ def payload_origin(transactions: tuple[bytes, ...]) -> tuple[int, Hash32]:
 _UPDATE_HUB: Final = HUB_CLIENT_ABI.function("updateHub").selector
 
 
-def _content_of(transactions: tuple[bytes, ...]) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
+def batch_content(transactions: tuple[bytes, ...]) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
     """(user transactions, forwarded hub blocks), the way a batch entry carries them."""
     users: list[bytes] = []
     hubs: list[bytes] = []

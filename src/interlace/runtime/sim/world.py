@@ -654,10 +654,6 @@ class World:
         nodes = {HUB_NODE, NodeId(f"seq-{chain}")}
         return bool(nodes & (self._down | self._partitioned))
 
-    def equivocating_chains(self) -> set[int]:
-        """Chains an ``equivocate`` fault makes sign two blocks at one height."""
-        return {int(self._chain_of(f)) for f in self.scenario.faults if f.kind == "equivocate"}
-
     def faulty_chains(self) -> set[int]:
         """Chains a fault targets (equivocation, or their nodes crashed or cut off)."""
         faulty: set[int] = set()
