@@ -862,3 +862,27 @@ def test_hub_asks_its_sequencer_from_the_lowest_height_a_waiting_block_needs() -
     assert tracker.ingest_envelope(B, rebuilt.add(1), NOW) == []  # its child waits
     assert client.head == 2
     assert _missing_from(client) == 2
+
+
+def test_settlement_of_a_block_still_waiting_finalizes_it_on_arrival_in_order() -> None:
+    """Seed 1075: a restarted hub replays its envelopes before L1 comes back, so they wait
+    for their L1Origin; the re-sync of finalized L1 then shows aggregates settling blocks
+    it does not hold yet. Those facts must not be lost: each block is FINALIZED when it
+    is accepted, so no block is ever finalized above an unfinalized parent."""
+    a = Rollup(A)
+    tracker = tracker_for(a, l1_through=0)
+    envelopes = [a.add(1), a.add(1), a.add(1)]
+    for envelope in envelopes:
+        assert tracker.ingest_envelope(A, envelope, NOW) == []  # L1Origin 1 not seen yet
+    for number in (1, 2):
+        assert not tracker.finalize(A, number, a.chain.blocks[number].hash)
+    assert not tracker.finalize(A, 3, keccak256(b"not the block"))
+    tracker.set_l1_block(1, l1_hash(1))
+    accepted = tracker.retry_pending(NOW)
+    assert [b.number for b in accepted] == [1, 2, 3]
+    assert [level(tracker, A, n)[0] for n in (1, 2, 3)] == [
+        SafetyLevel.FINALIZED,
+        SafetyLevel.FINALIZED,
+        SafetyLevel.PRECONFIRMED,  # L1 settled another hash at 3: not this block
+    ]
+    assert [kind for kind, _ in tracker.notes].count("hub.finalized") == 2

@@ -164,6 +164,9 @@ class HubTracker:
         self.invalidated = 0
         self.confirmations: dict[int, dict[int, Hash32]] = {}
         """Per chain: block number → the hash L1 showed valid (applied once the block is SAFE)."""
+        self.settlements: dict[int, dict[int, Hash32]] = {}
+        """Per chain: block number → the hash an aggregate in a finalized L1 block settled
+        (applied when the block is accepted, if the hub does not hold it yet)."""
 
     # ---- registry and L1 ------------------------------------------------------------
 
@@ -382,6 +385,8 @@ class HubTracker:
             early = client.early_batches.pop(number, None)
             if early is not None and self.l1_hashes.get(early[1][0]) == early[1][1]:
                 self._apply_entry(client, block, early[0], early[1])
+        if self.settlements.get(client.chain_id, {}).get(number) == block.block_hash:
+            self.finalize(client.chain_id, number, block.block_hash)
         return block
 
     # ---- equivocation and invalidity --------------------------------------------------
@@ -623,7 +628,14 @@ class HubTracker:
         return 1
 
     def finalize(self, chain_id: int, number: int, block_hash: Hash32) -> bool:
-        """An aggregate holding the block settled in a finalized L1 block: FINALIZED."""
+        """An aggregate holding the block settled in a finalized L1 block: FINALIZED.
+
+        A block the hub does not hold yet (its envelope waits, as after a restart whose
+        L1 re-sync runs ahead of the replayed envelopes) is finalized when it is accepted.
+        L1 settles each chain's blocks in order, and the hub accepts them in order, so a
+        block is never finalized above an unfinalized parent.
+        """
+        self.settlements.setdefault(chain_id, {})[number] = block_hash
         client = self.clients.get(chain_id)
         block = client.blocks.get(number) if client else None
         if block is None or block.block_hash != block_hash:
