@@ -269,7 +269,14 @@ class VerifierNode(Role):
     def _judge(self, number: int) -> list[Effect]:
         """Two signed blocks at ``number``: a rebuild the hub asked for, or equivocation."""
         seen = self.unsafe[number]
-        origins = [self._standing(envelope) for envelope in seen.values()]
+        fork = {h: e for h, e in seen.items() if e in _fork_in(seen.values())}
+        if not fork:
+            # Blocks at one height on different parents: an old branch a rebuild replaced,
+            # or blocks above a fork that is judged at its own height (the hub's rule too;
+            # explorer seed 1299 froze an honest chain on such a pair).
+            self.suspects.pop(number, None)
+            return []
+        origins = [self._standing(envelope) for envelope in fork.values()]
         if origins.count("canonical") + origins.count("unknown") < 2:
             # One of them sits on L1 history a reorg replaced, or on a block the hub
             # invalidated: the sequencer re-signed the height on the new fork (an unsafe
@@ -280,8 +287,8 @@ class VerifierNode(Role):
             self.suspects.setdefault(number, 0)
             return []  # judged once this verifier's L1 view reaches both origins
         if self.params.follow_hub and self.chain_id not in self.hub_frozen:
-            stale = [h for h in seen if (number, h) in self.hub_invalid]
-            if len(seen) - len(stale) <= 1 and stale:
+            stale = [h for h in fork if (number, h) in self.hub_invalid]
+            if len(fork) - len(stale) <= 1 and stale:
                 for h in stale:  # the sequencer rebuilt without an invalid dependency
                     del seen[h]
                 self.suspects.pop(number, None)
@@ -292,7 +299,7 @@ class VerifierNode(Role):
         self.suspects.clear()
         return [
             self._keep(
-                Evidence("equivocation", self.chain_id, number, tuple(seen), tuple(seen.values()))
+                Evidence("equivocation", self.chain_id, number, tuple(fork), tuple(fork.values()))
             ),
             record(
                 "verifier.evidence", chain=self.chain_id, evidence="equivocation", number=number
