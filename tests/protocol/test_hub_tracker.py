@@ -50,9 +50,16 @@ from interlace.protocol.l1.modules import RollupKind, RollupRecord
 from interlace.protocol.rollup.chain import RollupChain, RollupGenesis
 from interlace.protocol.rollup.derivation import BatchBlock, L1Origin, attributes_deposit
 from interlace.protocol.rollup.payload import payload_from_block
-from interlace.roles.base import MessageReceived, NodeId, Timestamp
+from interlace.roles.base import (
+    Broadcast,
+    MessageReceived,
+    NodeId,
+    SendMessage,
+    TimerFired,
+    Timestamp,
+)
 from interlace.roles.hub import Hub, HubParams, _missing_from
-from interlace.roles.messages import BlockGossip
+from interlace.roles.messages import BlockGossip, BlocksRequest, rollup_blocks_topic
 from interlace.runtime.store import MemoryStore
 from tests.protocol.support import ALICE, BOB, ETHER, transfer
 
@@ -811,8 +818,8 @@ def test_take_changes_returns_what_changed_since_the_last_call() -> None:
 # ---- the hub role drives the tracker ------------------------------------------------------
 
 
-def test_hub_role_accepts_a_waiting_dependent_as_soon_as_its_source_arrives() -> None:
-    a, b = Rollup(A), Rollup(B)
+def hub_role(*rollups: Rollup) -> Hub:
+    """A hub role over ``rollups`` (optimistic, sequencers at ``seq-<chain>``), L1 0..2."""
     records = tuple(
         (
             RollupRecord(
@@ -825,11 +832,18 @@ def test_hub_role_accepts_a_waiting_dependent_as_soon_as_its_source_arrives() ->
             ),
             r.genesis_hash,
         )
-        for r in (a, b)
+        for r in rollups
     )
-    hub = Hub(NodeId("hub"), HubParams(HUB_KEY, records), MemoryStore())
+    sequencers = tuple((r.chain_id, NodeId(f"seq-{r.chain_id}")) for r in rollups)
+    hub = Hub(NodeId("hub"), HubParams(HUB_KEY, records, sequencer_nodes=sequencers), MemoryStore())
     for number in range(3):
         hub.tracker.set_l1_block(number, l1_hash(number))
+    return hub
+
+
+def test_hub_role_accepts_a_waiting_dependent_as_soon_as_its_source_arrives() -> None:
+    a, b = Rollup(A), Rollup(B)
+    hub = hub_role(a, b)
     source, dependent = a.add(1), b.add(1, deps=[a.dep(1)])
     hub.handle(MessageReceived(NodeId("seq-902"), BlockGossip(B, dependent)), Timestamp(NOW))
     assert hub.tracker.status(B, 1) is None
@@ -886,3 +900,56 @@ def test_settlement_of_a_block_still_waiting_finalizes_it_on_arrival_in_order() 
         SafetyLevel.PRECONFIRMED,  # L1 settled another hash at 3: not this block
     ]
     assert [kind for kind, _ in tracker.notes].count("hub.finalized") == 2
+
+
+def test_hub_asks_from_below_a_block_on_a_parent_it_does_not_hold_and_finds_the_fork() -> None:
+    """Seed 1854: the hub lost one block of an equivocating pair and held the other; the
+    blocks above sat on the lost one (wrong parent for the hub), and asking only above
+    its head never showed the fork. A wrong parent (or a block on another branch) at
+    height n makes the hub ask from n − 1; the answer is the evidence."""
+    a = Rollup(A)
+    hub = hub_role(a)
+    first = a.add(1)
+    twin = Rollup(A)
+    twin.append(twin.build(1))
+    held = twin.add(1, extra=b"twin")  # the block the hub hears at height 2
+    lost = a.add(1)  # its pair, lost on the way to the hub
+    above = a.add(1)  # block 3 on the lost block
+    for envelope in (first, held):
+        hub.handle(MessageReceived(NodeId("seq-901"), BlockGossip(A, envelope)), Timestamp(NOW))
+    effects = hub.handle(
+        MessageReceived(NodeId("verifier-901"), BlockGossip(A, above)), Timestamp(NOW)
+    )
+    assert SendMessage(NodeId("seq-901"), BlocksRequest(2)) in effects
+    assert not hub.tracker.evidence
+    hub.handle(MessageReceived(NodeId("seq-901"), BlockGossip(A, lost)), Timestamp(NOW))
+    assert [(e.number, set(e.envelopes)) for e in hub.tracker.evidence] == [(2, {held, lost})]
+
+
+def test_hub_gossips_an_equivocating_pair_again_after_freezing_the_chain() -> None:
+    """Seed 1354: a verifier that lost one block of the pair holds no evidence; the hub
+    gossips the pair with the hub block that freezes the chain and the 1st, 2nd, 4th, …
+    32nd after it, and not again."""
+    a = Rollup(A)
+    hub = hub_role(a)
+    one = a.add(1)
+    twin = Rollup(A)
+    twin.append(twin.build(1))
+    pair = (a.add(1), twin.add(1, extra=b"twin"))
+    for envelope in (one, *pair):
+        hub.handle(MessageReceived(NodeId("seq-901"), BlockGossip(A, envelope)), Timestamp(NOW))
+    assert hub.tracker.clients[A].frozen
+    told = []
+    for n in range(40):
+        effects = hub.handle(TimerFired("hub_block"), Timestamp(NOW + n))
+        gossip = [
+            e.message.envelope
+            for e in effects
+            if isinstance(e, Broadcast)
+            and e.topic == rollup_blocks_topic(A)
+            and isinstance(e.message, BlockGossip)
+        ]
+        if gossip:
+            assert set(gossip) == set(pair)
+            told.append(n)
+    assert told == [0, 1, 2, 4, 8, 16, 32]

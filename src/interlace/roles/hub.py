@@ -55,7 +55,13 @@ from interlace.protocol.hub.state import (
     sign_hub_header,
     state_key,
 )
-from interlace.protocol.hub.tracker import ChainClient, HubTracker, TrackedBlock
+from interlace.protocol.hub.tracker import (
+    ChainClient,
+    HubTracker,
+    OtherBranch,
+    TrackedBlock,
+    WrongParent,
+)
 from interlace.protocol.l1.modules import RollupKind, RollupRecord
 from interlace.protocol.l1.view import L1View
 from interlace.protocol.rollup.derivation import batches_in_l1_block, decode_batch
@@ -125,6 +131,8 @@ _KEEP_SNAPSHOTS: Final = 512
 AGGREGATE_GAS_BASE: Final = 200_000
 AGGREGATE_GAS_PER_BLOCK: Final = 60_000
 MAX_FEE_PER_GAS: Final = 10**11
+EVIDENCE_RETELL_BLOCKS: Final = 32
+"""Hub blocks after freezing a chain during which the hub gossips the pair again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +191,8 @@ class Hub(Role):
         """Every hub block with its changes, re-sent to a follower that missed some."""
         self._envelope_seq = 0
         self._sync_asked: dict[int, float] = {}
+        self._evidence_told: dict[int, int] = {}
+        """Index in ``tracker.evidence`` → the hub block that first gossiped the pair."""
         self.follower: SettlementFollower | None = None
         if params.settlement is not None:
             self.follower = SettlementFollower(
@@ -261,6 +271,13 @@ class Hub(Role):
             if len(self.tracker.evidence) > evidence_before:
                 # The second half of an equivocation: kept, so a restart finds the evidence.
                 effects.append(self._persist_envelope(message))
+            if isinstance(exc, WrongParent | OtherBranch) and exc.number > 1:
+                # The sequencer signed a block on a parent the hub does not hold: ask for
+                # its blocks from the height below, which shows the fork (or, on a deeper
+                # one, another branch one height lower again). Explorer seed 1854: the
+                # hub missed one block of an equivocating pair and, asking only above
+                # its head, never saw the fork.
+                effects.extend(self._ask_sequencer(message.chain_id, exc.number - 1, now))
         else:
             effects.append(self._persist_envelope(message))
             if accepted:
@@ -273,11 +290,18 @@ class Hub(Role):
     def _sync(self, chain_id: int, now: Timestamp) -> list[Effect]:
         """Ask a sequencer for the blocks between our head and what its gossip shows."""
         client = self.tracker.clients.get(chain_id)
+        if client is None:
+            return []
+        start = _missing_from(client)
+        return [] if start is None else self._ask_sequencer(chain_id, start, now)
+
+    def _ask_sequencer(self, chain_id: int, start: int, now: Timestamp) -> list[Effect]:
+        """Ask a chain's sequencer for its blocks from ``start`` (at most once a second)."""
+        client = self.tracker.clients.get(chain_id)
         node = dict(self.params.sequencer_nodes).get(chain_id)
         if client is None or node is None or client.frozen:
             return []
-        start = _missing_from(client)
-        if start is None or now - self._sync_asked.get(chain_id, -1e9) < 1.0:
+        if now - self._sync_asked.get(chain_id, -1e9) < 1.0:
             return []
         self._sync_asked[chain_id] = float(now)
         return [SendMessage(node, BlocksRequest(start))]
@@ -468,7 +492,28 @@ class Hub(Role):
             PersistBatch(((_BLOCK_KEY + header.number.to_bytes(8, "big"), stored),)),
             Broadcast(HUB_BLOCKS_TOPIC, published),
             record("hub.block", number=header.number, changes=len(change_list)),
+            *self._tell_evidence(header.number),
         ]
+
+    def _tell_evidence(self, hub_number: int) -> list[Effect]:
+        """Gossip each equivocating pair on its chain's topic, with the hub block that
+        freezes the chain and the 1st, 2nd, 4th, … 32nd after it.
+
+        A verifier that lost one block of the pair holds no evidence and would follow a
+        frozen chain's client on the hub's word alone (explorer seed 1354, 1% loss); with
+        the pair it judges and freezes itself. Sent a few times, as any gossip can be lost.
+        """
+        effects: list[Effect] = []
+        for index, evidence in enumerate(self.tracker.evidence):
+            age = hub_number - self._evidence_told.setdefault(index, hub_number)
+            if age > EVIDENCE_RETELL_BLOCKS or age & (age - 1):
+                continue
+            topic = rollup_blocks_topic(evidence.chain_id)
+            effects.extend(
+                Broadcast(topic, BlockGossip(evidence.chain_id, envelope))
+                for envelope in evidence.envelopes
+            )
+        return effects
 
     def _resend(self, to: NodeId, from_number: int) -> list[Effect]:
         """Each hub block from ``from_number`` to the head, to a follower that missed some."""

@@ -83,6 +83,21 @@ class WrongSigner(Rejected):
 class WrongParent(Rejected):
     """The parent link does not match the block the hub holds at height − 1."""
 
+    def __init__(self, message: str, number: int) -> None:
+        super().__init__(message)
+        self.number = number
+        """The refused block's height: the hub's block at ``number`` − 1 is not its parent."""
+
+
+class OtherBranch(Rejected):
+    """A second block at a held height, built on another parent than the held one: a
+    branch the sequencer left, or one whose fork lies lower (judged where they part)."""
+
+    def __init__(self, message: str, number: int) -> None:
+        super().__init__(message)
+        self.number = number
+        """The refused block's height."""
+
 
 class OriginNotCanonical(Rejected):
     """The block's L1Origin is on another fork of the hub's L1 view."""
@@ -313,7 +328,9 @@ class HubTracker:
             if parent.block_hash != payload.parent_hash:
                 if parent.level == SafetyLevel.INVALID:
                     return "wait"  # the rebuilt parent has not arrived yet
-                raise WrongParent(f"chain {client.chain_id} block {number} has the wrong parent")
+                raise WrongParent(
+                    f"chain {client.chain_id} block {number} has the wrong parent", number
+                )
             if parent.level == SafetyLevel.INVALID:
                 return "wait"
             parent_hash, parent_ts, parent_origin = (
@@ -322,7 +339,9 @@ class HubTracker:
                 parent.origin_number,
             )
         if payload.parent_hash != parent_hash:
-            raise WrongParent(f"chain {client.chain_id} block {number} has the wrong parent")
+            raise WrongParent(
+                f"chain {client.chain_id} block {number} has the wrong parent", number
+            )
         if payload.timestamp < parent_ts:
             raise Rejected("timestamp goes backwards")
         origin_number, origin_hash = payload_origin(payload.transactions)
@@ -412,9 +431,10 @@ class HubTracker:
         """
         number = payload.block_number
         if payload.parent_hash != existing.parent_hash:
-            raise Rejected(
+            raise OtherBranch(
                 f"chain {client.chain_id} block {number} is on another branch than the "
-                "hub's (a conflict counts where the branches part)"
+                "hub's (a conflict counts where the branches part)",
+                number,
             )
         origin_number, origin_hash = payload_origin(payload.transactions)
         if origin_number > self.l1_head:
