@@ -31,9 +31,9 @@ from interlace.primitives.hashing import keccak256
 from interlace.primitives.keys import PrivateKey
 from interlace.primitives.tx import Transaction, UnsignedDynamicFeeTransaction, sign_transaction
 from interlace.primitives.types import U64, U256, ZERO_HASH, Address, ChainId
-from interlace.protocol.chain.block import Block, ChainConfig
+from interlace.protocol.chain.block import Block
 from interlace.protocol.hub.tracker import HubTracker
-from interlace.protocol.l1.genesis import L1_CHAIN_ID, L1Genesis, build_l1_genesis
+from interlace.protocol.l1.genesis import L1_CONFIG, L1Genesis, build_l1_genesis
 from interlace.protocol.rollup.chain import RollupChain, RollupGenesis
 from interlace.protocol.rollup.derivation import L1Origin, origin_of
 from interlace.protocol.rollup.payload import payload_from_block
@@ -95,7 +95,7 @@ class Rollup:
 
 def l1_origin() -> L1Origin:
     """The L1 genesis block as every rollup's origin (as ``World`` builds it)."""
-    header, _state = build_l1_genesis(L1Genesis(ChainConfig(L1_CHAIN_ID), {}, []))
+    header, _state = build_l1_genesis(L1Genesis(L1_CONFIG, {}, []))
     return origin_of(Block(header, ()))
 
 

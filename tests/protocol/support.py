@@ -19,7 +19,7 @@ from interlace.primitives.tx import (
     sign_transaction,
 )
 from interlace.primitives.types import U64, U256, Address, ChainId, Hash32, address_from_hex
-from interlace.protocol.chain.block import MIN_BASE_FEE, ChainConfig
+from interlace.protocol.chain.block import MIN_BASE_FEE
 from interlace.protocol.chain.execution import BlockEnv
 from interlace.protocol.chain.modules import (
     CallContext,
@@ -29,7 +29,7 @@ from interlace.protocol.chain.modules import (
     word_slot,
 )
 from interlace.protocol.chain.state import WorldState
-from interlace.protocol.l1.genesis import L1_CHAIN_ID, L1Genesis, build_l1_genesis
+from interlace.protocol.l1.genesis import L1_CONFIG, L1Genesis, build_l1_genesis
 from interlace.protocol.l1.modules import RollupKind, RollupRecord
 
 CHAIN_ID: Final = ChainId(901)
@@ -214,7 +214,7 @@ def l1_genesis(rollups: Sequence[RollupRecord] | None = None) -> L1Genesis:
     """L1 genesis: every test key funded, one optimistic rollup registered."""
     alloc = {k.address: 100 * ETHER for k in (*KEYS, SEQUENCER, BATCHER, ADMIN)}
     return L1Genesis(
-        config=ChainConfig(L1_CHAIN_ID),
+        config=L1_CONFIG,
         alloc=alloc,
         rollups=[rollup_record()] if rollups is None else list(rollups),
     )

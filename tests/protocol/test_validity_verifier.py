@@ -14,6 +14,7 @@ from typing import Final
 import pytest
 import rlp
 
+from interlace.primitives.header import header_hash
 from interlace.primitives.keys import PrivateKey, private_key_from_seed
 from interlace.primitives.receipt import Receipt
 from interlace.primitives.rlp_codec import decode_rlp, encode_rlp
@@ -26,6 +27,12 @@ from interlace.protocol.chain.block import (
 )
 from interlace.protocol.chain.block import build_block as seal_block
 from interlace.protocol.chain.errors import ModuleRevert, OutOfGas
+from interlace.protocol.chain.history import (
+    HISTORY_SERVE_WINDOW,
+    HISTORY_STORAGE_ADDRESS,
+    read_block_hash,
+    store_parent_hash,
+)
 from interlace.protocol.chain.modules import CallContext, CallEnv, NativeModule
 from interlace.protocol.chain.state import WorldState
 from interlace.protocol.l1.genesis import L1_CHAIN_ID, build_l1_genesis, l1_modules
@@ -41,6 +48,7 @@ from interlace.protocol.proofs.verifier_module import (
     VALIDITY_VERIFIER_ABI,
     VALIDITY_VERIFIER_ADDRESS,
     NotNextBlock,
+    OriginNotAncestor,
     ParentMismatch,
     ParentStateRootMismatch,
     UnknownValidityChain,
@@ -58,7 +66,8 @@ from tests.protocol.support import ALICE, BOB, ETHER, GWEI, l1_genesis, transfer
 
 CHAIN: Final = ChainId(901)
 OTHER_CHAIN: Final = ChainId(902)
-ORIGIN: Final = L1Origin(U64(0), Hash32(b"\x11" * 32), U64(0), U256(GWEI))
+PLACEHOLDER: Final = L1Origin(U64(0), Hash32(b"\x11" * 32), U64(0), U256(GWEI))
+"""A rollup genesis's L1Origin, which its hash does not commit to."""
 USERS: Final = tuple(private_key_from_seed(b"validity user %d" % i) for i in range(12))
 SUBMITTER: Final = ALICE
 
@@ -68,7 +77,8 @@ SUBMITTER: Final = ALICE
 
 def make_rollup(blocks: int = 4, chain_id: ChainId = CHAIN) -> RollupChain:
     """A rollup with ``blocks`` blocks of transfers among ``USERS``."""
-    chain = RollupChain(RollupGenesis(chain_id, ORIGIN, 0, {k.address: ETHER for k in USERS}))
+    chain = RollupChain(RollupGenesis(chain_id, PLACEHOLDER, 0, {k.address: ETHER for k in USERS}))
+    origin = L1(chain).origin  # blocks built on the L1 genesis, which L1 can check
     nonces = [0] * len(USERS)
     for number in range(1, blocks + 1):
         txs = []
@@ -76,17 +86,18 @@ def make_rollup(blocks: int = 4, chain_id: ChainId = CHAIN) -> RollupChain:
             to = USERS[(i + number) % len(USERS)].address
             txs.append(transfer(USERS[i], nonces[i], to, 1000 + i, chain_id=chain_id))
             nonces[i] += 1
-        built = chain.build_next(ORIGIN, (), txs, number * 2)
+        built = chain.build_next(origin, (), txs, number * 2)
         assert not built.rejected
-        chain.append(built, ORIGIN)
+        chain.append(built, origin)
     return chain
 
 
 def fork_block_1(chain: RollupChain) -> tuple[Block, bytes]:
     """Another valid block 1 on the same genesis (other transfers), and its proof."""
     other = RollupChain(chain.genesis)
-    built = other.build_next(ORIGIN, (), [transfer(USERS[0], 0, BOB.address, 7)], 2)
-    other.append(built, ORIGIN)
+    origin = chain.origin_at(1)
+    built = other.build_next(origin, (), [transfer(USERS[0], 0, BOB.address, 7)], 2)
+    other.append(built, origin)
     return built.block, proof_of(other, 1)
 
 
@@ -118,6 +129,10 @@ class L1:
         self.config: ChainConfig = genesis.config
         self.header = genesis_header(genesis.config, state, 0)
         self.state: WorldState = state
+        self.origin = L1Origin(
+            U64(0), header_hash(self.header), U64(self.header.timestamp), U256(GWEI)
+        )
+        """L1 block 0 as a rollup block's L1Origin."""
         self.module = ValidityVerifier()
         self.modules: dict[Address, NativeModule] = {
             **l1_modules(),
@@ -169,6 +184,8 @@ class L1:
     def direct_submit(self, chain_id: int, claim: bytes, proof: bytes) -> ModuleRevert:
         """Call the module without a transaction on a copy; it must revert, writing nothing."""
         state = self.state.copy()
+        # What the next block writes before its transactions (its parent's hash).
+        store_parent_hash(state, self.header.number + 1, header_hash(self.header))
         ctx = CallContext(
             state,
             CallEnv(L1_CHAIN_ID, self.header.number + 1, self.header.timestamp + 12),
@@ -186,8 +203,8 @@ class L1:
 
 def assert_refused(
     l1: L1, error: type[Exception], claim: bytes, proof: bytes, chain_id: int = CHAIN
-) -> None:
-    """The submission is refused with ``error``, and nothing changes."""
+) -> ModuleRevert:
+    """The submission is refused with ``error``, and nothing changes; returns the revert."""
     revert = l1.direct_submit(chain_id, claim, proof)
     assert isinstance(revert.__cause__, error)
     assert str(revert).startswith(f"{error.__name__}: ")
@@ -197,6 +214,7 @@ def assert_refused(
     assert receipt.logs == ()
     assert l1.storage_root() == before_storage
     assert read_proven_head(l1.state, CHAIN) == before_head
+    return revert
 
 
 def prove(l1: L1, rollup: RollupChain, number: int) -> Receipt:
@@ -228,9 +246,12 @@ def test_claim_encoding_is_the_documented_rlp(rollup: RollupChain) -> None:
             claim.transactions_root,
             claim.block_hash,
             claim.dependencies_hash,
+            claim.l1_origin_number,
+            claim.l1_origin_hash,
         ]
     )
     assert decode_block_claim(raw) == claim
+    assert (claim.l1_origin_number, claim.l1_origin_hash) == (0, rollup.origin_at(2).hash)
 
 
 @pytest.mark.parametrize(
@@ -304,16 +325,17 @@ def test_a_proof_once_accepted_is_not_accepted_again(rollup: RollupChain) -> Non
 
 def test_a_1000_transfer_block_fits_the_l1_block_gas_limit() -> None:
     keys = [private_key_from_seed(b"big %d" % i) for i in range(300)]
-    chain = RollupChain(RollupGenesis(CHAIN, ORIGIN, 0, {k.address: ETHER for k in keys}))
+    chain = RollupChain(RollupGenesis(CHAIN, PLACEHOLDER, 0, {k.address: ETHER for k in keys}))
+    origin = L1(chain).origin
     nonces = [0] * len(keys)
     txs = []
     for i in range(1000):
         sender = (i * 7) % len(keys)
         txs.append(transfer(keys[sender], nonces[sender], keys[(i * 13) % len(keys)].address, 1))
         nonces[sender] += 1
-    built = chain.build_next(ORIGIN, (), txs, 2)
+    built = chain.build_next(origin, (), txs, 2)
     assert not built.rejected
-    chain.append(built, ORIGIN)
+    chain.append(built, origin)
     l1 = L1(chain)
     claim, proof = encode_block_claim(claim_of(chain, 1)), proof_of(chain, 1)
     data = VALIDITY_VERIFIER_ABI.function("submitProof").encode_call(CHAIN, claim, proof)
@@ -445,3 +467,38 @@ def test_configure_refuses_misuse(rollup: RollupChain) -> None:
     configure_verifier(state, {CHAIN: pair})
     with pytest.raises(ValueError, match="already registered"):
         configure_verifier(state, {CHAIN: pair})
+
+
+def test_a_proof_of_a_block_on_an_l1_origin_this_l1_does_not_hold_is_refused() -> None:
+    """Seed 631: a proof sent before an L1 reorg and re-included after it proved a block
+    whose L1Origin the reorg had removed; derivation no longer produces that block, so
+    L1 must refuse it (and keep the height free for the rebuilt block)."""
+    chain = RollupChain(RollupGenesis(CHAIN, PLACEHOLDER, 0, {k.address: ETHER for k in USERS}))
+    gone = L1Origin(U64(0), Hash32(b"\x22" * 32), U64(0), U256(GWEI))  # another fork's block 0
+    built = chain.build_next(gone, (), [transfer(USERS[1], 0, BOB.address, 5)], 2)
+    chain.append(built, gone)
+    l1 = L1(chain)
+    claim = claim_of(chain, 1)
+    assert (claim.l1_origin_number, claim.l1_origin_hash) == (0, gone.hash)
+    error = assert_refused(l1, OriginNotAncestor, encode_block_claim(claim), proof_of(chain, 1))
+    assert "L1Origin 0 0x2222222222222222 is 0x" in str(error)
+    # The same block on the L1 block this chain holds is accepted.
+    rebuilt = RollupChain(chain.genesis)
+    again = rebuilt.build_next(l1.origin, (), [transfer(USERS[1], 0, BOB.address, 5)], 2)
+    rebuilt.append(again, l1.origin)
+    assert l1.submit(encode_block_claim(claim_of(rebuilt, 1)), proof_of(rebuilt, 1)).success
+
+
+def test_block_hash_history_is_eip_2935_storage_with_its_window() -> None:
+    state = WorldState()
+    hashes = {n: Hash32(n.to_bytes(32, "big")) for n in range(HISTORY_SERVE_WINDOW + 3)}
+    for number in range(1, HISTORY_SERVE_WINDOW + 3):
+        store_parent_hash(state, number, hashes[number - 1])
+    current = HISTORY_SERVE_WINDOW + 2  # the block executing now
+    assert state.get_storage(
+        HISTORY_STORAGE_ADDRESS, ((current - 1) % HISTORY_SERVE_WINDOW).to_bytes(32, "big")
+    ) == int.from_bytes(hashes[current - 1])
+    assert read_block_hash(state, current - 1, current) == hashes[current - 1]
+    assert read_block_hash(state, current - HISTORY_SERVE_WINDOW, current) == hashes[2]
+    assert read_block_hash(state, current - HISTORY_SERVE_WINDOW - 1, current) is None
+    assert read_block_hash(state, current, current) is None

@@ -763,6 +763,7 @@ def test_public_api() -> None:
         "BlockClaim",
         "WitnessProofSystem",
         "block_claim",
+        "block_origin",
         "dependencies_hash",
         "make_witness_proof",
         "prove_block_witness",

@@ -15,8 +15,8 @@ import pytest
 
 from interlace.primitives.keys import PrivateKey, private_key_from_seed
 from interlace.primitives.types import U64, U256, ZERO_HASH, ChainId
-from interlace.protocol.chain.block import Block, ChainConfig, genesis_header
-from interlace.protocol.l1.genesis import L1_CHAIN_ID, L1Genesis, build_l1_genesis
+from interlace.protocol.chain.block import Block, genesis_header
+from interlace.protocol.l1.genesis import L1_CHAIN_ID, L1_CONFIG, L1Genesis, build_l1_genesis
 from interlace.protocol.l1.modules import RollupKind, RollupRecord
 from interlace.protocol.rollup.chain import RollupChain, RollupGenesis
 from interlace.protocol.rollup.derivation import L1Origin, origin_of
@@ -59,7 +59,7 @@ def l1_genesis() -> L1Genesis:
         CHAIN, RollupKind.OPTIMISTIC, SEQUENCER.address, BATCHER.address, U64(WINDOW), ADMIN.address
     )
     alloc = {k.address: 100 * ETHER for k in (BATCHER, PROPOSER, CHALLENGER, ADMIN)}
-    return L1Genesis(ChainConfig(L1_CHAIN_ID), alloc, [record])
+    return L1Genesis(L1_CONFIG, alloc, [record])
 
 
 def rollup_genesis() -> RollupGenesis:

@@ -15,8 +15,8 @@ import pytest
 
 from interlace.primitives.keys import private_key_from_seed
 from interlace.primitives.types import U64, Address, ChainId, Hash32
-from interlace.protocol.chain.block import Block, ChainConfig, genesis_header
-from interlace.protocol.l1.genesis import L1_CHAIN_ID, L1Genesis
+from interlace.protocol.chain.block import Block, genesis_header
+from interlace.protocol.l1.genesis import L1_CHAIN_ID, L1_CONFIG, L1Genesis
 from interlace.protocol.l1.modules import RollupKind, RollupRecord
 from interlace.protocol.proofs import decode_block_claim
 from interlace.protocol.proofs.verifier_module import (
@@ -129,12 +129,13 @@ class World:
         return head
 
     def proof_transactions(self) -> list[int]:
-        """Rollup block number of every prover transaction in canonical L1 blocks."""
+        """Rollup block number of every prover transaction that succeeded in canonical L1
+        blocks (a refused one, such as a proof of a block a reorg replaced, proves nothing)."""
         submit = VALIDITY_VERIFIER_ABI.function("submitProof")
         numbers = []
-        for block in self.l1.blocks:
-            for tx in block.transactions:
-                if tx.sender == PROVER_KEY.address:
+        for block, receipts in zip(self.l1.blocks, self.l1.receipts, strict=True):
+            for tx, receipt in zip(block.transactions, receipts, strict=True):
+                if tx.sender == PROVER_KEY.address and receipt.success:
                     _chain, claim, _proof = submit.decode_call(tx.data)
                     assert isinstance(claim, bytes)
                     numbers.append(decode_block_claim(claim).number)
@@ -166,7 +167,7 @@ def build_world(
         U64(0),
         ADMIN_KEY.address,
     )
-    l1_genesis = L1Genesis(ChainConfig(L1_CHAIN_ID), {PROVER_KEY.address: 10**24}, [record])
+    l1_genesis = L1Genesis(L1_CONFIG, {PROVER_KEY.address: 10**24}, [record])
     l1_params = L1Params(l1_genesis, block_time=2.0, safe_depth=2, finality_depth=6)
     sim = Simulator(seed)
     recorder = Recorder()
@@ -320,22 +321,21 @@ def test_l1_reorg_proofs_land_again() -> None:
     assert any(True for _ in world.recorder.of("prover.resubmitted"))
 
 
-def test_deep_l1_reorg_l1_decides_and_the_coordinator_stops_without_a_storm() -> None:
+def test_deep_l1_reorg_a_proof_of_a_replaced_block_is_refused_and_the_rebuild_proven() -> None:
     # The reorg is deeper than the origin depth: the sequencer rebuilds blocks 29 and 30,
-    # but the proof of the first block 29 is already on its way to L1 and lands. L1 has
-    # decided; the rebuilt chain cannot extend it, so the coordinator records the conflict
-    # and stops submitting (and does not flood the sequencer with requests).
+    # but the proof of the first block 29 is already on its way to L1 and lands on the new
+    # fork. Its L1Origin is not on that fork, so L1 refuses it (explorer seed 631: L1
+    # accepted it, and the rebuilt chain could never be proven); the coordinator proves
+    # the rebuilt blocks in order, with no conflict and no storm of requests.
     world = build_world(confirmation_depth=1)
     world.run(30)
     world.sim.inject(L1_NODE, InjectReorg(3, drop_transactions=True))
     steps_before = world.sim.steps
     world.run(70)
     assert world.sim.steps - steps_before < 5_000
-    (conflict,) = world.recorder.of("prover.conflict")
-    number, block_hash, _root = world.proven_head()
-    assert number == conflict["number"]
-    assert world.sequencer.chain.blocks[number].hash != block_hash
-    assert not [f for f in world.recorder.of("prover.submitted") if f["number"] > number]  # type: ignore[operator]
+    assert not list(world.recorder.of("prover.conflict"))
+    assert [f["number"] for f in world.recorder.of("prover.reverted")] == [29]
+    assert assert_proven_in_order(world) > 40
 
 
 def test_equivocating_sequencer_the_first_version_is_proven() -> None:

@@ -24,8 +24,8 @@ from interlace.primitives.tx import (
     sign_transaction,
 )
 from interlace.primitives.types import U8, U64, U256, Address, ChainId, Hash32
-from interlace.protocol.chain.block import Block, ChainConfig
-from interlace.protocol.l1.genesis import L1_CHAIN_ID, L1Genesis, build_l1_genesis
+from interlace.protocol.chain.block import Block
+from interlace.protocol.l1.genesis import L1_CONFIG, L1Genesis, build_l1_genesis
 from interlace.roles.base import Message
 from interlace.roles.messages import (
     BlockGossip,
@@ -85,7 +85,7 @@ def _transactions() -> tuple[Any, ...]:
 
 @cache
 def _blocks() -> tuple[Block, ...]:
-    header, _state = build_l1_genesis(L1Genesis(ChainConfig(L1_CHAIN_ID), {}, []))
+    header, _state = build_l1_genesis(L1Genesis(L1_CONFIG, {}, []))
     return (Block(header, ()), Block(header, _transactions()))
 
 

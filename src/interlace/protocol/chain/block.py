@@ -20,6 +20,7 @@ from interlace.primitives.tx import DepositTransaction, Transaction
 from interlace.primitives.types import U64, U256, ZERO_HASH, Address, Bytes256, ChainId, Hash32
 from interlace.protocol.chain.errors import InvalidBlock, InvalidTransaction
 from interlace.protocol.chain.execution import BlockEnv, execute_transaction, validate_transaction
+from interlace.protocol.chain.history import store_parent_hash
 from interlace.protocol.chain.modules import NativeModule
 from interlace.protocol.chain.state import WorldState
 
@@ -59,6 +60,9 @@ class ChainConfig:
     """Block gas limit."""
     coinbase: Address = Address(b"\x00" * 19 + b"\xfe")
     """Fee recipient of every block."""
+    block_hash_history: bool = False
+    """Write each block's parent hash to the EIP-2935 history contract before its
+    transactions (``protocol.chain.history``): L1, whose modules read it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +133,9 @@ def build_block(
     """
     state = parent_state.copy()
     env = block_env(config, parent, timestamp)
+    parent_hash = parent_hash or header_hash(parent)
+    if config.block_hash_history:
+        store_parent_hash(state, parent.number + 1, parent_hash)
     included: list[Transaction] = []
     receipts: list[Receipt] = []
     rejected: list[tuple[Transaction, InvalidTransaction]] = []
@@ -146,7 +153,7 @@ def build_block(
         receipts.append(receipt)
     header = _seal(
         config,
-        parent_hash=parent_hash or header_hash(parent),
+        parent_hash=parent_hash,
         number=parent.number + 1,
         timestamp=timestamp,
         base_fee=env.base_fee,
@@ -177,7 +184,8 @@ def execute_block(
     signed itself with a root it knew to be wrong (the simulator's ``bad_state_root``
     fault), whose header its later blocks link to."""
     header = block.header
-    if header.parent_hash != (parent_hash or header_hash(parent)):
+    parent_hash = parent_hash or header_hash(parent)
+    if header.parent_hash != parent_hash:
         raise InvalidBlock("parent hash does not match the parent block")
     if header.number != parent.number + 1:
         raise InvalidBlock(f"block number {header.number} does not follow {parent.number}")
@@ -202,6 +210,8 @@ def execute_block(
     if header.transactions_root != transactions_root([tx.raw for tx in block.transactions]):
         raise InvalidBlock("transactions root mismatch")
     state = parent_state.copy()
+    if config.block_hash_history:
+        store_parent_hash(state, header.number, parent_hash)
     receipts: list[Receipt] = []
     gas_used = 0
     for index, tx in enumerate(block.transactions):

@@ -15,6 +15,7 @@ from typing import Final
 from interlace.primitives.header import BlockHeader
 from interlace.primitives.types import U64, U256, Address, ChainId, Hash32
 from interlace.protocol.chain.block import ChainConfig, genesis_header
+from interlace.protocol.chain.history import install_history
 from interlace.protocol.chain.modules import CallContext, CallEnv, NativeModule, install_module
 from interlace.protocol.chain.state import WorldState
 from interlace.protocol.l1.modules import (
@@ -33,6 +34,9 @@ from interlace.protocol.settlement.dispute import DisputeGameFactory, configure_
 from interlace.protocol.settlement.outputs import Output, compute_output
 
 L1_CHAIN_ID: Final = ChainId(900)
+L1_CONFIG: Final = ChainConfig(L1_CHAIN_ID, block_hash_history=True)
+"""The L1's chain parameters: every L1 keeps EIP-2935 block-hash history, which the
+``ValidityVerifier`` reads to check a proven block's L1Origin."""
 
 
 def l1_modules() -> dict[Address, NativeModule]:
@@ -100,6 +104,8 @@ def build_l1_genesis(genesis: L1Genesis) -> tuple[BlockHeader, WorldState]:
     modules = l1_modules()
     for module in modules.values():
         install_module(state, module)
+    if genesis.config.block_hash_history:
+        install_history(state)
     for address, balance in genesis.alloc.items():
         state.add_balance(address, balance)
     registry = modules[RollupRegistry.address]

@@ -17,7 +17,8 @@ A claim travels (to the L1 ``ValidityVerifier``) in its canonical encoding,
 the RLP list of its fields in declaration order (``encode_block_claim``)::
 
     RLP[chainId, number, parentHash, parentStateRoot, stateRoot,
-        receiptsRoot, transactionsRoot, blockHash, dependenciesHash]
+        receiptsRoot, transactionsRoot, blockHash, dependenciesHash,
+        l1OriginNumber, l1OriginHash]
 
 integers minimal big-endian, hashes 32 bytes; ``decode_block_claim`` accepts
 only that encoding and raises ``MalformedBlockClaim`` otherwise.
@@ -87,6 +88,12 @@ class BlockClaim:
     """keccak256 of the block header, which commits to every field above but the parent root."""
     dependencies_hash: Hash32
     """Commitment to the cross-chain dependencies the block declares (see ``witness``)."""
+    l1_origin_number: U64
+    """The block's L1Origin number, from its L1-attributes deposit (0 with the zero hash
+    when it has none)."""
+    l1_origin_hash: Hash32
+    """The block's L1Origin hash: L1 accepts the proof only while that block is an
+    ancestor of the L1 block it lands in (``verifier_module``)."""
 
 
 def encode_block_claim(claim: BlockClaim) -> bytes:
@@ -102,6 +109,8 @@ def encode_block_claim(claim: BlockClaim) -> bytes:
             claim.transactions_root,
             claim.block_hash,
             claim.dependencies_hash,
+            encode_uint(claim.l1_origin_number),
+            claim.l1_origin_hash,
         ]
     )
 
@@ -111,12 +120,20 @@ def decode_block_claim(raw: bytes) -> BlockClaim:
     if not isinstance(raw, bytes):
         raise MalformedBlockClaim("a block claim is bytes")
     try:
-        items = read_list(decode_rlp(raw), 9, "block claim")
-        hashes = [read_hash32(item, "block claim hash") for item in items[2:]]
+        items = read_list(decode_rlp(raw), 11, "block claim")
+        h = [read_hash32(item, "block claim hash") for item in items[2:9]]
         claim = BlockClaim(
             ChainId(read_u64(items[0], "chain id")),
             read_u64(items[1], "block number"),
-            *hashes,
+            parent_hash=h[0],
+            parent_state_root=h[1],
+            state_root=h[2],
+            receipts_root=h[3],
+            transactions_root=h[4],
+            block_hash=h[5],
+            dependencies_hash=h[6],
+            l1_origin_number=read_u64(items[9], "L1Origin number"),
+            l1_origin_hash=read_hash32(items[10], "L1Origin hash"),
         )
     except MalformedInput as exc:
         raise MalformedBlockClaim(f"bad block claim: {exc}") from exc

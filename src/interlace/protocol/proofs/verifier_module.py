@@ -38,7 +38,9 @@ from interlace.primitives.abi import AbiModule
 from interlace.primitives.errors import InterlaceError
 from interlace.primitives.types import U64, U64_MAX, ZERO_HASH, ChainId, Hash32, address_from_hex
 from interlace.protocol.chain.block import ChainConfig
+from interlace.protocol.chain.history import read_block_hash
 from interlace.protocol.chain.modules import (
+    G_SLOAD,
     CallContext,
     NativeModule,
     install_module,
@@ -63,6 +65,7 @@ __all__ = [
     "VALIDITY_VERIFIER_ABI",
     "VALIDITY_VERIFIER_ADDRESS",
     "NotNextBlock",
+    "OriginNotAncestor",
     "ParentMismatch",
     "ParentStateRootMismatch",
     "ProofRefused",
@@ -136,6 +139,12 @@ class ParentMismatch(ProofRefused):
 
 class ParentStateRootMismatch(ProofRefused):
     """The claim's parent state root is not the proven head's state root."""
+
+
+class OriginNotAncestor(ProofRefused):
+    """The claim's L1Origin is not an ancestor of the L1 block the proof lands in: an L1
+    reorg replaced it (the block can never be derived now), or it is older than the
+    8,191 blocks of EIP-2935 history L1 can check."""
 
 
 # --- gas ------------------------------------------------------------------------------------
@@ -297,6 +306,7 @@ class ValidityVerifier(NativeModule):
             head_root = ctx.sload(root_slot)
             claim = decode_block_claim(raw_claim)
             _check_successor(chain_id, claim, head_number, _hash(head_hash), _hash(head_root))
+            _check_origin(ctx, claim)
             ctx.charge(verification_gas(len(proof)))
             self.proof_system(chain_id).verify(claim, proof)
         except (
@@ -316,6 +326,28 @@ class ValidityVerifier(NativeModule):
             chain_id, claim.number, claim.block_hash, claim.state_root
         )
         ctx.emit(topics, data)
+
+
+def _check_origin(ctx: CallContext, claim: BlockClaim) -> None:
+    """Raise ``OriginNotAncestor`` unless L1's block-hash history (EIP-2935) holds the
+    claim's L1Origin at its number.
+
+    Without this check a proof of a block built on an L1 block that a reorg removed,
+    sent before the reorg and re-included after it (a replaced block's transactions go
+    back to the pool), would make L1 prove a block that derivation no longer produces;
+    its rebuild could then never be proven (explorer seed 631)."""
+    ctx.charge(G_SLOAD)
+    known = read_block_hash(ctx.state, claim.l1_origin_number, ctx.env.number)
+    if known != claim.l1_origin_hash:
+        where = (
+            "is outside the L1 block-hash history"
+            if known is None
+            else f"is 0x{known.hex()[:16]} on this L1 chain"
+        )
+        raise OriginNotAncestor(
+            f"chain {claim.chain_id} block {claim.number}: L1Origin {claim.l1_origin_number}"
+            f" 0x{claim.l1_origin_hash.hex()[:16]} {where}"
+        )
 
 
 def _check_successor(

@@ -46,8 +46,8 @@ from interlace.primitives.rlp_codec import (
     read_list,
     read_u64,
 )
-from interlace.primitives.tx import Transaction, decode_transaction
-from interlace.primitives.types import ZERO_HASH, Address, ChainId, Hash32
+from interlace.primitives.tx import DepositTransaction, Transaction, decode_transaction
+from interlace.primitives.types import U64, ZERO_HASH, Address, ChainId, Hash32
 from interlace.protocol.chain.block import Block, ChainConfig, execute_block
 from interlace.protocol.chain.errors import InvalidBlock
 from interlace.protocol.chain.modules import NativeModule
@@ -66,6 +66,11 @@ from interlace.protocol.proofs.recording import (
     open_witness_state,
     record_state,
 )
+from interlace.protocol.rollup.predeploys import (
+    L1_ATTRIBUTES_DEPOSITOR,
+    L1_BLOCK_ABI,
+    L1_BLOCK_ADDRESS,
+)
 
 __all__ = [
     "MALFORMED_DEPENDENCIES_HASH",
@@ -73,6 +78,7 @@ __all__ = [
     "BlockClaim",
     "WitnessProofSystem",
     "block_claim",
+    "block_origin",
     "dependencies_hash",
     "make_witness_proof",
     "prove_block_witness",
@@ -107,6 +113,7 @@ def dependencies_hash(transactions: Sequence[Transaction]) -> Hash32:
 def block_claim(chain_id: ChainId, parent_header: BlockHeader, block: Block) -> BlockClaim:
     """The claim a validity proof of ``block`` (child of ``parent_header``) proves."""
     header = block.header
+    origin = block_origin(block)
     return BlockClaim(
         chain_id=chain_id,
         number=header.number,
@@ -117,7 +124,28 @@ def block_claim(chain_id: ChainId, parent_header: BlockHeader, block: Block) -> 
         transactions_root=header.transactions_root,
         block_hash=block.hash,
         dependencies_hash=dependencies_hash(block.transactions),
+        l1_origin_number=origin[0],
+        l1_origin_hash=origin[1],
     )
+
+
+def block_origin(block: Block) -> tuple[U64, Hash32]:
+    """(number, hash) of the L1Origin that ``block``'s L1-attributes deposit sets, or
+    (0, zero hash) if its first transaction is not one (L1 never holds that hash)."""
+    tx = block.transactions[0] if block.transactions else None
+    if (
+        not isinstance(tx, DepositTransaction)
+        or tx.sender != L1_ATTRIBUTES_DEPOSITOR
+        or tx.to != L1_BLOCK_ADDRESS
+    ):
+        return U64(0), ZERO_HASH
+    try:
+        function, args = L1_BLOCK_ABI.decode_call(tx.data)
+    except InterlaceError:
+        return U64(0), ZERO_HASH
+    if function != "setL1BlockValues":
+        return U64(0), ZERO_HASH
+    return U64(args[0]), Hash32(args[3])
 
 
 # --- proving ----------------------------------------------------------------------

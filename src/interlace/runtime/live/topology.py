@@ -36,10 +36,11 @@ from typing import Any, Final
 from interlace.primitives.errors import InterlaceError
 from interlace.primitives.keys import PrivateKey
 from interlace.primitives.types import U64, U256, ZERO_HASH, Address, ChainId, Hash32
-from interlace.protocol.chain.block import Block, ChainConfig
+from interlace.protocol.chain.block import Block
 from interlace.protocol.interop.messenger import MessengerConfig, TrustMode
 from interlace.protocol.l1.genesis import (
     L1_CHAIN_ID,
+    L1_CONFIG,
     L1Genesis,
     SettlementGenesis,
     build_l1_genesis,
@@ -387,7 +388,7 @@ def build_topology(config: DevnetConfig) -> Topology:
         settlement = _settlement_genesis(
             config, hub_key.address, chain_ids, rollup_alloc, messengers
         )
-    genesis = L1Genesis(ChainConfig(L1_CHAIN_ID), l1_alloc, records, settlement=settlement)
+    genesis = L1Genesis(L1_CONFIG, l1_alloc, records, settlement=settlement)
     l1_params = L1Params(
         genesis, config.l1_block_time, config.l1_safe_depth, config.l1_finality_depth
     )

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from interlace.primitives.keys import PrivateKey
 from interlace.primitives.types import U64, U256, ZERO_HASH, Address, ChainId, Hash32
-from interlace.protocol.chain.block import Block, ChainConfig
+from interlace.protocol.chain.block import Block
 from interlace.protocol.hub.state import SafetyLevel
 from interlace.protocol.interop.messenger import (
     MESSENGER_ABI,
@@ -27,6 +27,7 @@ from interlace.protocol.interop.messenger import (
 )
 from interlace.protocol.l1.genesis import (
     L1_CHAIN_ID,
+    L1_CONFIG,
     L1Genesis,
     SettlementGenesis,
     build_l1_genesis,
@@ -314,7 +315,7 @@ class World:
                 split_depth=self.split_depth,
                 max_depth=self.max_depth,
             )
-        genesis = L1Genesis(ChainConfig(L1_CHAIN_ID), alloc, records, settlement=settlement)
+        genesis = L1Genesis(L1_CONFIG, alloc, records, settlement=settlement)
         l1_params = L1Params(genesis, s.l1.block_time, s.l1.safe_depth, s.l1.finality_depth)
         l1_header, _state = build_l1_genesis(genesis)
         l1_origin = origin_of(Block(l1_header, ()))
