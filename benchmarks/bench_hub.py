@@ -119,7 +119,7 @@ def main() -> None:
         tracker = fresh_tracker(rollups, origin)
         accepted = 0
         for chain_id, raw in feed:
-            accepted += len(tracker.ingest_envelope(chain_id, raw, NOW))
+            accepted += len(tracker.ingest_envelope(chain_id, raw, NOW).accepted)
         if accepted != len(feed):
             raise AssertionError(f"accepted {accepted} of {len(feed)} envelopes")
         return len(feed)

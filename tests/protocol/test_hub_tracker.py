@@ -33,7 +33,9 @@ from interlace.protocol.hub.state import (
 from interlace.protocol.hub.tracker import (
     ChainFrozen,
     HubTracker,
+    Ingested,
     OriginNotCanonical,
+    Outcome,
     Rejected,
     UnknownChain,
     WrongParent,
@@ -215,13 +217,15 @@ def level(tracker: HubTracker, chain_id: int, number: int) -> tuple[SafetyLevel,
 
 
 PRE = (SafetyLevel.PRECONFIRMED, SafetyLevel.PRECONFIRMED)
+WAITING = Ingested(Outcome.WAITING)
+KNOWN = Ingested(Outcome.KNOWN)
 INVALID = (SafetyLevel.INVALID, SafetyLevel.INVALID)
 
 
 def ingest_all(tracker: HubTracker, chain_id: int, envelopes: Sequence[bytes]) -> None:
     for envelope in envelopes:
-        accepted = tracker.ingest_envelope(chain_id, envelope, NOW)
-        assert len(accepted) == 1
+        ingested = tracker.ingest_envelope(chain_id, envelope, NOW)
+        assert ingested.outcome is Outcome.ACCEPTED and len(ingested.accepted) == 1
 
 
 # ---- 1. forged or wrong-signer envelopes --------------------------------------------------
@@ -291,7 +295,7 @@ def test_block_from_the_future_is_refused() -> None:
     with pytest.raises(Rejected, match="ahead of the hub clock"):
         tracker.ingest_envelope(A, envelope, 95.0)
     assert snapshot(tracker) == before
-    assert tracker.ingest_envelope(A, envelope, 96.0)[0].number == 1
+    assert tracker.ingest_envelope(A, envelope, 96.0).accepted[0].number == 1
 
 
 # ---- 2. replays ------------------------------------------------------------------------
@@ -301,11 +305,11 @@ def test_replayed_envelope_returns_nothing_and_changes_nothing() -> None:
     a = Rollup(A)
     tracker = tracker_for(a)
     envelope = a.add(1)
-    assert [b.number for b in tracker.ingest_envelope(A, envelope, NOW)] == [1]
+    assert [b.number for b in tracker.ingest_envelope(A, envelope, NOW).accepted] == [1]
     tracker.take_changes()
     tracker.notes.clear()
     before = snapshot(tracker)
-    assert tracker.ingest_envelope(A, envelope, NOW) == []
+    assert tracker.ingest_envelope(A, envelope, NOW) == KNOWN
     assert snapshot(tracker) == before
     assert tracker.take_changes() == {}
     assert not tracker.evidence
@@ -316,9 +320,9 @@ def test_replayed_waiting_envelope_is_kept_once() -> None:
     a = Rollup(A)
     tracker = tracker_for(a, l1_through=0)
     envelope = a.add(1)  # its origin (L1 block 1) is not in the hub's view yet
-    assert tracker.ingest_envelope(A, envelope, NOW) == []
+    assert tracker.ingest_envelope(A, envelope, NOW) == WAITING
     before = snapshot(tracker)
-    assert tracker.ingest_envelope(A, envelope, NOW) == []
+    assert tracker.ingest_envelope(A, envelope, NOW) == WAITING
     assert snapshot(tracker) == before
     assert len(tracker.clients[A].pending) == 1
 
@@ -402,7 +406,7 @@ def test_origin_not_seen_yet_waits_then_is_accepted() -> None:
     tracker = tracker_for(a, l1_through=1)
     first, second = a.add(1), a.add(2)
     ingest_all(tracker, A, [first])
-    assert tracker.ingest_envelope(A, second, NOW) == []
+    assert tracker.ingest_envelope(A, second, NOW) == WAITING
     assert tracker.status(A, 2) is None
     assert list(tracker.clients[A].pending) == [a.chain.blocks[2].hash]
     assert tracker.retry_pending(NOW) == []  # nothing new in the L1 view: still waiting
@@ -415,7 +419,7 @@ def test_origin_not_seen_yet_waits_then_is_accepted() -> None:
 def test_waiting_origin_that_turns_out_to_be_on_another_fork_is_dropped() -> None:
     a = Rollup(A)
     tracker = tracker_for(a, l1_through=0)
-    assert tracker.ingest_envelope(A, a.add(1), NOW) == []
+    assert tracker.ingest_envelope(A, a.add(1), NOW) == WAITING
     tracker.set_l1_block(1, l1_hash(1, fork=b"/the hub's fork"))
     assert tracker.retry_pending(NOW) == []
     assert tracker.status(A, 1) is None
@@ -440,8 +444,9 @@ def test_equivocation_keeps_evidence_freezes_and_invalidates_across_chains() -> 
     fork.append(fork.build(1))
     assert fork.chain.head.hash == a.chain.blocks[1].hash
     conflicting = fork.add(1, extra=b"equivocation")
-    with pytest.raises(ChainFrozen, match="chain 901 equivocated at height 2"):
-        tracker.ingest_envelope(A, conflicting, NOW)
+    ingested = tracker.ingest_envelope(A, conflicting, NOW)
+    assert ingested.outcome is Outcome.EQUIVOCATION
+    assert ingested.evidence == tracker.evidence[0]
 
     assert [(e.chain_id, e.number, e.envelopes) for e in tracker.evidence] == [
         (A, 2, (a_envelopes[1], conflicting))
@@ -474,8 +479,8 @@ def test_equivocation_between_two_waiting_envelopes_is_caught_when_they_drain() 
     other = a.build(1, extra=b"equivocation")
     one = a.sign(first.block)
     two = a.sign(other.block)
-    assert tracker.ingest_envelope(A, one, NOW) == []
-    assert tracker.ingest_envelope(A, two, NOW) == []
+    assert tracker.ingest_envelope(A, one, NOW) == WAITING
+    assert tracker.ingest_envelope(A, two, NOW) == WAITING
     tracker.set_l1_block(1, l1_hash(1))
     tracker.retry_pending(NOW)
     assert tracker.clients[A].frozen
@@ -510,7 +515,7 @@ def test_second_block_on_an_origin_not_seen_yet_waits_then_is_judged() -> None:
     fork = Rollup(A)
     fork.append(fork.build(1))
     ahead = fork.add(3, extra=b"equivocation")  # its origin is beyond the hub's L1 view
-    assert tracker.ingest_envelope(A, ahead, NOW) == []
+    assert tracker.ingest_envelope(A, ahead, NOW) == WAITING
     assert not tracker.clients[A].frozen
     tracker.set_l1_block(3, l1_hash(3))
     tracker.retry_pending(NOW)
@@ -524,8 +529,7 @@ def test_rebuild_at_an_invalid_height_is_accepted_not_equivocation() -> None:
     ingest_all(tracker, A, [a.add(1)])
     ingest_all(tracker, B, [b.add(1), b.add(1, deps=[a.dep(1)]), b.add(1)])
     fork = Rollup(A)
-    with pytest.raises(ChainFrozen):
-        tracker.ingest_envelope(A, fork.add(1, extra=b"equivocation"), NOW)
+    assert tracker.ingest_envelope(A, fork.add(1, extra=b"equivocation"), NOW).evidence is not None
     assert level(tracker, B, 2) == INVALID
     tracker.take_changes()
     tracker.notes.clear()
@@ -553,13 +557,15 @@ def test_late_copies_of_a_replaced_branch_are_replays_not_equivocation() -> None
     ingest_all(tracker, B, [b.add(1), b.add(1, deps=[a.dep(1)]), b.add(1)])
     old_branch = [b.sign(b.chain.blocks[n]) for n in (2, 3)]
     old_above = b.add(1)  # signed on the old branch after the hub's verdict, never sent then
-    with pytest.raises(ChainFrozen):
-        tracker.ingest_envelope(A, Rollup(A).add(1, extra=b"equivocation"), NOW)
+    assert (
+        tracker.ingest_envelope(A, Rollup(A).add(1, extra=b"equivocation"), NOW).evidence
+        is not None
+    )
     b.chain.rewind(1)
     ingest_all(tracker, B, [b.add(1, extra=b"rebuilt"), b.add(1), b.add(1)])
 
     for late in [*old_branch, old_above]:
-        assert tracker.ingest_envelope(B, late, NOW) == []
+        assert tracker.ingest_envelope(B, late, NOW) == KNOWN
     assert not tracker.clients[B].frozen
     assert len(tracker.evidence) == 1
     assert [level(tracker, B, n) for n in (2, 3, 4)] == [PRE, PRE, PRE]
@@ -568,8 +574,8 @@ def test_late_copies_of_a_replaced_branch_are_replays_not_equivocation() -> None
     for n in range(1, 4):
         fork.append(fork.build(1, extra=b"rebuilt" if n == 2 else b""))
     assert fork.chain.head.hash == b.chain.blocks[3].hash
-    with pytest.raises(ChainFrozen, match="chain 902 equivocated at height 4"):
-        tracker.ingest_envelope(B, fork.add(1, extra=b"equivocation"), NOW)
+    ingested = tracker.ingest_envelope(B, fork.add(1, extra=b"equivocation"), NOW)
+    assert ingested.evidence is not None and ingested.evidence.number == 4
 
 
 def test_rebuilt_block_without_the_old_dependency_survives_its_invalidation() -> None:
@@ -579,15 +585,19 @@ def test_rebuilt_block_without_the_old_dependency_survives_its_invalidation() ->
     ingest_all(tracker, C, [c.add(1)])
     ingest_all(tracker, B, [b.add(1, deps=[a.dep(1), c.dep(1)])])
     # 903 equivocates: 902/1 is invalid and is rebuilt with no dependency at all.
-    with pytest.raises(ChainFrozen):
-        tracker.ingest_envelope(C, Rollup(C).add(1, extra=b"equivocation"), NOW)
+    assert (
+        tracker.ingest_envelope(C, Rollup(C).add(1, extra=b"equivocation"), NOW).evidence
+        is not None
+    )
     assert level(tracker, B, 1) == INVALID
     b.chain.rewind(0)
     ingest_all(tracker, B, [b.add(1, extra=b"rebuilt")])
     assert level(tracker, B, 1) == PRE
     # Later 901 equivocates at the block the *old* 902/1 depended on.
-    with pytest.raises(ChainFrozen):
-        tracker.ingest_envelope(A, Rollup(A).add(1, extra=b"equivocation"), NOW)
+    assert (
+        tracker.ingest_envelope(A, Rollup(A).add(1, extra=b"equivocation"), NOW).evidence
+        is not None
+    )
     status = tracker.status(B, 1)
     assert status is not None
     assert status.block_hash == b.chain.blocks[1].hash
@@ -602,10 +612,10 @@ def test_dependency_on_an_unknown_block_waits_until_the_source_arrives() -> None
     tracker = tracker_for(a, b)
     source = a.add(1)
     dependent = b.add(1, deps=[a.dep(1)])
-    assert tracker.ingest_envelope(B, dependent, NOW) == []
+    assert tracker.ingest_envelope(B, dependent, NOW) == WAITING
     assert tracker.status(B, 1) is None
     assert len(tracker.clients[B].pending) == 1
-    assert [blk.number for blk in tracker.ingest_envelope(A, source, NOW)] == [1]
+    assert [blk.number for blk in tracker.ingest_envelope(A, source, NOW).accepted] == [1]
     accepted = tracker.retry_pending(NOW)
     assert [(blk.chain_id, blk.number) for blk in accepted] == [(B, 1)]
     assert accepted[0].deps == (a.dep(1),)
@@ -621,7 +631,7 @@ def test_dependency_on_a_version_the_hub_did_not_accept_is_invalid() -> None:
     ingest_all(tracker, B, [b.add(1, deps=[forged])])
     assert level(tracker, B, 1) == INVALID
     # A child of an invalid block waits for the rebuilt parent rather than being accepted.
-    assert tracker.ingest_envelope(B, b.add(1), NOW) == []
+    assert tracker.ingest_envelope(B, b.add(1), NOW) == WAITING
     assert tracker.status(B, 2) is None
     assert len(tracker.clients[B].pending) == 1
 
@@ -713,7 +723,7 @@ def test_a_batch_that_lands_before_the_block_is_applied_when_the_block_arrives()
     tracker = tracker_for(a, b)
     source = a.add(1)
     waiting = b.add(1, deps=[a.dep(1)])
-    assert tracker.ingest_envelope(B, waiting, NOW) == []  # waits for its dependency
+    assert tracker.ingest_envelope(B, waiting, NOW) == WAITING  # waits for its dependency
     tracker.apply_batch(B, [_entry(b, 1)], (3, l1_hash(3)))
     assert tracker.status(B, 1) is None
     ingest_all(tracker, A, [source])
@@ -727,7 +737,7 @@ def test_an_early_batch_from_a_reorged_l1_block_is_forgotten() -> None:
     a, b = Rollup(A), Rollup(B)
     tracker = tracker_for(a, b)
     source = a.add(1)
-    assert tracker.ingest_envelope(B, b.add(1, deps=[a.dep(1)]), NOW) == []
+    assert tracker.ingest_envelope(B, b.add(1, deps=[a.dep(1)]), NOW) == WAITING
     tracker.apply_batch(B, [_entry(b, 1)], (4, l1_hash(4)))
     tracker.set_l1_block(4, l1_hash(4, fork=b"/fork"))  # the carrying L1 block is replaced
     ingest_all(tracker, A, [source])
@@ -862,7 +872,7 @@ def test_hub_asks_its_sequencer_from_the_lowest_height_a_waiting_block_needs() -
     client = tracker.clients[A]
     assert _missing_from(client) is None
     a.add(1)
-    assert tracker.ingest_envelope(A, a.add(1), NOW) == []  # block 4: block 3 is missing
+    assert tracker.ingest_envelope(A, a.add(1), NOW) == WAITING  # block 4: block 3 is missing
     assert _missing_from(client) == 3
 
     b = Rollup(B)
@@ -873,7 +883,7 @@ def test_hub_asks_its_sequencer_from_the_lowest_height_a_waiting_block_needs() -
     rebuilt = Rollup(B)
     rebuilt.append(rebuilt.build(1))
     rebuilt.add(1, extra=b"rebuilt")  # the rebuilt block 2, whose gossip is lost
-    assert tracker.ingest_envelope(B, rebuilt.add(1), NOW) == []  # its child waits
+    assert tracker.ingest_envelope(B, rebuilt.add(1), NOW) == WAITING  # its child waits
     assert client.head == 2
     assert _missing_from(client) == 2
 
@@ -887,7 +897,7 @@ def test_settlement_of_a_block_still_waiting_finalizes_it_on_arrival_in_order() 
     tracker = tracker_for(a, l1_through=0)
     envelopes = [a.add(1), a.add(1), a.add(1)]
     for envelope in envelopes:
-        assert tracker.ingest_envelope(A, envelope, NOW) == []  # L1Origin 1 not seen yet
+        assert tracker.ingest_envelope(A, envelope, NOW) == WAITING  # L1Origin 1 not seen yet
     for number in (1, 2):
         assert not tracker.finalize(A, number, a.chain.blocks[number].hash)
     assert not tracker.finalize(A, 3, keccak256(b"not the block"))
@@ -953,3 +963,18 @@ def test_hub_gossips_an_equivocating_pair_again_after_freezing_the_chain() -> No
             assert set(gossip) == set(pair)
             told.append(n)
     assert told == [0, 1, 2, 4, 8, 16, 32]
+
+
+def test_a_waiting_envelope_returns_the_blocks_its_pass_let_in() -> None:
+    """An envelope that must wait still drains its chain's queue: blocks that waited
+    before it and can go in now are returned with ``WAITING``, or the hub role would
+    never announce them (a restarted hub's replayed queue stalled this way)."""
+    a = Rollup(A)
+    tracker = tracker_for(a, l1_through=0)
+    first = a.add(1)
+    assert tracker.ingest_envelope(A, first, NOW) == WAITING  # L1Origin 1 not seen
+    tracker.set_l1_block(1, l1_hash(1))  # no retry yet
+    a.add(2)  # block 2, lost
+    ingested = tracker.ingest_envelope(A, a.add(2), NOW)  # block 3 waits for block 2
+    assert ingested.outcome is Outcome.WAITING
+    assert [b.number for b in ingested.accepted] == [1]

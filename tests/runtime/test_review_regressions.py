@@ -134,4 +134,4 @@ messages_per_block = 0.5
     assert len(relayer.messages) < executed
     now = world.sim.now
     for pending in relayer.messages.values():
-        assert pending.settled_at < 0 or pending.settled_at >= now - FORGET_AFTER - 2
+        assert pending.settled_at is None or pending.settled_at >= now - FORGET_AFTER - 2

@@ -59,6 +59,7 @@ from interlace.protocol.hub.tracker import (
     ChainClient,
     HubTracker,
     OtherBranch,
+    Outcome,
     TrackedBlock,
     WrongParent,
 )
@@ -262,15 +263,10 @@ class Hub(Role):
 
     def _on_envelope(self, message: BlockGossip, now: Timestamp) -> list[Effect]:
         effects: list[Effect] = []
-        evidence_before = len(self.tracker.evidence)
         try:
-            accepted = self.tracker.ingest_envelope(message.chain_id, message.envelope, now)
+            ingested = self.tracker.ingest_envelope(message.chain_id, message.envelope, now)
         except InterlaceError as exc:
             effects.append(record("hub.rejected", chain=message.chain_id, error=type(exc).__name__))
-            accepted = []
-            if len(self.tracker.evidence) > evidence_before:
-                # The second half of an equivocation: kept, so a restart finds the evidence.
-                effects.append(self._persist_envelope(message))
             if isinstance(exc, WrongParent | OtherBranch) and exc.number > 1:
                 # The sequencer signed a block on a parent the hub does not hold: ask for
                 # its blocks from the height below, which shows the fork (or, on a deeper
@@ -278,11 +274,17 @@ class Hub(Role):
                 # hub missed one block of an equivocating pair and, asking only above
                 # its head, never saw the fork.
                 effects.extend(self._ask_sequencer(message.chain_id, exc.number - 1, now))
-        else:
+            effects.extend(self._notes())
+            return effects
+        accepted = list(ingested.accepted)
+        if ingested.outcome is Outcome.EQUIVOCATION:
+            effects.append(record("hub.rejected", chain=message.chain_id, error="ChainFrozen"))
+        if ingested.outcome is not Outcome.KNOWN:
+            # Kept for a restart: a block, one waiting, or the second half of the evidence.
             effects.append(self._persist_envelope(message))
-            if accepted:
-                # Blocks waiting for these as dependencies can go in now, not at the next L1 block.
-                accepted += self.tracker.retry_pending(now)
+        if accepted:
+            # Blocks waiting for these as dependencies can go in now, not at the next L1 block.
+            accepted += self.tracker.retry_pending(now)
         effects.extend(self._accepted(accepted))
         effects.extend(self._notes())
         return effects

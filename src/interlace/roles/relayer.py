@@ -17,7 +17,9 @@ with a zero-value self-transfer so later relays are not stuck behind the
 gap). Relaying can be switched off per scenario.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Final
 
 from interlace.primitives.envelope import recover_header_signer, verify_envelope
@@ -119,6 +121,45 @@ class SourceBlock:
     index: BlockIndex
 
 
+class RelayState(Enum):
+    """Where one message is on its way to its destination."""
+
+    WAITING = "waiting"
+    """Not sent: waiting for its source to reach the destination's trust level, or to be
+    sent again."""
+    PROVING = "proving"
+    """Asked the hub for the state proof the event proof needs."""
+    SUBMITTED = "submitted"
+    """The relay transaction went to the destination's sequencer."""
+    DONE = "done"
+    """Executed on the destination."""
+    DROPPED = "dropped"
+    """Never to be relayed: the destination opted out, or the source block is invalid."""
+
+
+RELAY_TRANSITIONS: Final[Mapping[RelayState, frozenset[RelayState]]] = {
+    # Sent at once in peer mode (the proof needs no hub state), else after a hub proof.
+    RelayState.WAITING: frozenset(
+        {RelayState.PROVING, RelayState.SUBMITTED, RelayState.DONE, RelayState.DROPPED}
+    ),
+    RelayState.PROVING: frozenset(
+        {RelayState.WAITING, RelayState.SUBMITTED, RelayState.DONE, RelayState.DROPPED}
+    ),
+    # Sent again (the same nonce, or a fresh one if that nonce was used up), executed, or
+    # cancelled once its source turned invalid.
+    RelayState.SUBMITTED: frozenset({RelayState.WAITING, RelayState.DONE, RelayState.DROPPED}),
+    # The destination block that executed it was replaced: relay it again.
+    RelayState.DONE: frozenset({RelayState.WAITING}),
+    # Its source block was rebuilt (relay the new one), or a relay sent earlier executed.
+    RelayState.DROPPED: frozenset({RelayState.WAITING, RelayState.DONE}),
+}
+"""Every move a message's state may make; staying put is always allowed."""
+
+
+class BadRelayTransition(InterlaceError):
+    """A bug: a relay state moved where ``RELAY_TRANSITIONS`` does not allow."""
+
+
 @dataclass(slots=True)
 class PendingMessage:
     """A ``SentMessage`` on its way."""
@@ -131,14 +172,26 @@ class PendingMessage:
     log_index: int
     destination: int
     sent_message: bytes
-    state: str = "waiting"
-    """waiting → proving → submitted → done, or dropped."""
+    state: RelayState = RelayState.WAITING
     tx_hash: bytes = b""
-    nonce: int = -1
+    nonce: int | None = None
+    """The destination nonce its relay transaction holds (None: not sent, or a fresh
+    attempt is due)."""
     submitted_at: float = 0.0
     attempts: int = 0
-    settled_at: float = -1.0
-    """When it reached done or dropped (-1 while still open); old settled ones are forgotten."""
+    settled_at: float | None = None
+    """When it was first seen done or dropped (None while open); old settled ones are
+    forgotten."""
+
+    def move(self, to: RelayState) -> None:
+        """Change state as ``RELAY_TRANSITIONS`` allows; leaving done or dropped reopens it."""
+        if to is self.state:
+            return
+        if to not in RELAY_TRANSITIONS[self.state]:
+            raise BadRelayTransition(f"relay {self.state.value} → {to.value} is not allowed")
+        self.state = to
+        if to not in (RelayState.DONE, RelayState.DROPPED):
+            self.settled_at = None
 
 
 @dataclass(slots=True)
@@ -299,9 +352,9 @@ class Relayer(Role):
                         known.source = source
                         known.receipt_index, known.log_position = receipt_index, position
                         known.log_index = log_index
-                        if known.state == "dropped":
-                            known.state = "waiting"
-                            known.nonce = -1
+                        if known.state is RelayState.DROPPED:
+                            known.move(RelayState.WAITING)
+                            known.nonce = None
                 log_index += 1
         effects.extend(self._advance(now))
         return effects
@@ -331,15 +384,15 @@ class Relayer(Role):
             return []
         effects: list[Effect] = []
         for pending in self.messages.values():
-            if pending.state != "waiting":
+            if pending.state is not RelayState.WAITING:
                 continue
             mode = self.modes[pending.destination]
             if mode is TrustMode.OPT_OUT:
-                pending.state = "dropped"
+                pending.move(RelayState.DROPPED)
                 continue
             cross = self._hub_cross_level(pending)
             if cross == SafetyLevel.INVALID:
-                pending.state = "dropped"
+                pending.move(RelayState.DROPPED)
                 effects.append(record("relayer.dropped", message=pending.message_hash.hex()[:16]))
                 continue
             if mode is TrustMode.P2P:
@@ -355,13 +408,13 @@ class Relayer(Role):
                         index=pending.source.index,
                     )
                 except (InterlaceError, ValueError):
-                    pending.state = "dropped"  # nothing provable: never retried in a loop
+                    pending.move(RelayState.DROPPED)  # nothing provable: never retried in a loop
                     continue
                 effects.extend(self._submit(pending, proof, now))
                 continue
             if cross is None or cross < REQUIRED_LEVEL[mode]:
                 continue
-            pending.state = "proving"
+            pending.move(RelayState.PROVING)
             pending.submitted_at = float(now)
             self._request_id += 1
             self._proof_waits[self._request_id] = pending.message_hash
@@ -378,7 +431,7 @@ class Relayer(Role):
     def _on_hub_proof(self, message: HubProofResponse, now: Timestamp) -> list[Effect]:
         message_hash = self._proof_waits.pop(message.request_id, None)
         pending = self.messages.get(message_hash) if message_hash else None
-        if pending is None or pending.state != "proving":
+        if pending is None or pending.state is not RelayState.PROVING:
             return []
         try:
             header, signature = decode_signed_hub_block(message.signed_block)
@@ -395,7 +448,7 @@ class Relayer(Role):
                 index=pending.source.index,
             )
         except (InterlaceError, ValueError):
-            pending.state = "waiting"
+            pending.move(RelayState.WAITING)
             return []
         return self._submit(pending, proof, now)
 
@@ -415,8 +468,8 @@ class Relayer(Role):
             identifier, pending.sent_message, proof
         )
         account = self.accounts[pending.destination]
-        nonce = pending.nonce if pending.nonce >= 0 else account.next_nonce
-        if pending.nonce < 0:
+        nonce = account.next_nonce if pending.nonce is None else pending.nonce
+        if pending.nonce is None:
             account.next_nonce += 1
         tx = sign_dynamic_fee(
             self.params.key,
@@ -428,7 +481,7 @@ class Relayer(Role):
             max_fee_per_gas=MAX_FEE,
             data=calldata,
         )
-        pending.state = "submitted"
+        pending.move(RelayState.SUBMITTED)
         pending.nonce = nonce
         pending.tx_hash = tx.hash
         pending.submitted_at = float(now)
@@ -454,7 +507,8 @@ class Relayer(Role):
             return []
         account = self.accounts[pending.destination]
         if isinstance(message, TransactionAccepted):
-            account.acked.add(pending.nonce)
+            if pending.nonce is not None:
+                account.acked.add(pending.nonce)
             return []
         if message.error != "NonceTooHigh" or now - account.asked_at < 1.0:
             return []
@@ -477,12 +531,12 @@ class Relayer(Role):
                 for p in self.messages.values()
                 if p.destination == answer.chain_id
                 and p.nonce == answer.nonce
-                and p.state in ("submitted", "proving", "waiting")
+                and p.state in (RelayState.SUBMITTED, RelayState.PROVING, RelayState.WAITING)
             ),
             None,
         )
         if holder is not None and self._hub_cross_level(holder) != SafetyLevel.INVALID:
-            holder.state = "waiting"
+            holder.move(RelayState.WAITING)
             return self._advance(now)
         return self._cancel_nonce(answer.chain_id, answer.nonce)
 
@@ -497,9 +551,9 @@ class Relayer(Role):
         del self.executed_at[(chain_id, number)]
         for key in held[1]:
             pending = self.messages.get(key)
-            if pending is not None and pending.state == "done":
-                pending.state = "waiting"
-                pending.nonce = -1
+            if pending is not None and pending.state is RelayState.DONE:
+                pending.move(RelayState.WAITING)
+                pending.nonce = None
                 self.delivered -= 1
         return [
             record("relayer.undone", destination=chain_id, number=number, messages=len(held[1]))
@@ -534,9 +588,9 @@ class Relayer(Role):
         self, message_hash: Hash32, message: ReceiptsResponse, now: Timestamp
     ) -> list[Effect]:
         pending = self.messages.get(message_hash)
-        if pending is None or pending.state == "done":
+        if pending is None or pending.state is RelayState.DONE:
             return []
-        pending.state = "done"
+        pending.move(RelayState.DONE)
         self.delivered += 1
         at = self.executed_at.setdefault(
             (message.chain_id, message.number), (message.block_hash, [])
@@ -557,9 +611,12 @@ class Relayer(Role):
         """Bound memory: forget messages settled ``FORGET_AFTER`` seconds ago, and what
         only they referenced. (A destination rollback older than that is not re-relayed.)"""
         for key, pending in list(self.messages.items()):
-            if pending.state in ("done", "dropped") and pending.settled_at < 0:
+            if (
+                pending.state in (RelayState.DONE, RelayState.DROPPED)
+                and pending.settled_at is None
+            ):
                 pending.settled_at = float(now)
-            elif 0 <= pending.settled_at < now - FORGET_AFTER:
+            elif pending.settled_at is not None and pending.settled_at < now - FORGET_AFTER:
                 del self.messages[key]
         live = set(self.messages)
         self.by_tx = {tx: key for tx, key in self.by_tx.items() if key in live}
@@ -573,27 +630,29 @@ class Relayer(Role):
         effects: list[Effect] = []
         self._forget(now)
         for pending in self.messages.values():
-            if pending.state not in ("proving", "submitted"):
+            if pending.state not in (RelayState.PROVING, RelayState.SUBMITTED):
                 continue
             if now - pending.submitted_at <= self.params.retry_after:
                 continue
-            if pending.state == "proving":
-                pending.state = "waiting"
+            if pending.state is RelayState.PROVING:
+                pending.move(RelayState.WAITING)
                 continue
             account = self.accounts[pending.destination]
             if pending.nonce in account.included:
-                pending.nonce = -1  # it landed but did not execute: a fresh attempt
-                pending.state = "waiting"
+                pending.nonce = None  # it landed but did not execute: a fresh attempt
+                pending.move(RelayState.WAITING)
             elif self._hub_cross_level(pending) == SafetyLevel.INVALID:
                 effects.extend(self._cancel(pending, now))
             else:
-                pending.state = "waiting"  # re-sent with the same nonce
+                pending.move(RelayState.WAITING)  # re-sent with the same nonce
         effects.extend(self._advance(now))
         return effects
 
     def _cancel(self, pending: PendingMessage, now: Timestamp) -> list[Effect]:
         """Fill a dropped relay's nonce with a zero-value self-transfer."""
-        pending.state = "dropped"
+        pending.move(RelayState.DROPPED)
+        if pending.nonce is None:
+            return []
         return self._cancel_nonce(pending.destination, pending.nonce)
 
     def _cancel_nonce(self, destination: int, nonce: int) -> list[Effect]:

@@ -41,6 +41,7 @@ L1 blocks and time, and turns what it returns into hub blocks.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Final
 
 from interlace.primitives.envelope import (
@@ -143,6 +144,40 @@ class HubEvidence:
     envelopes: tuple[bytes, bytes]
 
 
+class Outcome(Enum):
+    """What ``HubTracker.ingest_envelope`` did with an envelope that passed its checks."""
+
+    ACCEPTED = "accepted"
+    """The block went in (with any waiting blocks it let through)."""
+    WAITING = "waiting"
+    """Kept until its L1Origin, parent or dependency arrives, or its conflict with the
+    held block at its height can be judged (its L1Origin is beyond the hub's L1 view)."""
+    KNOWN = "known"
+    """A copy of a block the hub holds or waits on, or of history a rebuild replaced."""
+    EQUIVOCATION = "equivocation"
+    """A second block at a held height on the same parent: the pair is kept as
+    evidence, the chain's client frozen and the held block invalidated onward."""
+
+
+@dataclass(frozen=True, slots=True)
+class Ingested:
+    """The value ``ingest_envelope`` returns (a refused envelope raises instead)."""
+
+    outcome: Outcome
+    accepted: tuple["TrackedBlock", ...] = ()
+    """Blocks accepted, in the order they went in: this one (``ACCEPTED``) and any waiting
+    blocks that could go in on the same pass, whatever the outcome."""
+    evidence: "HubEvidence | None" = None
+    """The pair, with ``Outcome.EQUIVOCATION``."""
+
+
+class _Verdict(Enum):
+    """What ``_try_accept`` decided for a waiting envelope it did not accept."""
+
+    WAIT = "wait"
+    DROP = "drop"
+
+
 @dataclass(slots=True)
 class ChainClient:
     """The light client of one rollup."""
@@ -226,11 +261,12 @@ class HubTracker:
 
     def ingest_envelope(
         self, chain_id: int, raw: bytes, now: float, *, restoring: bool = False
-    ) -> list[TrackedBlock]:
-        """Validate and (maybe) accept one signed envelope; return the blocks accepted.
+    ) -> Ingested:
+        """Validate one signed envelope and say what became of it (``Ingested``).
 
         Raises a ``Rejected`` subclass (or a primitives decoding error) for an
-        envelope that fails a check; an envelope that must wait is kept.
+        envelope that fails a check, changing nothing; an envelope that must wait
+        is kept (``Outcome.WAITING``).
         """
         client = self.clients.get(chain_id)
         if client is None:
@@ -242,18 +278,19 @@ class HubTracker:
         number = payload.block_number
         existing = client.blocks.get(number)
         if existing is not None and existing.block_hash == payload.block_hash:
-            return []  # a replay of a block we hold
+            return Ingested(Outcome.KNOWN)  # a replay of a block we hold
         if self._on_replaced_branch(client, payload):
-            return []  # a late copy of history a rebuild replaced: no evidence
+            return Ingested(Outcome.KNOWN)  # a late copy of history a rebuild replaced
         if client.frozen:
             raise ChainFrozen(f"chain {chain_id} is frozen after equivocation")
         if existing is not None and existing.level != SafetyLevel.INVALID:
             if not self._judgeable_conflict(client, existing, payload):
                 client.pending[payload.block_hash] = signed  # judged once L1 gets there
                 client.raw_pending[payload.block_hash] = raw
-                return []
-            self._equivocation(client, existing, raw)
-            raise ChainFrozen(f"chain {chain_id} equivocated at height {number}")
+                return Ingested(Outcome.WAITING)
+            return Ingested(
+                Outcome.EQUIVOCATION, evidence=self._equivocation(client, existing, raw)
+            )
         if payload.timestamp > now + TIMESTAMP_TOLERANCE:
             raise Rejected(f"timestamp {payload.timestamp} is ahead of the hub clock")
         if len(client.pending) >= MAX_PENDING and not restoring:
@@ -265,7 +302,19 @@ class HubTracker:
         own = rejected.get(payload.block_hash)
         if own is not None:
             raise own  # this envelope failed a check: the caller gets the typed error
-        return accepted
+        if payload.block_hash in client.pending:
+            # It waits, but blocks that waited before it may have gone in on this drain.
+            return Ingested(Outcome.WAITING, tuple(accepted))
+        if any(block.block_hash == payload.block_hash for block in accepted):
+            return Ingested(Outcome.ACCEPTED, tuple(accepted))
+        # Draining judged it against a block at its height after all (or a frozen
+        # chain dropped it): what it found is in the tracker's evidence.
+        found = next(
+            (e for e in self.evidence if e.chain_id == chain_id and raw in e.envelopes), None
+        )
+        if found is not None:
+            return Ingested(Outcome.EQUIVOCATION, tuple(accepted), found)
+        return Ingested(Outcome.KNOWN, tuple(accepted))
 
     def retry_pending(self, now: float) -> list[TrackedBlock]:
         """Re-check every waiting envelope (after new L1 blocks or accepted dependencies)."""
@@ -292,8 +341,8 @@ class HubTracker:
                     self.notes.append(
                         ("hub.rejected", {"chain": client.chain_id, "reason": str(exc)})
                     )
-                    verdict = "drop"
-                if verdict == "wait":
+                    verdict = _Verdict.DROP
+                if verdict is _Verdict.WAIT:
                     continue
                 client.pending.pop(block_hash, None)
                 client.raw_pending.pop(block_hash, None)
@@ -305,34 +354,34 @@ class HubTracker:
 
     def _try_accept(
         self, client: ChainClient, signed: SignedEnvelope, raw: bytes
-    ) -> TrackedBlock | str:
+    ) -> TrackedBlock | _Verdict:
         payload = signed.payload
         number = payload.block_number
         if client.frozen:
-            return "drop"
+            return _Verdict.DROP
         existing = client.blocks.get(number)
         if self._on_replaced_branch(client, payload):
-            return "drop"
+            return _Verdict.DROP
         if existing is not None and existing.level != SafetyLevel.INVALID:
             if existing.block_hash != payload.block_hash:
                 if not self._judgeable_conflict(client, existing, payload):
-                    return "wait"
+                    return _Verdict.WAIT
                 self._equivocation(client, existing, raw)
-            return "drop"
+            return _Verdict.DROP
         if number == 1:
             parent_hash, parent_ts, parent_origin = client.genesis_hash, 0, 0
         else:
             parent = client.blocks.get(number - 1)
             if parent is None:
-                return "wait"
+                return _Verdict.WAIT
             if parent.block_hash != payload.parent_hash:
                 if parent.level == SafetyLevel.INVALID:
-                    return "wait"  # the rebuilt parent has not arrived yet
+                    return _Verdict.WAIT  # the rebuilt parent has not arrived yet
                 raise WrongParent(
                     f"chain {client.chain_id} block {number} has the wrong parent", number
                 )
             if parent.level == SafetyLevel.INVALID:
-                return "wait"
+                return _Verdict.WAIT
             parent_hash, parent_ts, parent_origin = (
                 parent.block_hash,
                 parent.timestamp,
@@ -348,7 +397,7 @@ class HubTracker:
         if origin_number < parent_origin:
             raise Rejected("L1Origin goes backwards")
         if origin_number > self.l1_head:
-            return "wait"
+            return _Verdict.WAIT
         if self.l1_hashes.get(origin_number) != origin_hash:
             raise OriginNotCanonical(
                 f"chain {client.chain_id} block {number}: "
@@ -369,7 +418,7 @@ class HubTracker:
                 and not other.frozen
             ):
                 if not other.frozen:
-                    return "wait"  # the source block (or its rebuild) has not arrived yet
+                    return _Verdict.WAIT  # the source block (or its rebuild) has not arrived yet
                 invalid_dep = True
             elif held.block_hash != dep.block_hash or held.cross_level == SafetyLevel.INVALID:
                 invalid_dep = True  # a version the hub did not accept, or an invalid block
@@ -476,16 +525,16 @@ class HubTracker:
             return True
         return False
 
-    def _equivocation(self, client: ChainClient, existing: TrackedBlock, raw: bytes) -> None:
+    def _equivocation(self, client: ChainClient, existing: TrackedBlock, raw: bytes) -> HubEvidence:
         client.frozen = True
-        self.evidence.append(
-            HubEvidence(client.chain_id, existing.number, (existing.envelope, raw))
-        )
+        evidence = HubEvidence(client.chain_id, existing.number, (existing.envelope, raw))
+        self.evidence.append(evidence)
         self.notes.append(("hub.evidence", {"chain": client.chain_id, "number": existing.number}))
         for number in sorted(n for n in client.blocks if n >= existing.number):
             self._invalidate(client.blocks[number], "equivocation")
         client.pending.clear()
         client.raw_pending.clear()
+        return evidence
 
     def _invalidate(self, block: TrackedBlock, reason: str) -> None:
         work = [block]
