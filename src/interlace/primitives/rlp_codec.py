@@ -4,8 +4,9 @@
 ``decode_rlp`` returns nested lists of bytes and raises ``MalformedRLP`` on
 exactly what pyrlp's strict mode rejects (including non-canonical encodings).
 Both are hand-written because pyrlp was too slow on the hot paths (a third
-of the chain engine's encoding time, a fifth of transaction decoding); pyrlp
-stays the reference in the tests, on random and mutated input. The
+of the chain engine's encoding time, a fifth of transaction decoding;
+``benchmarks/bench_rlp.py`` measures both against it); pyrlp stays the
+reference in the tests, on random and mutated input. The
 ``read_*`` helpers turn one decoded item into a typed field and reject what
 Ethereum clients reject: integers with leading zero bytes, hashes of the
 wrong length, lists where bytes belong.
