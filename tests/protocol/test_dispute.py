@@ -511,7 +511,7 @@ def test_game_for_a_number_at_or_below_the_anchor_or_too_far_is_refused() -> Non
         l1, dispute.RangeTooLong, PROPOSER, "createGame", ROLLUP_ID, 5, *args, value=CONFIG.bond
     )
     assert_refused(
-        l1, dispute.UnknownChain, PROPOSER, "createGame", 77, 5, *args, value=CONFIG.bond
+        l1, dispute.UnknownGameChain, PROPOSER, "createGame", 77, 5, *args, value=CONFIG.bond
     )
 
 

@@ -118,7 +118,7 @@ class NotConfigured(DisputeRefused):
     """``configure_games`` never ran on this L1."""
 
 
-class UnknownChain(DisputeRefused):
+class UnknownGameChain(DisputeRefused):
     """The chain has no anchor (no genesis output configured)."""
 
 
@@ -959,7 +959,7 @@ class DisputeGameFactory(NativeModule):
             raise NotConfigured("dispute games are not configured on this L1")
         anchor = _read_anchor(ctx.sload, chain_id)
         if anchor is None:
-            raise UnknownChain(f"chain {chain_id} has no anchor output")
+            raise UnknownGameChain(f"chain {chain_id} has no anchor output")
         if number <= anchor.output.number:
             raise GameBelowAnchor(
                 f"block {number} is not above chain {chain_id}'s anchor {anchor.output.number}"
