@@ -145,7 +145,6 @@ class Timeline:
             "batcher.batch_dropped",
             "batcher.outage",
             "sequencer.bad_state_root",
-            "hub.fraud_proven",
             "hub.output_invalid",
             "game.move",
             "game.step",

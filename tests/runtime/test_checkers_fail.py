@@ -1,0 +1,111 @@
+"""Each invariant checker can fail: a test breaks the rule and watches the checker say so.
+
+A checker that cannot fail checks nothing; these cover the invariants whose checkers no
+other test breaks (3, 5, 7, 8). Each breaks the system, not the checker: a verifier that
+moves its safe head back for no reason, one that ignores L1 reorgs, a relay whose claim
+names another log, a hub that stops following an honest chain.
+"""
+
+from typing import Any
+
+import pytest
+
+from interlace.protocol.hub.tracker import HubTracker, Rejected
+from interlace.protocol.interop import messenger
+from interlace.roles.base import Effect, Event, Timestamp, record
+from interlace.roles.verifier import VerifierNode
+from interlace.runtime.sim import checkers
+from interlace.runtime.sim.scenario import load_scenario, parse_scenario
+from interlace.runtime.sim.world import World
+
+
+def run(scenario: str, seed: int = 1) -> dict[str, Any]:
+    source = load_scenario(scenario) if "\n" not in scenario else parse_scenario(scenario)
+    return World(source, seed).run()["invariants"]  # type: ignore[no-any-return]
+
+
+def test_inv5_fails_when_a_verifier_moves_its_safe_head_back_without_a_reorg(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    handle = VerifierNode.handle
+    moved: set[int] = set()
+
+    def moving_back(self: VerifierNode, event: Event, now: Timestamp) -> list[Effect]:
+        effects = handle(self, event, now)
+        if now > 10 and self.chain_id not in moved and self.chain.head.number > 2:
+            moved.add(self.chain_id)
+            head = self.chain.head.number
+            effects.append(
+                record("verifier.safe_reorg", chain=self.chain_id, to=head - 1, dropped=1)
+            )
+        return effects
+
+    monkeypatch.setattr(VerifierNode, "handle", moving_back)
+    result = run("quickstart")["inv5_safety_monotonic"]
+    assert "moved its safe head back without an L1 reorg" in result
+
+
+SHALLOW_ORIGINS = """
+name = "shallow-origins"
+description = "safe blocks on L1 origins a deep reorg replaces"
+duration = 30
+drain = 10
+[l1]
+block_time = 1.0
+safe_depth = 6
+finality_depth = 8
+[rollups]
+count = 1
+block_time = 1.0
+confirmation_depth = 0
+[[faults]]
+kind = "l1_reorg"
+at = 15
+depth = 4
+"""
+
+
+def test_inv7_fails_when_a_verifier_ignores_an_l1_reorg(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run(SHALLOW_ORIGINS)["inv7_origins_canonical"] == "ok"
+    monkeypatch.setattr(VerifierNode, "_rewind", lambda self, replaced: [])
+    monkeypatch.setattr(VerifierNode, "_first_stale_inclusion", lambda self: None)
+    result = run(SHALLOW_ORIGINS)["inv7_origins_canonical"]
+    assert "has a non-canonical origin" in result
+
+
+def test_inv3_fails_when_an_executed_message_names_a_log_its_source_lacks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = messenger.relay_claim
+
+    def shifted(tx: object) -> Any:
+        claim = real(tx)  # type: ignore[arg-type]
+        if claim is None:
+            return None
+        # The destination executed a message whose proof names the next block's log.
+        return type(claim)(**{**_fields(claim), "block_number": claim.block_number + 1})
+
+    monkeypatch.setattr(checkers, "relay_claim", shifted)
+    result = run("interop")["inv3_message_proven"]
+    assert result != "ok"
+    assert "executed a message" in result
+
+
+def _fields(claim: object) -> dict[str, Any]:
+    return {name: getattr(claim, name) for name in claim.__dataclass_fields__}  # type: ignore[attr-defined]
+
+
+def test_inv8_fails_when_the_hub_stops_following_an_honest_chain(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ingest = HubTracker.ingest_envelope
+
+    def deaf_to_902(self: HubTracker, chain_id: int, raw: bytes, now: float, **kw: Any) -> Any:
+        if chain_id == 902 and now > 10:
+            raise Rejected("this hub ignores chain 902")
+        return ingest(self, chain_id, raw, now, **kw)
+
+    monkeypatch.setattr(HubTracker, "ingest_envelope", deaf_to_902)
+    result = run("interop")["inv8_honest_chains_live"]
+    # The first honest chain it reports may be one whose blocks wait on 902's.
+    assert "hub stopped following honest chain" in result
