@@ -66,6 +66,7 @@ from interlace.roles.messages import (
     SubmitL1Transaction,
     follow_l1,
 )
+from interlace.roles.names import L1_NODE
 
 BATCH_GAS_FLOOR: Final = 100_000
 MAX_FEE_PER_GAS: Final = 10**11
@@ -85,7 +86,7 @@ class BatcherParams:
     """Only envelopes signed by this key are batched."""
     sequencer_node: NodeId
     """Where to ask for missing blocks."""
-    l1_node: NodeId = NodeId("l1")
+    l1_node: NodeId = L1_NODE
     """Where to send L1 transactions."""
     max_blocks_per_batch: int = 64
     """Largest range in one batch (a range that does not fit L1 is halved until it does)."""

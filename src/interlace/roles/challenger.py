@@ -77,6 +77,7 @@ from interlace.roles.messages import (
     L1BlockPublished,
     SubmitL1Transaction,
 )
+from interlace.roles.names import L1_NODE
 from interlace.roles.verifier import VerifierNode, VerifierParams
 
 MAX_FEE_PER_GAS: Final = 10**10
@@ -102,7 +103,7 @@ class PlayerParams:
     """The games' parameters, as ``configure_games`` set them on L1."""
     max_clock: int
     """Seconds per side: the rollup's registered challenge window."""
-    l1_node: NodeId = NodeId("l1")
+    l1_node: NodeId = L1_NODE
     """Where to send L1 transactions."""
     clock_margin: int = 24
     """Seconds a move needs to land; a move the clock would not allow by then is skipped."""

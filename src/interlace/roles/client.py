@@ -44,6 +44,7 @@ from interlace.roles.messages import (
     TransactionRejected,
     follow_l1,
 )
+from interlace.roles.names import L1_NODE
 
 MAX_FEE: int = 10**11
 DEPOSIT_TIMEOUT: float = 12.0
@@ -78,7 +79,7 @@ class ClientParams:
     """Cross-rollup ``sendMessage`` calls per rollup per tick (fractions accumulate)."""
     stop_at: float = float("inf")
     """No new transactions after this time (the liveness phase drains)."""
-    l1_node: NodeId = NodeId("l1")
+    l1_node: NodeId = L1_NODE
     """Where deposits go."""
 
 

@@ -105,6 +105,7 @@ from interlace.roles.messages import (
     follow_l1,
     rollup_blocks_topic,
 )
+from interlace.roles.names import L1_NODE
 
 
 def _missing_from(client: ChainClient) -> int | None:
@@ -162,7 +163,7 @@ class HubParams:
     """Registered rollups with their genesis block hashes."""
     block_time: float = 0.5
     """Seconds between hub blocks."""
-    l1_node: NodeId = NodeId("l1")
+    l1_node: NodeId = L1_NODE
     """Where to re-sync L1 from."""
     sequencer_nodes: tuple[tuple[int, NodeId], ...] = ()
     """Each rollup's sequencer node, asked for blocks the hub missed (after a crash or a

@@ -135,6 +135,7 @@ from interlace.roles.messages import (
     follow_l1,
     rollup_blocks_topic,
 )
+from interlace.roles.names import L1_NODE, coordinator_node, worker_node
 from interlace.roles.sequencer import decode_origin, encode_origin
 
 __all__ = [
@@ -155,16 +156,6 @@ _BLOCK_PROVEN: Final = VALIDITY_VERIFIER_ABI.event("BlockProven")
 _SUBMIT: Final = VALIDITY_VERIFIER_ABI.function("submitProof")
 _MAX_EARLY_BLOCKS: Final = 256
 _MAX_JOB_FAILURES: Final = 3
-
-
-def coordinator_node(chain_id: int) -> NodeId:
-    """Node id of a chain's proof coordinator: ``prover-<chain>``."""
-    return NodeId(f"prover-{chain_id}")
-
-
-def worker_node(chain_id: int, index: int) -> NodeId:
-    """Node id of a chain's ``index``-th prover worker: ``prover-<chain>-<index>``."""
-    return NodeId(f"prover-{chain_id}-{index}")
 
 
 # ---- messages ------------------------------------------------------------------------------
@@ -245,7 +236,7 @@ class CoordinatorParams:
     """The L1's chain id."""
     workers: tuple[NodeId, ...]
     """The worker nodes, e.g. ``(prover-901-0, prover-901-1)``."""
-    l1_node: NodeId = NodeId("l1")
+    l1_node: NodeId = L1_NODE
     """Where to send L1 transactions and re-syncs."""
     jobs_per_worker: int = 2
     """Jobs outstanding per worker (one proving, the rest queued there)."""

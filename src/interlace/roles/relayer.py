@@ -82,6 +82,7 @@ from interlace.roles.messages import (
     TransactionRejected,
     rollup_blocks_topic,
 )
+from interlace.roles.names import HUB_NODE
 
 RELAY_GAS: Final = 2_000_000
 FORGET_AFTER: Final = 120.0
@@ -99,7 +100,7 @@ class RelayerParams:
     """Pays for relays on every rollup."""
     chains: tuple[tuple[ChainId, NodeId, TrustMode], ...]
     """(chain id, sequencer node, trust mode) of every rollup."""
-    hub_node: NodeId = NodeId("hub")
+    hub_node: NodeId = HUB_NODE
     """Where to ask for hub state proofs."""
     retry_after: float = 4.0
     """Seconds before a relay that did not land is sent again."""

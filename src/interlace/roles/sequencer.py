@@ -119,6 +119,7 @@ from interlace.roles.messages import (
     follow_l1,
     rollup_blocks_topic,
 )
+from interlace.roles.names import L1_NODE
 
 _BLOCK_KEY: Final = b"seq/block/"
 _TX_KEY: Final = b"seq/tx/"
@@ -132,7 +133,7 @@ class RollupParams:
     """Block 0."""
     sequencer_key: PrivateKey
     """Signs every envelope; its address is registered on L1."""
-    l1_node: NodeId = NodeId("l1")
+    l1_node: NodeId = L1_NODE
     """Where to ask for L1 re-syncs."""
     block_time: float = 1.0
     """Seconds between blocks."""

@@ -99,6 +99,7 @@ from interlace.roles.messages import (
     follow_l1,
     rollup_blocks_topic,
 )
+from interlace.roles.names import L1_NODE
 from interlace.roles.sequencer import (
     OriginFacts,
     decode_origin,
@@ -119,7 +120,7 @@ class VerifierParams:
     """Registered sequencer (signs the unsafe feed)."""
     batcher_address: Address
     """Registered batcher (only its batches count)."""
-    l1_node: NodeId = NodeId("l1")
+    l1_node: NodeId = L1_NODE
     """Where to re-sync L1 from."""
     max_drift: int = 30
     """Same drift rule as the sequencer's."""

@@ -44,6 +44,7 @@ from typing import IO, Any, Final
 
 from interlace.primitives.errors import InterlaceError
 from interlace.roles.base import NodeId
+from interlace.roles.names import L1_NODE
 from interlace.runtime.live.topology import (
     CONFIG_FILE,
     P2P_PORT_OFFSET,
@@ -373,7 +374,7 @@ class Devnet:
                 "config": str(self.data_dir / CONFIG_FILE),
                 "supervisor_pid": os.getpid(),
                 "epoch": self.config.epoch,
-                "l1_chain_id": topo.nodes[NodeId("l1")].chain_id,
+                "l1_chain_id": topo.nodes[L1_NODE].chain_id,
                 "chain_ids": list(topo.chain_ids),
             },
             "nodes": nodes,

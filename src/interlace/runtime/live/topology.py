@@ -58,6 +58,18 @@ from interlace.roles.challenger import Challenger, ChallengerParams
 from interlace.roles.client import dev_key
 from interlace.roles.hub import Hub, HubParams, HubSettlementParams
 from interlace.roles.l1_node import L1Node, L1Params
+from interlace.roles.names import (
+    HUB_NODE,
+    L1_NODE,
+    RELAYER_NODE,
+    batcher_node,
+    challenger_node,
+    coordinator_node,
+    proposer_node,
+    sequencer_node,
+    verifier_node,
+    worker_node,
+)
 from interlace.roles.proposer import Proposer, ProposerParams
 from interlace.roles.prover import Coordinator, CoordinatorParams, ProverWorker, WorkerParams
 from interlace.roles.relayer import Relayer, RelayerParams
@@ -72,9 +84,6 @@ NODE_BALANCE: Final = 10**24
 GAME_BOND: Final = 10**16
 """Wei each dispute-game claim carries (the simulator's value)."""
 KINDS: Final = {"optimistic": RollupKind.OPTIMISTIC, "validity": RollupKind.VALIDITY}
-L1_NODE: Final = NodeId("l1")
-HUB_NODE: Final = NodeId("hub")
-RELAYER_NODE: Final = NodeId("relayer")
 P2P_PORT_OFFSET: Final = 1000
 """A node's P2P port is its RPC port plus this."""
 TRUST_MODES: Final = {
@@ -400,7 +409,7 @@ def build_topology(config: DevnetConfig) -> Topology:
     for chain_id in chain_ids:
         rollup_genesis = RollupGenesis(chain_id, l1_origin, 0, rollup_alloc, messengers[chain_id])
         genesis_hashes[chain_id] = RollupChain(rollup_genesis).head.hash
-        seq_node = NodeId(f"seq-{chain_id}")
+        seq_node = sequencer_node(chain_id)
         seq_params = RollupParams(
             genesis=rollup_genesis,
             sequencer_key=sequencer_keys[chain_id],
@@ -409,7 +418,7 @@ def build_topology(config: DevnetConfig) -> Topology:
             max_drift=config.max_drift,
             hub_signer=hub_key.address,
         )
-        batcher_node = NodeId(f"batcher-{chain_id}")
+        batcher_id = batcher_node(chain_id)
         batcher_params = BatcherParams(
             chain_id=chain_id,
             l1_chain_id=L1_CHAIN_ID,
@@ -418,7 +427,7 @@ def build_topology(config: DevnetConfig) -> Topology:
             sequencer_node=seq_node,
             follow_hub=True,
         )
-        verifier_node = NodeId(f"verifier-{chain_id}")
+        verifier_id = verifier_node(chain_id)
         verifier_params = VerifierParams(
             genesis=rollup_genesis,
             sequencer_address=sequencer_keys[chain_id].address,
@@ -428,13 +437,13 @@ def build_topology(config: DevnetConfig) -> Topology:
         )
         specs.append((seq_node, "sequencer", _factory(Sequencer, seq_node, seq_params), chain_id))
         rollup_nodes.append(
-            (batcher_node, "batcher", _factory(Batcher, batcher_node, batcher_params), chain_id)
+            (batcher_id, "batcher", _factory(Batcher, batcher_id, batcher_params), chain_id)
         )
         rollup_nodes.append(
             (
-                verifier_node,
+                verifier_id,
                 "verifier",
-                _factory(VerifierNode, verifier_node, verifier_params),
+                _factory(VerifierNode, verifier_id, verifier_params),
                 chain_id,
             )
         )
@@ -444,7 +453,7 @@ def build_topology(config: DevnetConfig) -> Topology:
             rollup_nodes.extend(_prover_nodes(config, rollup_genesis, sequencer_keys[chain_id]))
         else:
             rollup_nodes.extend(_player_nodes(config, verifier_params))
-    sequencer_nodes = tuple((c, NodeId(f"seq-{c}")) for c in chain_ids)
+    sequencer_nodes = tuple((c, sequencer_node(c)) for c in chain_ids)
     hub_params = HubParams(
         key=hub_key,
         rollups=tuple((r, genesis_hashes[r.chain_id]) for r in records),
@@ -460,7 +469,7 @@ def build_topology(config: DevnetConfig) -> Topology:
     )
     relayer_params = RelayerParams(
         key=relayer_key,
-        chains=tuple((c, NodeId(f"seq-{c}"), trust_modes[c]) for c in chain_ids),
+        chains=tuple((c, sequencer_node(c), trust_modes[c]) for c in chain_ids),
     )
     specs.append((HUB_NODE, "hub", _factory(Hub, HUB_NODE, hub_params), None))
     specs.append((RELAYER_NODE, "relayer", _factory(Relayer, RELAYER_NODE, relayer_params), None))
@@ -514,12 +523,12 @@ def _prover_nodes(
 ) -> list[NodeEntry]:
     """A validity rollup's proof coordinator and its worker processes (real proving)."""
     chain_id = genesis.chain_id
-    workers = tuple(NodeId(f"prover-{chain_id}-{i}") for i in range(config.provers))
-    coordinator = NodeId(f"prover-{chain_id}")
+    workers = tuple(worker_node(chain_id, i) for i in range(config.provers))
+    coordinator = coordinator_node(chain_id)
     params = CoordinatorParams(
         genesis=genesis,
         sequencer_address=sequencer.address,
-        sequencer_node=NodeId(f"seq-{chain_id}"),
+        sequencer_node=sequencer_node(chain_id),
         prover_key=dev_key(config.seed, "prover", chain_id),
         l1_chain_id=L1_CHAIN_ID,
         workers=workers,
@@ -544,7 +553,7 @@ def _player_nodes(config: DevnetConfig, verifier: VerifierParams) -> list[NodeEn
     game = GameConfig(bond=GAME_BOND, split_depth=split, max_depth=depth, max_clock=window)
     # A move must land within its clock: about two L1 blocks, at least the simulator's 3 s.
     margin = max(3, math.ceil(3 * config.l1_block_time))
-    proposer = NodeId(f"proposer-{chain_id}")
+    proposer = proposer_node(chain_id)
     proposer_params = ProposerParams(
         verifier=verifier,
         l1_chain_id=L1_CHAIN_ID,
@@ -554,7 +563,7 @@ def _player_nodes(config: DevnetConfig, verifier: VerifierParams) -> list[NodeEn
         clock_margin=margin,
         interval=config.output_interval,
     )
-    challenger = NodeId(f"challenger-{chain_id}")
+    challenger = challenger_node(chain_id)
     challenger_params = ChallengerParams(
         verifier=verifier,
         l1_chain_id=L1_CHAIN_ID,

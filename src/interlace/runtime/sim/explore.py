@@ -34,6 +34,7 @@ from typing import Any
 
 from interlace.primitives.errors import InterlaceError
 from interlace.protocol.settlement.dispute import dispute_seconds, game_depths
+from interlace.roles.names import parse_node
 from interlace.runtime.sim.kernel import Livelock, NodeFailed
 from interlace.runtime.sim.scenario import (
     FAULT_KINDS,
@@ -54,9 +55,6 @@ from interlace.runtime.sim.world import World
 
 MAX_FAULTS = 4
 """Most faults one seed draws."""
-
-PERMANENT_FAULTS = ("bad_state_root", "proposer_lie", "withhold_proofs")
-"""Faults without a duration: they last until the heal (or, for a lie, are one act)."""
 
 
 class ExploreError(InterlaceError):
@@ -333,9 +331,7 @@ def classify_failure(failures: Sequence[Failure], stopped: Livelock | NodeFailed
 
 def _role(node: str) -> str:
     """``prover-901-0`` → ``prover worker``, ``seq-902`` → ``seq``."""
-    if re.fullmatch(r"[a-z]+-\d+-\d+", node):
-        return node.split("-", maxsplit=1)[0] + " worker"
-    return re.sub(r"-\d+$", "", node)
+    return parse_node(node).role
 
 
 def _generic(text: str) -> str:

@@ -45,6 +45,20 @@ from interlace.roles.client import ClientParams, WorkloadClient, dev_key
 from interlace.roles.hub import Hub, HubParams, HubSettlementParams
 from interlace.roles.l1_node import L1Node, L1Params
 from interlace.roles.messages import InjectReorg, SetByzantine, SetOutage
+from interlace.roles.names import (
+    CLIENT_NODE,
+    HUB_NODE,
+    L1_NODE,
+    RELAYER_NODE,
+    batcher_node,
+    challenger_node,
+    coordinator_node,
+    parse_node,
+    proposer_node,
+    sequencer_node,
+    verifier_node,
+    worker_node,
+)
 from interlace.roles.proposer import Proposer, ProposerParams
 from interlace.roles.prover import (
     Coordinator,
@@ -79,10 +93,6 @@ FIRST_ROLLUP_CHAIN_ID = FIRST_CHAIN_ID
 BATCHER_RESUBMIT_AFTER = 3
 DEV_BALANCE = 10**24
 GAME_BOND = 10**16
-L1_NODE = NodeId("l1")
-CLIENT_NODE = NodeId("client")
-HUB_NODE = NodeId("hub")
-RELAYER_NODE = NodeId("relayer")
 TRUST_MODES = {
     "p2p": TrustMode.P2P,
     "preconfirmed": TrustMode.PRECONFIRMED,
@@ -328,7 +338,7 @@ class World:
             if settlement is not None:
                 anchor = next(a for a in settlement.anchors if a.chain_id == chain_id)
                 assert anchor.block_hash == genesis_hashes[chain_id]
-            seq_node = NodeId(f"seq-{chain_id}")
+            seq_node = sequencer_node(chain_id)
             seq_params = RollupParams(
                 genesis=rollup_genesis,
                 sequencer_key=self.sequencer_keys[chain_id],
@@ -354,17 +364,17 @@ class World:
                 follow_hub=hub_on,
             )
             self._add(seq_node, _factory(Sequencer, seq_node, seq_params))
-            batcher_node = NodeId(f"batcher-{chain_id}")
-            self._add(batcher_node, _factory(Batcher, batcher_node, batcher_params))
-            verifier_node = NodeId(f"verifier-{chain_id}")
-            self._add(verifier_node, _factory(VerifierNode, verifier_node, verifier_params))
+            batcher_id = batcher_node(chain_id)
+            self._add(batcher_id, _factory(Batcher, batcher_id, batcher_params))
+            verifier_id = verifier_node(chain_id)
+            self._add(verifier_id, _factory(VerifierNode, verifier_id, verifier_params))
             if settle and self.kinds[chain_id] == RollupKind.VALIDITY:
                 self._add_provers(chain_id, rollup_genesis)
             elif settle:
                 self._add_players(chain_id, verifier_params)
         client_params = ClientParams(
             seed=seed,
-            rollups=tuple((c, NodeId(f"seq-{c}")) for c in self.chain_ids),
+            rollups=tuple((c, sequencer_node(c)) for c in self.chain_ids),
             l1_chain_id=L1_CHAIN_ID,
             accounts_per_chain=s.workload.accounts_per_chain,
             interval=s.rollups.block_time,
@@ -379,7 +389,7 @@ class World:
                 key=self.hub_key,
                 rollups=tuple((r, genesis_hashes[r.chain_id]) for r in records),
                 block_time=s.hub.block_time,
-                sequencer_nodes=tuple((c, NodeId(f"seq-{c}")) for c in self.chain_ids),
+                sequencer_nodes=tuple((c, sequencer_node(c)) for c in self.chain_ids),
                 settlement=HubSettlementParams(
                     l1_chain_id=L1_CHAIN_ID,
                     readers=settlement_readers(),
@@ -391,7 +401,7 @@ class World:
             self._add(HUB_NODE, _factory(Hub, HUB_NODE, hub_params))
             relayer_params = RelayerParams(
                 key=self.relayer_key,
-                chains=tuple((c, NodeId(f"seq-{c}"), self.trust_modes[c]) for c in self.chain_ids),
+                chains=tuple((c, sequencer_node(c), self.trust_modes[c]) for c in self.chain_ids),
                 enabled=s.hub.relayer,
             )
             self._add(RELAYER_NODE, _factory(Relayer, RELAYER_NODE, relayer_params))
@@ -399,12 +409,12 @@ class World:
     def _add_provers(self, chain_id: ChainId, genesis: RollupGenesis) -> None:
         """A validity chain's proof coordinator and its (modelled) workers."""
         spec = self.scenario.settlement
-        workers = tuple(NodeId(f"prover-{chain_id}-{i}") for i in range(spec.provers))
-        coordinator = NodeId(f"prover-{chain_id}")
+        workers = tuple(worker_node(chain_id, i) for i in range(spec.provers))
+        coordinator = coordinator_node(chain_id)
         params = CoordinatorParams(
             genesis=genesis,
             sequencer_address=self.sequencer_keys[chain_id].address,
-            sequencer_node=NodeId(f"seq-{chain_id}"),
+            sequencer_node=sequencer_node(chain_id),
             prover_key=dev_key(self.seed, "prover", chain_id),
             l1_chain_id=L1_CHAIN_ID,
             workers=workers,
@@ -435,14 +445,14 @@ class World:
             "max_clock": spec.challenge_window,
             "clock_margin": spec.clock_margin,
         }
-        proposer = NodeId(f"proposer-{chain_id}")
+        proposer = proposer_node(chain_id)
         proposer_params = ProposerParams(
             key=dev_key(self.seed, "proposer", chain_id),
             interval=spec.output_interval,
             **shared,  # type: ignore[arg-type]
         )
         self._add(proposer, _factory(Proposer, proposer, proposer_params))
-        challenger = NodeId(f"challenger-{chain_id}")
+        challenger = challenger_node(chain_id)
         challenger_params = ChallengerParams(
             key=dev_key(self.seed, "challenger", chain_id),
             **shared,  # type: ignore[arg-type]
@@ -451,16 +461,16 @@ class World:
 
     def _proposer_lie(self, chain_id: ChainId) -> None:
         """The chain's proposer lies about the output of a block two ahead of the head."""
-        sequencer = self.sequencer_by_node(NodeId(f"seq-{chain_id}"))
+        sequencer = self.sequencer_by_node(sequencer_node(chain_id))
         lie_at = (sequencer.chain.head.number if sequencer else 0) + 2
-        self.sim.inject(NodeId(f"proposer-{chain_id}"), SetProposerFault(lie_at))
+        self.sim.inject(proposer_node(chain_id), SetProposerFault(lie_at))
         self.sim.note("sim.proposer_lie", chain=chain_id, lie_at=lie_at)
 
     def _withhold_proofs(self, chain_id: ChainId) -> None:
         """From the next block on, the chain's coordinator submits no proof."""
-        sequencer = self.sequencer_by_node(NodeId(f"seq-{chain_id}"))
+        sequencer = self.sequencer_by_node(sequencer_node(chain_id))
         first = sequencer.chain.head.number + 1 if sequencer else 1
-        self.sim.inject(NodeId(f"prover-{chain_id}"), WithholdProofs(first))
+        self.sim.inject(coordinator_node(chain_id), WithholdProofs(first))
         self.sim.note("sim.withhold_proofs", chain=chain_id, from_number=first)
 
     def _settlement_keys(self) -> list[PrivateKey]:
@@ -528,7 +538,7 @@ class World:
                 sim.schedule(fault.at, partial(self._partition, cut), "partition")
                 sim.schedule(stop, partial(self._heal_partition, cut), "heal")
             elif fault.kind == "equivocate":
-                node = NodeId(f"seq-{self._chain_of(fault)}")
+                node = sequencer_node(self._chain_of(fault))
                 sim.schedule(
                     fault.at,
                     partial(sim.inject, node, SetByzantine(True, fault.delay_blocks)),
@@ -536,7 +546,7 @@ class World:
                 )
                 sim.schedule(stop, partial(sim.inject, node, SetByzantine(False)), "honest")
             elif fault.kind == "bad_state_root":
-                node = NodeId(f"seq-{self._chain_of(fault)}")
+                node = sequencer_node(self._chain_of(fault))
                 byzantine = SetByzantine(False, bad_state_root=True)
                 sim.schedule(fault.at, partial(sim.inject, node, byzantine), "byzantine")
             elif fault.kind == "proposer_lie":
@@ -558,7 +568,7 @@ class World:
                     raise ScenarioError(msg)
                 sim.schedule(fault.at, partial(self._withhold_proofs, chain), "withhold")
             elif fault.kind == "batcher_outage":
-                node = NodeId(f"batcher-{self._chain_of(fault)}")
+                node = batcher_node(self._chain_of(fault))
                 sim.schedule(fault.at, partial(sim.inject, node, SetOutage(True)), "outage")
                 sim.schedule(stop, partial(sim.inject, node, SetOutage(False)), "outage_end")
 
@@ -575,7 +585,7 @@ class World:
         l1 = self.l1_node()
         parts = [f"L1 #{l1.head.number} final #{l1.finalized_number}" if l1 else "L1 down"]
         for chain in self.chain_ids[:4]:
-            sequencer = self.sequencer_by_node(NodeId(f"seq-{chain}"))
+            sequencer = self.sequencer_by_node(sequencer_node(chain))
             verifier = self.verifier(chain)
             seq = sequencer.chain.head.number if sequencer else "down"
             safe = verifier.safe_head if verifier else "down"
@@ -651,7 +661,7 @@ class World:
 
     def hub_cut_off(self, chain: int) -> bool:
         """True while the hub cannot hear the chain's sequencer (or is down)."""
-        nodes = {HUB_NODE, NodeId(f"seq-{chain}")}
+        nodes = {HUB_NODE, sequencer_node(chain)}
         return bool(nodes & (self._down | self._partitioned))
 
     def faulty_chains(self) -> set[int]:
@@ -667,14 +677,14 @@ class World:
             ):
                 faulty.add(self._chain_of(fault))
             names = {fault.node, *fault.nodes, *fault.peers}
-            # A node serves a chain when the chain id is one of its name's parts
-            # ("seq-901", "prover-902-0"; explorer seed 842 missed a prover worker).
-            faulty |= {c for c in self.chain_ids if any(str(c) in n.split("-") for n in names)}
+            # A node serves the chain its name names ("seq-901", "prover-902-0"; explorer
+            # seed 842 missed a prover worker).
+            faulty |= {c for c in self.chain_ids if any(parse_node(n).chain_id == c for n in names)}
         return faulty
 
     def partitioned_or_down(self, chain: int) -> bool:
         """True while the chain's verifier cannot hear its sequencer."""
-        nodes = {NodeId(f"verifier-{chain}"), NodeId(f"seq-{chain}")}
+        nodes = {verifier_node(chain), sequencer_node(chain)}
         return bool(nodes & (self._down | self._partitioned))
 
     # ---- access for checkers and metrics ----------------------------------------
@@ -686,7 +696,7 @@ class World:
 
     def verifier(self, chain: int) -> VerifierNode | None:
         """The live verifier of ``chain``."""
-        return self.verifier_by_node(NodeId(f"verifier-{chain}"))
+        return self.verifier_by_node(verifier_node(chain))
 
     def verifier_by_node(self, node: NodeId) -> VerifierNode | None:
         """The live verifier at ``node`` (None if it is not a verifier)."""
@@ -710,7 +720,7 @@ class World:
     def sequencers(self) -> Iterator[Sequencer]:
         """Every live sequencer."""
         for chain in self.chain_ids:
-            sequencer = self.sequencer_by_node(NodeId(f"seq-{chain}"))
+            sequencer = self.sequencer_by_node(sequencer_node(chain))
             if sequencer is not None:
                 yield sequencer
 
@@ -762,7 +772,7 @@ class World:
         l1 = self.l1_node()
         chains: dict[str, Any] = {}
         for chain in self.chain_ids:
-            sequencer = self.sequencer_by_node(NodeId(f"seq-{chain}"))
+            sequencer = self.sequencer_by_node(sequencer_node(chain))
             verifier = self.verifier(chain)
             chains[str(chain)] = {
                 "sequencer_head": sequencer.chain.head.number if sequencer else None,
