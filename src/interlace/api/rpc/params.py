@@ -393,20 +393,8 @@ def parse_number_or_hash(value: object) -> int | Hash32:
     return parse_int_or_quantity(value)
 
 
-def parse_subscription_id(value: object) -> str:
-    """A subscription id as returned by ``eth_subscribe``."""
-    if not isinstance(value, str) or len(value) > 66:
-        raise ParamError(f"expected a subscription id string, got {_type_name(value)}")
-    return value
-
-
 def parse_string(value: object) -> str:
     """A short string."""
     if not isinstance(value, str) or len(value) > 256:
         raise ParamError(f"expected a string, got {_type_name(value)}")
     return value
-
-
-def parse_any_object(value: object) -> dict[str, Any]:
-    """A JSON object (checked further by the handler)."""
-    return _object(value, "an")

@@ -291,8 +291,3 @@ def logs_bloom_union(receipts: Sequence[Receipt]) -> Bytes256:
     for receipt in receipts:
         acc |= int.from_bytes(receipt.logs_bloom, "big")
     return Bytes256(acc.to_bytes(256, "big"))
-
-
-def block_id(block: Block) -> str:
-    """Short printable id ``#number/0xabcdef12``."""
-    return f"#{block.number}/0x{block.hash.hex()[:8]}"

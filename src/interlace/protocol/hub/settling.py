@@ -72,7 +72,6 @@ FactReader = Callable[[Log, Transaction], SettlementFact | None]
 
 
 _SETTLED = SETTLEMENT_ABI.event("BlockSettled")
-_AGGREGATE_SETTLED = SETTLEMENT_ABI.event("AggregateSettled")
 
 
 def read_settled_fact(log: Log, _tx: Transaction) -> SettlementFact | None:
@@ -99,8 +98,6 @@ class SettlementFollower:
     """Canonical L1 block → (chain, number, hash) its aggregates settled."""
     hub_txs_at: dict[int, int] = field(default_factory=dict)
     """Canonical L1 block → transactions from the hub's account it includes."""
-    aggregates_at: dict[int, int] = field(default_factory=dict)
-    """Canonical L1 block → aggregates it settled."""
     finalized_through: int = -1
     """Highest L1 block whose facts were returned by ``scan_finalized``."""
     confirmed_by: dict[tuple[int, int], int] = field(default_factory=dict)
@@ -111,7 +108,6 @@ class SettlementFollower:
     def scan(self, number: int, block: Block, receipts: Sequence[Receipt]) -> None:
         """Account for one canonical L1 block (in order; again after a reorg)."""
         settled: list[tuple[int, int, Hash32]] = []
-        aggregates = 0
         hub_txs = 0
         for tx, receipt in zip(block.transactions, receipts, strict=True):
             if tx.sender == self.hub_address:
@@ -120,29 +116,18 @@ class SettlementFollower:
                 fact = read_settled_fact(log, tx)
                 if fact is not None:
                     settled.append((fact.chain_id, fact.number, fact.block_hash))
-                elif (
-                    log.address == SETTLEMENT_ADDRESS
-                    and log.topics
-                    and log.topics[0] == _AGGREGATE_SETTLED.topic0
-                ):
-                    aggregates += 1
         self.settled_at[number] = settled
         self.hub_txs_at[number] = hub_txs
-        self.aggregates_at[number] = aggregates
 
     def forget_from(self, number: int) -> None:
         """An L1 reorg replaced blocks ``number`` and up."""
-        for table in (self.settled_at, self.hub_txs_at, self.aggregates_at):
+        for table in (self.settled_at, self.hub_txs_at):
             for stale in [n for n in table if n >= number]:
                 del table[stale]
 
     def next_nonce(self) -> int:
         """The hub account's next L1 nonce, from its included transactions."""
         return sum(self.hub_txs_at.values())
-
-    def aggregates_settled(self) -> int:
-        """Aggregates settled on the canonical L1 chain so far."""
-        return sum(self.aggregates_at.values())
 
     def settled_heads(self) -> dict[int, tuple[int, Hash32]]:
         """Per chain, the settled head on the canonical L1 chain (genesis if none)."""

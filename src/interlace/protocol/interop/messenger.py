@@ -198,11 +198,6 @@ def configure_messenger(state: WorldState, config: MessengerConfig) -> None:
     )
 
 
-def read_trust_mode(state: WorldState) -> TrustMode:
-    """This chain's trust mode."""
-    return TrustMode(state.get_storage(MESSENGER_ADDRESS, word_slot(_TRUST_MODE)))
-
-
 def read_hub_root(state: WorldState, number: int) -> Hash32 | None:
     """The hub state root this chain's hub client stored for hub block ``number``."""
     word = state.get_storage(HUB_CLIENT_ADDRESS, mapping_slot(_HUB_ROOTS, number))

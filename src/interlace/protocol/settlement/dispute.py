@@ -58,7 +58,7 @@ from interlace.protocol.chain.modules import (
 from interlace.protocol.chain.state import WorldState
 from interlace.protocol.l1.modules import read_rollup
 from interlace.protocol.rollup.chain import RollupChain, rollup_modules
-from interlace.protocol.settlement.outputs import Output, output_root
+from interlace.protocol.settlement.outputs import Output
 from interlace.protocol.settlement.trace import (
     BlockTrace,
     InvalidStepProof,
@@ -1238,11 +1238,6 @@ def step_context(
         pre_value=pre_value,
     )
     return step_ctx, post
-
-
-def output_root_of(output: Output) -> Hash32:
-    """The output root of ``output`` (re-exported for callers of this module)."""
-    return output_root(output.state_root, output.message_passer_root, output.block_hash)
 
 
 # --- the honest actor (what proposers and challengers play) ---------------------------------

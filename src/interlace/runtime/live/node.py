@@ -76,10 +76,6 @@ ADMIN_SENDER: Final = NodeId("admin")
 log = logging.getLogger(__name__)
 
 
-class RoleCrashed(RuntimeError):
-    """The role raised while handling an event; the host stopped."""
-
-
 @dataclass(slots=True)
 class HostStats:
     """Counters for ``/health``."""

@@ -36,10 +36,6 @@ class Network:
     """Per directed link (sender, receiver) profiles."""
     _blocked: set[frozenset[NodeId]] = field(default_factory=set)
 
-    def set_link(self, sender: NodeId, receiver: NodeId, profile: LinkProfile) -> None:
-        """Override the profile of one directed link."""
-        self.overrides[(sender, receiver)] = profile
-
     def partition(self, side_a: set[NodeId], side_b: set[NodeId]) -> None:
         """Block every link between the two sides, both directions."""
         for a in side_a:
