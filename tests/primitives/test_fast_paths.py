@@ -29,8 +29,7 @@ from interlace.primitives.receipt import (
     transactions_root,
 )
 from interlace.primitives.rlp_codec import decode_rlp, encode_rlp
-from tests.primitives.test_header import headers, to_pyevm
-from tests.primitives.test_receipt import pyevm_receipt_body, receipts_st
+from tests.primitives.support import headers, pyevm_receipt_body, receipts_st, to_pyevm
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -3,7 +3,6 @@
 import contextlib
 
 import rlp
-from eth.vm.forks.cancun.blocks import CancunBlockHeader
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +17,7 @@ from interlace.primitives.header import (
     header_hash,
 )
 from interlace.primitives.types import U64, U256, Address, Bytes256, Hash32
+from tests.primitives.support import headers, to_pyevm
 
 H = bytes.fromhex
 
@@ -52,59 +52,6 @@ SIMULATED_OP_HEADER = BlockHeader(
     parent_beacon_block_root=Hash32(b"\x00" * 32),
 )
 SIMULATED_OP_HASH = H("06020b5490170ea024bb8ca8b965074398a7d28a1416bde587d77d1ecf68e504")
-
-u64 = st.integers(0, 2**64 - 1)
-u256 = st.integers(0, 2**256 - 1)
-h32 = st.binary(min_size=32, max_size=32)
-
-headers = st.builds(
-    BlockHeader,
-    parent_hash=h32,
-    ommers_hash=h32,
-    coinbase=st.binary(min_size=20, max_size=20),
-    state_root=h32,
-    transactions_root=h32,
-    receipts_root=h32,
-    logs_bloom=st.binary(min_size=256, max_size=256),
-    difficulty=u256,
-    number=u64,
-    gas_limit=u64,
-    gas_used=u64,
-    timestamp=u64,
-    extra_data=st.binary(max_size=32),
-    prev_randao=h32,
-    nonce=st.binary(min_size=8, max_size=8),
-    base_fee_per_gas=u256,
-    withdrawals_root=h32,
-    blob_gas_used=u64,
-    excess_blob_gas=u64,
-    parent_beacon_block_root=h32,
-)
-
-
-def to_pyevm(h: BlockHeader) -> CancunBlockHeader:
-    return CancunBlockHeader(
-        difficulty=h.difficulty,
-        block_number=h.number,
-        gas_limit=h.gas_limit,
-        timestamp=h.timestamp,
-        coinbase=h.coinbase,
-        parent_hash=h.parent_hash,
-        uncles_hash=h.ommers_hash,
-        state_root=h.state_root,
-        transaction_root=h.transactions_root,
-        receipt_root=h.receipts_root,
-        bloom=int.from_bytes(h.logs_bloom, "big"),
-        gas_used=h.gas_used,
-        extra_data=h.extra_data,
-        mix_hash=h.prev_randao,
-        nonce=h.nonce,
-        base_fee_per_gas=h.base_fee_per_gas,
-        withdrawals_root=h.withdrawals_root,
-        blob_gas_used=h.blob_gas_used,
-        excess_blob_gas=h.excess_blob_gas,
-        parent_beacon_block_root=h.parent_beacon_block_root,
-    )
 
 
 def test_empty_ommers_hash() -> None:

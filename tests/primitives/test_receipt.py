@@ -3,8 +3,6 @@
 import contextlib
 
 import rlp
-from eth.rlp.logs import Log as PyEvmLog
-from eth.rlp.receipts import Receipt as PyEvmReceipt
 from eth_bloom import BloomFilter
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,7 +11,6 @@ from trie import HexaryTrie
 from interlace.primitives.errors import MalformedReceipt
 from interlace.primitives.mpt import EMPTY_TRIE_ROOT
 from interlace.primitives.receipt import (
-    DEPOSIT_TX_TYPE,
     Log,
     Receipt,
     bloom_contains,
@@ -26,51 +23,7 @@ from interlace.primitives.receipt import (
     transactions_root,
 )
 from interlace.primitives.types import U8, U64
-
-logs_st = st.builds(
-    Log,
-    address=st.binary(min_size=20, max_size=20),
-    topics=st.lists(st.binary(min_size=32, max_size=32), max_size=4).map(tuple),
-    data=st.binary(max_size=80),
-)
-
-
-@st.composite
-def receipts_st(draw: st.DrawFn) -> Receipt:
-    logs = tuple(draw(st.lists(logs_st, max_size=3)))
-    tx_type = draw(st.sampled_from([0, 1, 2, 3, 4, DEPOSIT_TX_TYPE]))
-    nonce = version = None
-    if tx_type == DEPOSIT_TX_TYPE:
-        nonce = draw(st.none() | st.integers(0, 2**64 - 1))
-        if nonce is not None:
-            version = draw(st.none() | st.just(1))
-    return Receipt(
-        tx_type=U8(tx_type),
-        success=draw(st.booleans()),
-        cumulative_gas_used=U64(draw(st.integers(0, 2**64 - 1))),
-        logs_bloom=logs_bloom(logs),
-        logs=logs,
-        deposit_nonce=None if nonce is None else U64(nonce),
-        deposit_receipt_version=None if version is None else U64(version),
-    )
-
-
-def pyevm_receipt_body(r: Receipt) -> bytes:
-    return bytes(
-        rlp.encode(
-            PyEvmReceipt(
-                state_root=b"\x01" if r.success else b"",
-                gas_used=r.cumulative_gas_used,
-                bloom=int.from_bytes(r.logs_bloom, "big"),
-                logs=[
-                    PyEvmLog(
-                        log.address, tuple(int.from_bytes(t, "big") for t in log.topics), log.data
-                    )
-                    for log in r.logs
-                ],
-            )
-        )
-    )
+from tests.primitives.support import logs_st, pyevm_receipt_body, receipts_st
 
 
 @settings(max_examples=100, deadline=None)

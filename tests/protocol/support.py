@@ -1,15 +1,22 @@
 """Small worlds for the protocol unit tests: keys, signed transactions, a test module, an L1.
 
 Everything is deterministic: keys come from fixed seeds and transactions are
-signed with RFC 6979 nonces, so a failing example replays exactly.
+signed with RFC 6979 nonces, so a failing example replays exactly. Random
+world states for the state tests are hypothesis strategies, with a reference
+root computed by the ``trie`` package.
 """
 
 from collections.abc import Sequence
 from typing import Final
 
+import rlp
+from hypothesis import strategies as st
+from trie import HexaryTrie
+
 from interlace.primitives.abi import AbiModule
-from interlace.primitives.hashing import keccak256
+from interlace.primitives.hashing import EMPTY_KECCAK, keccak256
 from interlace.primitives.keys import PrivateKey, private_key_from_seed
+from interlace.primitives.mpt import EMPTY_TRIE_ROOT
 from interlace.primitives.tx import (
     DynamicFeeTransaction,
     LegacyTransaction,
@@ -22,13 +29,14 @@ from interlace.primitives.types import U64, U256, Address, ChainId, Hash32, addr
 from interlace.protocol.chain.block import MIN_BASE_FEE
 from interlace.protocol.chain.execution import BlockEnv
 from interlace.protocol.chain.modules import (
+    MODULE_CODE_HASH,
     CallContext,
     NativeModule,
     install_module,
     revert,
     word_slot,
 )
-from interlace.protocol.chain.state import WorldState
+from interlace.protocol.chain.state import Account, WorldState
 from interlace.protocol.l1.genesis import L1_CONFIG, L1Genesis, build_l1_genesis
 from interlace.protocol.l1.modules import RollupKind, RollupRecord
 
@@ -229,3 +237,58 @@ def source_hash(domain: int, block_hash: Hash32, index: int) -> Hash32:
     """OP's deposit source hash, written out independently of ``interlace.primitives.tx``."""
     inner = keccak256(bytes(block_hash) + index.to_bytes(32, "big"))
     return keccak256(domain.to_bytes(32, "big") + inner)
+
+
+# ---- random world states ---------------------------------------------------------
+
+addresses = st.binary(min_size=20, max_size=20).map(Address)
+slots = st.binary(min_size=32, max_size=32) | st.integers(0, 3).map(lambda i: i.to_bytes(32, "big"))
+words = st.integers(0, 2**256 - 1) | st.integers(0, 3)
+accounts = st.builds(
+    lambda n, b, c: (n, b, c),
+    st.integers(0, 2**64 - 1) | st.integers(0, 2),
+    st.integers(0, 2**256 - 1) | st.integers(0, 2),
+    st.sampled_from([EMPTY_KECCAK, MODULE_CODE_HASH]),
+)
+# address → ((nonce, balance, codeHash), {slot: value})
+worlds = st.dictionaries(
+    addresses, st.tuples(accounts, st.dictionaries(slots, words, max_size=6)), max_size=8
+)
+
+
+def apply_world(
+    state: WorldState, world: dict[Address, tuple[tuple[int, int, bytes], dict]]
+) -> None:
+    """Write ``world`` (address → ((nonce, balance, codeHash), {slot: value})) into ``state``."""
+    for address, ((nonce, balance, code_hash), storage) in world.items():
+        old = state.get_account(address)
+        state.set_account(
+            address, Account(U64(nonce), U256(balance), old.storage_root, Hash32(code_hash))
+        )
+        for slot, value in storage.items():
+            state.set_storage(address, slot, value)
+
+
+def reference_state_root(world: dict[Address, tuple[tuple[int, int, bytes], dict]]) -> bytes:
+    """The state root of ``world`` computed with ``trie.HexaryTrie`` and pyrlp alone."""
+    accounts_trie = HexaryTrie({})
+    for address, ((nonce, balance, code_hash), storage) in world.items():
+        storage_trie = HexaryTrie({})
+        for slot, value in storage.items():
+            if value:
+                storage_trie[keccak256(slot)] = rlp.encode(value)
+        storage_root = storage_trie.root_hash
+        empty = nonce == 0 and balance == 0 and code_hash == EMPTY_KECCAK
+        if empty and storage_root == EMPTY_TRIE_ROOT:
+            continue
+        accounts_trie[keccak256(address)] = rlp.encode([nonce, balance, storage_root, code_hash])
+    return accounts_trie.root_hash
+
+
+def merge_worlds(base: dict, update: dict) -> dict:
+    """``update`` written over ``base``: accounts replaced, storage slots merged."""
+    merged = {a: (acc, dict(storage)) for a, (acc, storage) in base.items()}
+    for address, (acc, storage) in update.items():
+        old_storage = merged.get(address, (None, {}))[1]
+        merged[address] = (acc, {**old_storage, **storage})
+    return merged

@@ -1,17 +1,17 @@
 """World state: account and storage round trips, roots against the ``trie`` package, the journal.
 
-The reference root is computed independently with ``trie.HexaryTrie``:
-keccak(address) → rlp([nonce, balance, storageRoot, codeHash]) and, per
-account, keccak(slot) → rlp(value). EIP-1186 account proofs from our trie
-must verify with our verifier and with ``HexaryTrie.get_from_proof``.
+The reference root (``support.reference_state_root``) is computed
+independently with ``trie.HexaryTrie``: keccak(address) → rlp([nonce,
+balance, storageRoot, codeHash]) and, per account, keccak(slot) →
+rlp(value). EIP-1186 account proofs from our trie must verify with our
+verifier and with ``HexaryTrie.get_from_proof``.
 """
 
 import rlp
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from trie import HexaryTrie
 
-from interlace.primitives.hashing import EMPTY_KECCAK, keccak256
+from interlace.primitives.hashing import keccak256
 from interlace.primitives.mpt import EMPTY_TRIE_ROOT, verify_proof
 from interlace.primitives.types import U64, U256, Address, Hash32
 from interlace.protocol.chain.modules import MODULE_CODE_HASH
@@ -22,59 +22,20 @@ from interlace.protocol.chain.state import (
     encode_account,
     is_empty_account,
 )
+from tests.protocol.support import (
+    accounts,
+    addresses,
+    apply_world,
+    merge_worlds,
+    reference_state_root,
+    worlds,
+)
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-addresses = st.binary(min_size=20, max_size=20).map(Address)
-slots = st.binary(min_size=32, max_size=32) | st.integers(0, 3).map(lambda i: i.to_bytes(32, "big"))
-words = st.integers(0, 2**256 - 1) | st.integers(0, 3)
-accounts = st.builds(
-    lambda n, b, c: (n, b, c),
-    st.integers(0, 2**64 - 1) | st.integers(0, 2),
-    st.integers(0, 2**256 - 1) | st.integers(0, 2),
-    st.sampled_from([EMPTY_KECCAK, MODULE_CODE_HASH]),
-)
-# address → ((nonce, balance, codeHash), {slot: value})
-worlds = st.dictionaries(
-    addresses, st.tuples(accounts, st.dictionaries(slots, words, max_size=6)), max_size=8
-)
 
 A = Address(b"\xaa" * 20)
 B = Address(b"\xbb" * 20)
 SLOT = (7).to_bytes(32, "big")
-
-
-def _apply(state: WorldState, world: dict[Address, tuple[tuple[int, int, bytes], dict]]) -> None:
-    for address, ((nonce, balance, code_hash), storage) in world.items():
-        old = state.get_account(address)
-        state.set_account(
-            address, Account(U64(nonce), U256(balance), old.storage_root, Hash32(code_hash))
-        )
-        for slot, value in storage.items():
-            state.set_storage(address, slot, value)
-
-
-def _reference_root(world: dict[Address, tuple[tuple[int, int, bytes], dict]]) -> bytes:
-    accounts_trie = HexaryTrie({})
-    for address, ((nonce, balance, code_hash), storage) in world.items():
-        storage_trie = HexaryTrie({})
-        for slot, value in storage.items():
-            if value:
-                storage_trie[keccak256(slot)] = rlp.encode(value)
-        storage_root = storage_trie.root_hash
-        empty = nonce == 0 and balance == 0 and code_hash == EMPTY_KECCAK
-        if empty and storage_root == EMPTY_TRIE_ROOT:
-            continue
-        accounts_trie[keccak256(address)] = rlp.encode([nonce, balance, storage_root, code_hash])
-    return accounts_trie.root_hash
-
-
-def _merge(base: dict, update: dict) -> dict:
-    merged = {a: (acc, dict(storage)) for a, (acc, storage) in base.items()}
-    for address, (acc, storage) in update.items():
-        old_storage = merged.get(address, (None, {}))[1]
-        merged[address] = (acc, {**old_storage, **storage})
-    return merged
 
 
 # ---- accounts and storage --------------------------------------------------------
@@ -100,7 +61,7 @@ def test_account_encoding_round_trips(fields: tuple[int, int, bytes]) -> None:
 @FAST
 def test_reads_return_writes_before_and_after_flush(world: dict) -> None:
     state = WorldState()
-    _apply(state, world)
+    apply_world(state, world)
     for _ in range(2):
         for address, ((nonce, balance, code_hash), storage) in world.items():
             account = state.get_account(address)
@@ -134,8 +95,8 @@ def test_balance_helpers() -> None:
 @FAST
 def test_state_root_matches_hexary_trie(world: dict) -> None:
     state = WorldState()
-    _apply(state, world)
-    assert state.state_root() == _reference_root(world)
+    apply_world(state, world)
+    assert state.state_root() == reference_state_root(world)
 
 
 @given(worlds, worlds)
@@ -143,17 +104,17 @@ def test_state_root_matches_hexary_trie(world: dict) -> None:
 def test_state_root_matches_hexary_trie_after_updates(first: dict, second: dict) -> None:
     """Updates over a flushed state (overwrites, zeroed slots, emptied accounts)."""
     state = WorldState()
-    _apply(state, first)
+    apply_world(state, first)
     state.state_root()
-    _apply(state, second)
-    assert state.state_root() == _reference_root(_merge(first, second))
+    apply_world(state, second)
+    assert state.state_root() == reference_state_root(merge_worlds(first, second))
 
 
 @given(worlds)
 @FAST
 def test_storage_root_matches_hexary_trie(world: dict) -> None:
     state = WorldState()
-    _apply(state, world)
+    apply_world(state, world)
     state.state_root()
     for address, (_acc, storage) in world.items():
         reference = HexaryTrie({})
@@ -183,7 +144,7 @@ def test_zeroing_every_slot_restores_the_empty_storage_root() -> None:
 @FAST
 def test_account_proof_verifies(world: dict, absent: Address) -> None:
     state = WorldState()
-    _apply(state, world)
+    apply_world(state, world)
     root = state.state_root()
     trie = state.account_trie()
     for address in world:
@@ -220,7 +181,7 @@ def test_storage_proof_verifies() -> None:
 @FAST
 def test_revert_to_undoes_every_write_since_the_checkpoint(first: dict, second: dict) -> None:
     state = WorldState()
-    _apply(state, first)
+    apply_world(state, first)
     before = {a: state.get_account(a) for a in {*first, *second}}
     before_storage = {
         (a, s): state.get_storage(a, s)
@@ -228,11 +189,11 @@ def test_revert_to_undoes_every_write_since_the_checkpoint(first: dict, second: 
         for s in {*first.get(a, ((), {}))[1], *second.get(a, ((), {}))[1]}
     }
     mark = state.checkpoint()
-    _apply(state, second)
+    apply_world(state, second)
     state.revert_to(mark)
     assert {a: state.get_account(a) for a in before} == before
     assert {k: state.get_storage(*k) for k in before_storage} == before_storage
-    assert state.state_root() == _reference_root(first)
+    assert state.state_root() == reference_state_root(first)
 
 
 def test_nested_checkpoints() -> None:
@@ -272,15 +233,15 @@ def test_revert_of_a_write_over_a_flushed_value() -> None:
 @FAST
 def test_copy_is_independent(first: dict, second: dict) -> None:
     state = WorldState()
-    _apply(state, first)
+    apply_world(state, first)
     root = state.state_root()
     other = state.copy()
     assert other.state_root() == root
-    _apply(other, second)
+    apply_world(other, second)
     other_root = other.state_root()
     assert state.state_root() == root
-    assert other_root == _reference_root(_merge(first, second))
-    _apply(state, second)
+    assert other_root == reference_state_root(merge_worlds(first, second))
+    apply_world(state, second)
     assert other.state_root() == other_root
 
 

@@ -20,7 +20,14 @@ from interlace.protocol.chain.state import (
     _encode_account_readable,
     encode_account,
 )
-from tests.protocol.test_state import _apply, _merge, _reference_root, slots, words, worlds
+from tests.protocol.support import (
+    apply_world,
+    merge_worlds,
+    reference_state_root,
+    slots,
+    words,
+    worlds,
+)
 
 FAST = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -52,7 +59,7 @@ def test_out_of_type_account_fields_take_the_general_encoder(balance: int, root:
 @FAST
 def test_rewriting_read_values_keeps_the_root(world: dict, data: st.DataObject) -> None:
     state = WorldState()
-    _apply(state, world)
+    apply_world(state, world)
     root = state.state_root()
     copy = state.copy()
     for address, (_account, storage) in world.items():
@@ -72,7 +79,7 @@ def test_rewriting_read_values_keeps_the_root(world: dict, data: st.DataObject) 
 @FAST
 def test_read_caches_follow_copies_and_reverts(first: dict, second: dict, third: dict) -> None:
     state = WorldState()
-    _apply(state, first)
+    apply_world(state, first)
     state.state_root()
     for address, (_account, storage) in {**first, **second}.items():
         state.get_account(address)
@@ -80,13 +87,13 @@ def test_read_caches_follow_copies_and_reverts(first: dict, second: dict, third:
             state.get_storage(address, slot)  # fill the read caches
     child = state.copy()
     mark = child.checkpoint()
-    _apply(child, third)
+    apply_world(child, third)
     child.revert_to(mark)
-    _apply(child, second)
-    assert child.state_root() == _reference_root(_merge(first, second))
-    assert state.state_root() == _reference_root(first)
-    _apply(state, third)
-    assert state.state_root() == _reference_root(_merge(first, third))
+    apply_world(child, second)
+    assert child.state_root() == reference_state_root(merge_worlds(first, second))
+    assert state.state_root() == reference_state_root(first)
+    apply_world(state, third)
+    assert state.state_root() == reference_state_root(merge_worlds(first, third))
     for address, (_account, storage) in second.items():
         for slot, value in storage.items():
             assert child.get_storage(address, slot) == value
@@ -102,7 +109,7 @@ def test_zero_written_over_an_unread_slot_deletes_it() -> None:
     fresh = state.copy()
     fresh.set_storage(a, slot, 0)  # never read in this copy
     fresh.set_account(a, Account(code_hash=MODULE_CODE_HASH))
-    assert fresh.state_root() == _reference_root({a: ((0, 0, MODULE_CODE_HASH), {})})
+    assert fresh.state_root() == reference_state_root({a: ((0, 0, MODULE_CODE_HASH), {})})
 
 
 @given(worlds, worlds, worlds)
@@ -111,20 +118,20 @@ def test_a_released_read_cache_changes_no_read_and_no_root(
     first: dict, second: dict, third: dict
 ) -> None:
     state = WorldState()
-    _apply(state, first)
+    apply_world(state, first)
     state.state_root()
     for address, (_account, storage) in first.items():
         state.get_account(address)
         for slot in storage:
             state.get_storage(address, slot)  # fill the read caches
-    _apply(state, second)  # writes still pending when the cache goes
+    apply_world(state, second)  # writes still pending when the cache goes
     state.release_read_cache()
     assert state.cached_reads == 0
     child = state.copy()
-    _apply(child, third)
-    merged = _merge(first, second)
-    assert state.state_root() == _reference_root(merged)
-    assert child.state_root() == _reference_root(_merge(merged, third))
+    apply_world(child, third)
+    merged = merge_worlds(first, second)
+    assert state.state_root() == reference_state_root(merged)
+    assert child.state_root() == reference_state_root(merge_worlds(merged, third))
     for address, (_account, storage) in merged.items():
         for slot, value in storage.items():
             assert state.get_storage(address, slot) == value
