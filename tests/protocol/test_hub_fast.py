@@ -13,7 +13,7 @@ from interlace.protocol.hub.tracker import payload_origin
 from interlace.protocol.rollup.derivation import BatchBlock, L1Origin, attributes_deposit
 from interlace.protocol.rollup.payload import payload_from_block
 from interlace.protocol.rollup.predeploys import L1_BLOCK_ABI
-from tests.protocol.test_hub_tracker import NOW, A, Rollup, l1_hash, tracker_for
+from tests.protocol.hub_support import NOW, A, Rollup, l1_hash, tracker_for
 
 
 @settings(max_examples=60)

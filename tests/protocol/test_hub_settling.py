@@ -10,13 +10,13 @@ from interlace.protocol.hub.state import SafetyLevel
 from interlace.protocol.hub.tracker import HubTracker, Outcome
 from interlace.protocol.l1.modules import RollupKind
 from interlace.protocol.settlement.confirmation import read_output_reference
-from tests.protocol.test_hub_tracker import (
+from tests.protocol.hub_support import (
     HUB_KEY,
     INVALID,
     A,
     B,
     Rollup,
-    _entry,
+    batch_entry,
     ingest_all,
     l1_hash,
     level,
@@ -35,7 +35,7 @@ def _world(blocks_a: int = 3, blocks_b: int = 0) -> tuple[HubTracker, Rollup, Ro
 
 
 def _make_safe(tracker: HubTracker, rollup: Rollup, *numbers: int) -> None:
-    tracker.apply_batch(rollup.chain_id, [_entry(rollup, n) for n in numbers], (3, l1_hash(3)))
+    tracker.apply_batch(rollup.chain_id, [batch_entry(rollup, n) for n in numbers], (3, l1_hash(3)))
 
 
 def _hash(rollup: Rollup, number: int) -> Hash32:

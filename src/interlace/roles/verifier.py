@@ -217,10 +217,6 @@ class VerifierNode(Role):
             floor = min(floor, self.hub_finalized)
         return floor
 
-    def unsafe_head(self) -> int:
-        """Highest height seen on the sequencer's gossip."""
-        return max(self.unsafe, default=0)
-
     def handle(self, event: Event, now: Timestamp) -> list[Effect]:
         if isinstance(event, Started):
             return self.l1_sync.request(0, now)

@@ -626,11 +626,6 @@ def relayed_list(receipts: "tuple[Receipt, ...]") -> list[bytes]:
     ]
 
 
-def relayed_hashes(receipts: "tuple[Receipt, ...]") -> set[bytes]:
-    """Distinct message hashes relayed in some receipts."""
-    return set(relayed_list(receipts))
-
-
 @dataclass(slots=True)
 class FinalizedSound(Checker):
     """Inv. 1: a block the hub finalizes has its parent and every dependency finalized (so,
