@@ -56,10 +56,10 @@ from interlace.protocol.hub.state import (
     state_key,
 )
 from interlace.protocol.hub.tracker import (
-    ChainClient,
     HubTracker,
     OtherBranch,
     Outcome,
+    RollupLightClient,
     TrackedBlock,
     WrongParent,
 )
@@ -108,7 +108,7 @@ from interlace.roles.messages import (
 from interlace.roles.names import L1_NODE
 
 
-def _missing_from(client: ChainClient) -> int | None:
+def _missing_from(client: RollupLightClient) -> int | None:
     """The lowest height a waiting envelope needs and the hub lacks, or None.
 
     A block waits on its parent when the hub holds none at that height (a gap above

@@ -35,7 +35,7 @@ from interlace.protocol.hub.state import (
     hub_header_hash,
     state_key,
 )
-from interlace.protocol.hub.tracker import ChainClient, HubTracker, TrackedBlock
+from interlace.protocol.hub.tracker import HubTracker, RollupLightClient, TrackedBlock
 from interlace.protocol.interop.messenger import relay_key
 from interlace.roles.hub import Hub
 from interlace.roles.messages import BlocksRequest, BlocksResponse
@@ -72,7 +72,7 @@ def _relayer(ctx: RpcContext) -> Relayer:
     return role
 
 
-def _client(tracker: HubTracker, chain_id: int) -> ChainClient:
+def _client(tracker: HubTracker, chain_id: int) -> RollupLightClient:
     client = tracker.clients.get(chain_id)
     if client is None:
         known = ", ".join(str(c) for c in sorted(tracker.clients))
@@ -80,7 +80,7 @@ def _client(tracker: HubTracker, chain_id: int) -> ChainClient:
     return client
 
 
-def level_heads(client: ChainClient) -> dict[str, int]:
+def level_heads(client: RollupLightClient) -> dict[str, int]:
     """Per level, the highest block whose cross level reached it (0: none yet)."""
     heads = dict.fromkeys((level_name(level) for level in LEVELS), 0)
     missing = set(LEVELS)
@@ -136,7 +136,7 @@ def hub_status(ctx: RpcContext) -> Json:
     }
 
 
-def tracked_json(block: TrackedBlock, client: ChainClient) -> Json:
+def tracked_json(block: TrackedBlock, client: RollupLightClient) -> Json:
     """The hub's record of one rollup block."""
     return {
         "chainId": int(block.chain_id),

@@ -179,7 +179,7 @@ class _Verdict(Enum):
 
 
 @dataclass(slots=True)
-class ChainClient:
+class RollupLightClient:
     """The light client of one rollup."""
 
     chain_id: ChainId
@@ -203,7 +203,7 @@ class HubTracker:
     """See the module docstring."""
 
     def __init__(self) -> None:
-        self.clients: dict[int, ChainClient] = {}
+        self.clients: dict[int, RollupLightClient] = {}
         self.l1_hashes: dict[int, Hash32] = {}
         self.l1_head = -1
         self.evidence: list[HubEvidence] = []
@@ -228,7 +228,9 @@ class HubTracker:
         genesis_hash: Hash32,
     ) -> None:
         """Start a light client for a registered rollup."""
-        self.clients.setdefault(chain_id, ChainClient(chain_id, sequencer, batcher, genesis_hash))
+        self.clients.setdefault(
+            chain_id, RollupLightClient(chain_id, sequencer, batcher, genesis_hash)
+        )
 
     def set_l1_block(self, number: int, block_hash: Hash32) -> None:
         """Record a canonical L1 block (re-sync or new head), handling replacements."""
@@ -324,7 +326,7 @@ class HubTracker:
         return accepted
 
     def _drain(
-        self, client: ChainClient, now: float, rejected: dict[Hash32, Rejected] | None = None
+        self, client: RollupLightClient, now: float, rejected: dict[Hash32, Rejected] | None = None
     ) -> list[TrackedBlock]:
         accepted: list[TrackedBlock] = []
         progress = True
@@ -353,7 +355,7 @@ class HubTracker:
         return accepted
 
     def _try_accept(
-        self, client: ChainClient, signed: SignedEnvelope, raw: bytes
+        self, client: RollupLightClient, signed: SignedEnvelope, raw: bytes
     ) -> TrackedBlock | _Verdict:
         payload = signed.payload
         number = payload.block_number
@@ -460,7 +462,7 @@ class HubTracker:
     # ---- equivocation and invalidity --------------------------------------------------
 
     def _judgeable_conflict(
-        self, client: ChainClient, existing: TrackedBlock, payload: ExecutionPayload
+        self, client: RollupLightClient, existing: TrackedBlock, payload: ExecutionPayload
     ) -> bool:
         """Whether a second block at a held height is equivocation the hub can judge now;
         False while its L1Origin is beyond the hub's L1 view. Raises ``Rejected`` (no
@@ -510,7 +512,7 @@ class HubTracker:
         return True
 
     @staticmethod
-    def _on_replaced_branch(client: ChainClient, payload: ExecutionPayload) -> bool:
+    def _on_replaced_branch(client: RollupLightClient, payload: ExecutionPayload) -> bool:
         """Is the block one a rebuild replaced, or built on one?
 
         A rebuild re-signs every height from the invalid block up, so the old
@@ -525,7 +527,9 @@ class HubTracker:
             return True
         return False
 
-    def _equivocation(self, client: ChainClient, existing: TrackedBlock, raw: bytes) -> HubEvidence:
+    def _equivocation(
+        self, client: RollupLightClient, existing: TrackedBlock, raw: bytes
+    ) -> HubEvidence:
         client.frozen = True
         evidence = HubEvidence(client.chain_id, existing.number, (existing.envelope, raw))
         self.evidence.append(evidence)
@@ -637,7 +641,11 @@ class HubTracker:
             self._apply_entry(client, block, entry, l1)
 
     def _apply_entry(
-        self, client: ChainClient, block: TrackedBlock, entry: BatchBlock, l1: tuple[int, Hash32]
+        self,
+        client: RollupLightClient,
+        block: TrackedBlock,
+        entry: BatchBlock,
+        l1: tuple[int, Hash32],
     ) -> None:
         """Mark ``block`` SAFE if the canonical batch entry carries exactly its content."""
         matches = (
