@@ -378,7 +378,12 @@ def test_cli_explore_prints_findings_and_unreached_seeds_on_ctrl_c(tmp_path: Pat
     assert first.startswith("exploring"), first
     time.sleep(4)
     process.send_signal(signal.SIGINT)
-    rest, _ = process.communicate(timeout=60)
+    try:
+        rest, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:  # a failure here must not leave the process to a later test
+            process.kill()
+            process.communicate()
     output = first + rest
     assert process.returncode == 130, output
     assert "stopped early (Ctrl-C)" in output

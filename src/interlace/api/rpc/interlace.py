@@ -256,7 +256,7 @@ def message_json(pending: PendingMessage) -> Json:
     source = pending.source
     return {
         "relayKey": data(pending.message_hash),
-        "state": pending.state,
+        "state": pending.state.value,
         "source": {
             "chainId": source.chain_id,
             "number": source.number,
