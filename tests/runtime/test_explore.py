@@ -368,10 +368,22 @@ def test_cli_explore_reports_seeds_and_bad_options() -> None:
 
 
 def test_cli_explore_prints_findings_and_unreached_seeds_on_ctrl_c(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "interlace.cli.main", "sim", "explore", "--seeds", "0-400"]
+    # A shell's background job inherits SIGINT ignored, and Python then never raises
+    # KeyboardInterrupt; the child restores the default handler, as a terminal has it.
+    start = (
+        "import signal, runpy, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "sys.argv = ['interlace', 'sim', 'explore', '--seeds', '0-400']; "
+        "runpy.run_module('interlace.cli.main', run_name='__main__')"
+    )
+    command = [sys.executable, "-c", start]
     env = {**os.environ, "COLUMNS": "200"}
     process = subprocess.Popen(
-        command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     assert process.stdout is not None
     first = process.stdout.readline()  # printed once the sweep starts (imports done)
