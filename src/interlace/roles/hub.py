@@ -57,11 +57,10 @@ from interlace.protocol.hub.state import (
 )
 from interlace.protocol.hub.tracker import (
     HubTracker,
-    OtherBranch,
+    OffBranch,
     Outcome,
     RollupLightClient,
     TrackedBlock,
-    WrongParent,
 )
 from interlace.protocol.l1.modules import RollupKind, RollupRecord
 from interlace.protocol.l1.view import L1View
@@ -268,7 +267,7 @@ class Hub(Role):
             ingested = self.tracker.ingest_envelope(message.chain_id, message.envelope, now)
         except InterlaceError as exc:
             effects.append(record("hub.rejected", chain=message.chain_id, error=type(exc).__name__))
-            if isinstance(exc, WrongParent | OtherBranch) and exc.number > 1:
+            if isinstance(exc, OffBranch) and exc.number > 1:
                 # The sequencer signed a block on a parent the hub does not hold: ask for
                 # its blocks from the height below, which shows the fork (or, on a deeper
                 # one, another branch one height lower again). Explorer seed 1854: the
@@ -279,6 +278,8 @@ class Hub(Role):
             return effects
         accepted = list(ingested.accepted)
         if ingested.outcome is Outcome.EQUIVOCATION:
+            # The envelope that completes the pair is refused (its chain is frozen now);
+            # the timeline has always recorded it so, and ``hub.evidence`` follows.
             effects.append(record("hub.rejected", chain=message.chain_id, error="ChainFrozen"))
         if ingested.outcome is not Outcome.KNOWN:
             # Kept for a restart: a block, one waiting, or the second half of the evidence.

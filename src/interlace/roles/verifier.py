@@ -266,7 +266,8 @@ class VerifierNode(Role):
     def _judge(self, number: int) -> list[Effect]:
         """Two signed blocks at ``number``: a rebuild the hub asked for, or equivocation."""
         seen = self.unsafe[number]
-        fork = {h: e for h, e in seen.items() if e in _fork_in(seen.values())}
+        pair = _fork_in(seen.values())
+        fork = {h: e for h, e in seen.items() if e in pair}
         if not fork:
             # Blocks at one height on different parents: an old branch a rebuild replaced,
             # or blocks above a fork that is judged at its own height (the hub's rule too;

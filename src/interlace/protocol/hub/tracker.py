@@ -81,23 +81,22 @@ class WrongSigner(Rejected):
     """Signed by a key other than the chain's registered sequencer."""
 
 
-class WrongParent(Rejected):
+class OffBranch(Rejected):
+    """A block that does not sit on the hub's branch of the chain at its height."""
+
+    def __init__(self, message: str, number: int) -> None:
+        super().__init__(message)
+        self.number = number
+        """The refused block's height (the hub's branch and the block's part below it)."""
+
+
+class WrongParent(OffBranch):
     """The parent link does not match the block the hub holds at height − 1."""
 
-    def __init__(self, message: str, number: int) -> None:
-        super().__init__(message)
-        self.number = number
-        """The refused block's height: the hub's block at ``number`` − 1 is not its parent."""
 
-
-class OtherBranch(Rejected):
+class OtherBranch(OffBranch):
     """A second block at a held height, built on another parent than the held one: a
     branch the sequencer left, or one whose fork lies lower (judged where they part)."""
-
-    def __init__(self, message: str, number: int) -> None:
-        super().__init__(message)
-        self.number = number
-        """The refused block's height."""
 
 
 class OriginNotCanonical(Rejected):
