@@ -156,6 +156,9 @@ RELAY_TRANSITIONS: Final[Mapping[RelayState, frozenset[RelayState]]] = {
 }
 """Every move a message's state may make; staying put is always allowed."""
 
+SETTLED: Final = frozenset({RelayState.DONE, RelayState.DROPPED})
+"""States a message rests in (forgotten after ``FORGET_AFTER``); leaving one reopens it."""
+
 
 class BadRelayTransition(InterlaceError):
     """A bug: a relay state moved where ``RELAY_TRANSITIONS`` does not allow."""
@@ -191,7 +194,7 @@ class PendingMessage:
         if to not in RELAY_TRANSITIONS[self.state]:
             raise BadRelayTransition(f"relay {self.state.value} → {to.value} is not allowed")
         self.state = to
-        if to not in (RelayState.DONE, RelayState.DROPPED):
+        if to not in SETTLED:
             self.settled_at = None
 
 
@@ -612,10 +615,7 @@ class Relayer(Role):
         """Bound memory: forget messages settled ``FORGET_AFTER`` seconds ago, and what
         only they referenced. (A destination rollback older than that is not re-relayed.)"""
         for key, pending in list(self.messages.items()):
-            if (
-                pending.state in (RelayState.DONE, RelayState.DROPPED)
-                and pending.settled_at is None
-            ):
+            if pending.state in SETTLED and pending.settled_at is None:
                 pending.settled_at = float(now)
             elif pending.settled_at is not None and pending.settled_at < now - FORGET_AFTER:
                 del self.messages[key]
