@@ -38,6 +38,7 @@ from interlace.roles.base import (
 from interlace.roles.client import dev_key
 from interlace.runtime.sim.kernel import Simulator
 from interlace.runtime.sim.scenario import (
+    AccountsSpec,
     HubSpec,
     L1Spec,
     NetworkSpec,
@@ -63,7 +64,8 @@ def make_world(*, relayer: bool = True) -> World:
         drain=0.0,
         l1=L1Spec(block_time=2.0, safe_depth=1, finality_depth=3),
         rollups=RollupSpec(count=2, trust_modes=("preconfirmed", "p2p"), confirmation_depth=1),
-        workload=WorkloadSpec(transfers_per_block=0, accounts_per_chain=3, messages_per_block=0),
+        workload=WorkloadSpec(transfers_per_block=0, messages_per_block=0),
+        accounts=AccountsSpec(per_chain=3),
         network=NetworkSpec(latency_ms=1.0, jitter_ms=0.0),
         hub=HubSpec(enabled=True, relayer=relayer),
     )

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from interlace.cli.main import app
 from interlace.roles.base import NodeId
 from interlace.roles.sequencer import Sequencer
-from interlace.runtime.live.topology import DevnetConfig, game_depths
+from interlace.runtime.live.topology import devnet_config, game_depths
 from interlace.runtime.sim.scenario import (
     FaultSpec,
     Scenario,
@@ -346,7 +346,7 @@ def test_simulator_and_devnet_take_the_same_game_depths() -> None:
             f"[l1]\nblock_time = {l1_block_time}\n[rollups]\nblock_time = {block_time}\n"
             f"[settlement]\nchallenge_window = {window}"
         )
-        config = DevnetConfig(
+        config = devnet_config(
             block_time=block_time, l1_block_time=l1_block_time, challenge_window=window
         )
         split, depth = scenario.game_depths()

@@ -93,7 +93,20 @@ def up(  # noqa: PLR0917 - one parameter per CLI option
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of every key (default 0).")] = None,
     config: Annotated[
-        Path | None, typer.Option("--config", help="TOML file with [devnet] settings.")
+        Path | None,
+        typer.Option(
+            "--config",
+            help="TOML file: [devnet] settings and plan sections ([rollups] …) over the "
+            "devnet's defaults.",
+        ),
+    ] = None,
+    plan: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan",
+            help="Run the network plan of this TOML file (a simulator scenario, say) as the "
+            "simulator would.",
+        ),
     ] = None,
     detach: Annotated[
         bool, typer.Option("--detach", help="Leave it running in the background.")
@@ -113,7 +126,7 @@ def up(  # noqa: PLR0917 - one parameter per CLI option
         "seed": seed,
     }
     try:
-        resolved = resolve_config(data_dir, overrides, config)
+        resolved = resolve_config(data_dir, overrides, config, plan)
     except InterlaceError as exc:
         raise _fail(exc, 2) from exc
     if detach:
@@ -127,11 +140,12 @@ def up(  # noqa: PLR0917 - one parameter per CLI option
     }
     try:
         if not json_output:
+            network = resolved.plan
             console.print(
                 f"starting {len(devnet.nodes)} nodes in {devnet.data_dir} "
-                f"({resolved.rollups} rollups, {resolved.block_time} s blocks, "
-                f"L1 {resolved.l1_block_time} s, settlement "
-                f"{'on' if resolved.settlement else 'off'})…"
+                f"({network.rollups.count} rollups, {network.rollups.block_time} s blocks, "
+                f"L1 {network.l1.block_time} s, settlement "
+                f"{'on' if network.settlement.enabled else 'off'})…"
             )
         devnet.start(timeout)
         _show(devnet.endpoints(), json_output)

@@ -72,6 +72,10 @@ BATCH_GAS_FLOOR: Final = 100_000
 MAX_FEE_PER_GAS: Final = 10**11
 
 
+RESUBMIT_AFTER: Final = 3
+"""L1 blocks a batcher waits for a batch in flight before re-sending it (the default)."""
+
+
 @dataclass(frozen=True, slots=True)
 class BatcherParams:
     """Static parameters of one rollup's batcher."""
@@ -92,7 +96,7 @@ class BatcherParams:
     """Largest range in one batch (a range that does not fit L1 is halved until it does)."""
     l1_gas_limit: int = 30_000_000
     """The L1 block gas limit: a batch transaction must fit one L1 block."""
-    resubmit_after: int = 3
+    resubmit_after: int = RESUBMIT_AFTER
     """L1 blocks to wait before re-sending a batch that has not landed."""
     follow_hub: bool = False
     """Post a block only once the hub has accepted the exact version of each of its

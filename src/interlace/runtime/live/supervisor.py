@@ -24,7 +24,6 @@ supervisor in the foreground on an already written ``devnet.json`` (what
 
 import argparse
 import contextlib
-import dataclasses
 import fcntl
 import json
 import os
@@ -38,7 +37,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, Final
 
@@ -48,14 +47,18 @@ from interlace.roles.names import L1_NODE
 from interlace.runtime.live.topology import (
     CONFIG_FILE,
     P2P_PORT_OFFSET,
+    ConfigError,
     DevnetConfig,
     Topology,
     build_topology,
     check_config,
     config_to_json,
+    flat_setting,
     load_config_file,
     node_count,
+    with_settings,
 )
+from interlace.runtime.plan import load_plan_file
 
 ENDPOINTS_FILE: Final = "endpoints.json"
 LOCK_FILE: Final = "devnet.lock"
@@ -95,21 +98,33 @@ class NodeProcess:
 
 
 def resolve_config(
-    data_dir: Path, overrides: Mapping[str, Any], config_file: Path | None = None
+    data_dir: Path,
+    overrides: Mapping[str, Any],
+    config_file: Path | None = None,
+    plan_file: Path | None = None,
 ) -> DevnetConfig:
     """The config ``up`` runs: the directory's ``devnet.json`` if it exists, else
-    ``config_file`` (or the defaults) with ``overrides`` (CLI flags) applied.
+    ``config_file`` (or the defaults), or the network plan of ``plan_file`` (a scenario
+    file: the network the simulator runs from it), with ``overrides`` (CLI flags:
+    ``FLAT_SETTINGS`` and live settings by name, ``None`` for a flag not given) applied.
 
-    Resuming refuses flags that would change an existing devnet's genesis or layout.
+    Resuming refuses flags or a plan that would change an existing devnet's genesis or
+    layout.
     """
+    if config_file is not None and plan_file is not None:
+        raise DevnetError("give --config or --plan, not both")
+    plan = load_plan_file(plan_file, ConfigError) if plan_file is not None else None
     existing = data_dir / CONFIG_FILE
     if existing.exists():
         config = load_config_file(existing)
+        with_settings(config, overrides)  # an unknown name is refused here too
         conflicts = [
-            f"--{k.replace('_', '-')} {v} (it has {getattr(config, k)})"
+            f"--{k.replace('_', '-')} {v} (it has {flat_setting(config, k)})"
             for k, v in overrides.items()
-            if v is not None and getattr(config, k) != v
+            if v is not None and flat_setting(config, k) != v
         ]
+        if plan is not None and plan != config.plan:
+            conflicts.append(f"--plan {plan_file} (a different network)")
         if conflicts:
             raise DevnetError(
                 f"{data_dir} holds a devnet created with other settings: "
@@ -117,11 +132,13 @@ def resolve_config(
                 "--data-dir (or delete this one) to create a new devnet"
             )
         return config
-    base = load_config_file(config_file) if config_file is not None else DevnetConfig()
-    values = {k: v for k, v in overrides.items() if v is not None}
-    config = dataclasses.replace(base, **values)
+    if plan is not None:
+        base = DevnetConfig(plan=plan)
+    else:
+        base = load_config_file(config_file) if config_file is not None else DevnetConfig()
+    config = with_settings(base, overrides)
     if config.epoch == 0.0:
-        config = dataclasses.replace(config, epoch=round(time.time(), 3))
+        config = replace(config, epoch=round(time.time(), 3))
     check_config(config)
     return config
 
@@ -398,12 +415,12 @@ class Devnet:
 def running_devnet(data_dir: Path, timeout: float = 60.0, **settings: Any) -> Iterator[Devnet]:
     """Start a supervised devnet in ``data_dir`` for tests and scripts; stop it on exit.
 
-    ``settings`` are ``DevnetConfig`` fields (``rollups=1, block_time=0.25`` …);
+    ``settings`` are flat or live settings (``rollups=1, block_time=0.25`` …);
     without ``port_base`` a free range of ports is chosen. Every process it
     started is stopped when the block exits, also on an error.
     """
     if "port_base" not in settings:
-        settings["port_base"] = free_port_base(node_count(DevnetConfig(**settings)))
+        settings["port_base"] = free_port_base(node_count(with_settings(DevnetConfig(), settings)))
     config = resolve_config(data_dir, settings)
     devnet = Devnet(data_dir, config)
     try:

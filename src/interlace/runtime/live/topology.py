@@ -1,155 +1,98 @@
 """A devnet's shape: its configuration, and the nodes it resolves to.
 
-``DevnetConfig`` is everything that decides a devnet's genesis and layout
-(seed, rollup count, block times, ports, the shared clock epoch). It is read
-from TOML (``load_config_file``), overridden by CLI flags, and written
-resolved into the data directory as ``devnet.json`` so that ``up`` on the
-same directory resumes with the same genesis and keys and every node
-process reads one file.
+``DevnetConfig`` is everything that decides a devnet: its network plan
+(``runtime/plan.py``, the description the simulator runs too) and what only
+a live network has (seed, host, ports, the shared clock epoch, SQLite
+durability). It is read from TOML (``load_config_file``) by the plan's
+parser, overridden by CLI flags, and written resolved into the data
+directory as ``devnet.json`` so that ``up`` on the same directory resumes
+with the same genesis and keys and every node process reads one file.
 
-``build_topology`` turns a config into the nodes, built the way the
-simulator's world builds them (``runtime/sim/world.py``): one L1 node; per
-rollup a sequencer, a batcher and a verifier node; the hub and a relayer;
-and with settlement (on by default) the L1 settlement modules in genesis,
-the hub posting aggregates, and per optimistic rollup a proposer and a
-challenger, per validity rollup a proof coordinator and ``provers`` worker
-processes. Keys come from ``dev_key(seed, ...)``; development accounts
-``dev_key(seed, "dev", i)`` are prefunded on L1 and on every rollup, as
-anvil and hardhat do. Each node gets an RPC port and a P2P port.
+A devnet file takes the plan's sections (``[l1]``, ``[rollups]``, ``[hub]``,
+``[settlement]``, ``[accounts]``: a simulator scenario's plan runs live as
+it is) and a ``[devnet]`` table (or top-level keys) with the live settings
+and the short flat names of the common plan fields (``rollups = 3``,
+``block_time = 0.5``: ``FLAT_SETTINGS``), which are also the CLI's flags.
+What a file does not set comes from ``DEVNET_PLAN``, the devnet's defaults:
+two rollups (optimistic and validity), 1 s L1 blocks, the hub and settlement
+on, real proving (no modelled proving time), ten development accounts
+``dev_key(seed, "dev", i)`` funded on L1 and on every rollup, as anvil and
+hardhat do.
 
-The settlement wiring repeats ``World._build``/``_add_provers``/``_add_players``
-on purpose (the simulator's scenario types are not the devnet's config, and the
-two runtimes are kept independent); what differs is timing: real proving
-(workers model no time), and game depths derived from the block time
-(``game_depths``).
+``build_topology`` is the devnet's adapter over ``build_plan``: each of the
+plan's nodes becomes a process with an RPC port and a P2P port, in start
+order (the L1, the sequencers, the hub and the relayer, then each rollup's
+other nodes).
 """
 
-import dataclasses
 import json
-import math
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Final
 
-from interlace.primitives.errors import InterlaceError
 from interlace.primitives.keys import PrivateKey
-from interlace.primitives.types import U64, U256, ZERO_HASH, Address, ChainId, Hash32
-from interlace.protocol.chain.block import Block
-from interlace.protocol.interop.messenger import MessengerConfig, TrustMode
-from interlace.protocol.l1.genesis import (
-    L1_CHAIN_ID,
-    L1_CONFIG,
-    L1Genesis,
-    SettlementGenesis,
-    build_l1_genesis,
-    rollup_anchor,
-)
-from interlace.protocol.l1.modules import RollupKind, RollupRecord
-from interlace.protocol.rollup.chain import RollupChain, RollupGenesis
-from interlace.protocol.rollup.derivation import L1Origin, origin_of
-from interlace.protocol.settlement.confirmation import settlement_readers
-from interlace.protocol.settlement.dispute import GameConfig, dispute_seconds
-from interlace.protocol.settlement.dispute import game_depths as dispute_game_depths
+from interlace.primitives.types import ChainId
 from interlace.roles.base import NodeId, Role, StoreView
-from interlace.roles.batcher import Batcher, BatcherParams
-from interlace.roles.challenger import Challenger, ChallengerParams
-from interlace.roles.client import dev_key
-from interlace.roles.hub import Hub, HubParams, HubSettlementParams
-from interlace.roles.l1_node import L1Node, L1Params
-from interlace.roles.names import (
-    HUB_NODE,
-    L1_NODE,
-    RELAYER_NODE,
-    batcher_node,
-    challenger_node,
-    coordinator_node,
-    proposer_node,
-    sequencer_node,
-    verifier_node,
-    worker_node,
+from interlace.runtime.plan import (
+    NODE_BALANCE,
+    PLAN_SECTIONS,
+    AccountsSpec,
+    HubSpec,
+    L1Spec,
+    NetworkPlan,
+    PlanError,
+    PlanSpec,
+    RoleKind,
+    RollupSpec,
+    SettlementSpec,
+    build_plan,
+    check_plan,
+    parse_plan,
+    parse_table,
+    plan_to_mapping,
+    read_field,
+    reject_unknown,
 )
-from interlace.roles.proposer import Proposer, ProposerParams
-from interlace.roles.prover import Coordinator, CoordinatorParams, ProverWorker, WorkerParams
-from interlace.roles.relayer import Relayer, RelayerParams
-from interlace.roles.sequencer import RollupParams, Sequencer
-from interlace.roles.verifier import VerifierNode, VerifierParams
 from interlace.runtime.store import MemoryStore
 
 CONFIG_FILE: Final = "devnet.json"
 ETHER: Final = 10**18
-NODE_BALANCE: Final = 10**24
-"""Wei on L1 for every node that sends L1 transactions (batchers, hub, settlement nodes)."""
-GAME_BOND: Final = 10**16
-"""Wei each dispute-game claim carries (the simulator's value)."""
-KINDS: Final = {"optimistic": RollupKind.OPTIMISTIC, "validity": RollupKind.VALIDITY}
 P2P_PORT_OFFSET: Final = 1000
 """A node's P2P port is its RPC port plus this."""
-TRUST_MODES: Final = {
-    "p2p": TrustMode.P2P,
-    "preconfirmed": TrustMode.PRECONFIRMED,
-    "confirmed": TrustMode.CONFIRMED,
-    "finalized": TrustMode.FINALIZED,
-    "opt-out": TrustMode.OPT_OUT,
-}
+MAX_DEVNET_ROLLUPS: Final = 64
+__all__ = ["NODE_BALANCE"]
 
 
-class ConfigError(InterlaceError):
+class ConfigError(PlanError):
     """A devnet configuration is missing, unreadable, or has a bad field (named)."""
+
+
+DEVNET_PLAN: Final = PlanSpec(
+    l1=L1Spec(block_time=1.0, safe_depth=2, finality_depth=4),
+    rollups=RollupSpec(count=2, kinds=("optimistic", "validity")),
+    hub=HubSpec(enabled=True),
+    settlement=SettlementSpec(
+        enabled=True,
+        challenge_window=20,
+        aggregate_every=3.0,
+        prove_seconds_per_block=0.0,
+        prove_seconds_per_tx=0.0,
+    ),
+    accounts=AccountsSpec(shared=10, per_chain=0, l1=0, balance=10_000 * ETHER),
+)
+"""The devnet's defaults, under what a file or a flag sets."""
 
 
 @dataclass(frozen=True, slots=True)
 class DevnetConfig:
     """Everything that decides a devnet's genesis, keys, timing and ports."""
 
+    plan: PlanSpec = DEVNET_PLAN
+    """The network (chains, L1, hub, settlement, accounts)."""
     seed: int = 0
     """Derives every key (``dev_key(seed, label, i)``)."""
-    rollups: int = 2
-    """How many rollups (chain ids ``first_chain_id`` …)."""
-    first_chain_id: int = 901
-    """Chain id of the first rollup."""
-    block_time: float = 1.0
-    """Seconds between rollup blocks."""
-    l1_block_time: float = 1.0
-    """Seconds between L1 blocks."""
-    l1_safe_depth: int = 2
-    """L1 blocks behind the head that are safe."""
-    l1_finality_depth: int = 4
-    """L1 blocks behind the head that are finalized (settlement waits for it twice: for
-    proofs and game results, then for the aggregate)."""
-    confirmation_depth: int = 2
-    """L1 confirmations behind the head for a rollup block's L1Origin."""
-    max_drift: int = 30
-    """Seconds a rollup block may run ahead of its origin with user transactions."""
-    hub_block_time: float = 0.5
-    """Seconds between hub blocks."""
-    trust_modes: tuple[str, ...] = ("preconfirmed",)
-    """Each rollup's trust mode as a message destination, assigned in turn."""
-    kinds: tuple[str, ...] = ("optimistic", "validity")
-    """Each rollup's kind, ``optimistic`` or ``validity``, assigned in turn (recorded in the
-    L1 registry; ``kind = "…"`` in a file sets every rollup's)."""
-    settlement: bool = True
-    """Settle on L1 (proposers, challengers, provers, hub aggregates): blocks reach
-    CONFIRMED and FINALIZED. Off: they stop at SAFE."""
-    challenge_window: int = 20
-    """Optimistic rollups: seconds on each side's chess clock in a dispute game; an
-    unchallenged output resolves after it."""
-    output_interval: int = 4
-    """Optimistic rollups: the proposer posts the output of every this many blocks."""
-    split_depth: int = 0
-    """Dispute games' output-bisection depth (a game covers at most 2^split_depth blocks
-    past the anchor); 0 picks one from the block time (``game_depths``)."""
-    max_depth: int = 0
-    """Dispute games' total depth (even); 0 picks ``split_depth`` + 4, rounded up to even."""
-    provers: int = 2
-    """Validity rollups: prover worker processes per rollup."""
-    aggregate_every: float = 3.0
-    """Seconds between the hub's settlement aggregates."""
-    dev_accounts: int = 10
-    """Prefunded development accounts (same keys on L1 and every rollup)."""
-    dev_balance: int = 10_000 * ETHER
-    """Wei each development account holds at genesis."""
     host: str = "127.0.0.1"
     """Interface every node listens on."""
     port_base: int = 8545
@@ -163,14 +106,42 @@ class DevnetConfig:
     """Messages queued per unreachable peer before the oldest are dropped."""
 
 
+LIVE_SETTINGS: Final = frozenset(f.name for f in fields(DevnetConfig) if f.name != "plan")
+"""``[devnet]`` keys that only a live network has."""
+FLAT_SETTINGS: Final = {
+    "rollups": ("rollups", "count"),
+    "first_chain_id": ("rollups", "first_chain_id"),
+    "block_time": ("rollups", "block_time"),
+    "confirmation_depth": ("rollups", "confirmation_depth"),
+    "max_drift": ("rollups", "max_drift"),
+    "kinds": ("rollups", "kinds"),
+    "trust_modes": ("rollups", "trust_modes"),
+    "l1_block_time": ("l1", "block_time"),
+    "l1_safe_depth": ("l1", "safe_depth"),
+    "l1_finality_depth": ("l1", "finality_depth"),
+    "hub_block_time": ("hub", "block_time"),
+    "settlement": ("settlement", "enabled"),
+    "challenge_window": ("settlement", "challenge_window"),
+    "output_interval": ("settlement", "output_interval"),
+    "split_depth": ("settlement", "split_depth"),
+    "max_depth": ("settlement", "max_depth"),
+    "provers": ("settlement", "provers"),
+    "aggregate_every": ("settlement", "aggregate_every"),
+    "dev_accounts": ("accounts", "shared"),
+    "dev_balance": ("accounts", "balance"),
+}
+"""Short names of plan fields (``[devnet]`` keys, ``devnet up`` flags, ``running_devnet``
+keywords) → (section, field)."""
+
+
 @dataclass(frozen=True, slots=True)
 class NodeSpec:
     """One node of the devnet."""
 
     node_id: NodeId
     """Its name, e.g. ``seq-901``."""
-    kind: str
-    """``l1``, ``sequencer``, ``batcher``, ``verifier``, ``hub`` or ``relayer``."""
+    kind: RoleKind
+    """What it is (``l1``, ``sequencer``, ``batcher``, ``verifier``, ``hub`` …)."""
     factory: Callable[[StoreView], Role] = field(repr=False)
     """Builds the role from its store."""
     rpc_port: int
@@ -186,6 +157,7 @@ class Topology:
     """The resolved devnet: nodes in start order, keys and chains."""
 
     config: DevnetConfig
+    plan: NetworkPlan
     nodes: dict[NodeId, NodeSpec]
     chain_ids: tuple[ChainId, ...]
     dev_keys: tuple[PrivateKey, ...]
@@ -200,111 +172,150 @@ class Topology:
         return f"http://{self.config.host}:{self.nodes[node].rpc_port}"
 
 
-# ---- config files --------------------------------------------------------------
+# ---- settings and files -------------------------------------------------------------
+
+
+def flat_setting(config: DevnetConfig, name: str) -> Any:
+    """The value of a ``FLAT_SETTINGS`` or live setting (``rollups``, ``port_base`` …)."""
+    if name in LIVE_SETTINGS:
+        return getattr(config, name)
+    section, key = FLAT_SETTINGS[name]
+    return getattr(getattr(config.plan, section), key)
+
+
+def with_settings(config: DevnetConfig, settings: Mapping[str, Any]) -> DevnetConfig:
+    """``config`` with flat and live ``settings`` applied (``None`` values are skipped);
+    refuses an unknown name. Not checked (``check_config``)."""
+    given = {k.replace("-", "_"): v for k, v in settings.items() if v is not None}
+    reject_unknown(given, set(FLAT_SETTINGS) | LIVE_SETTINGS, "", ConfigError)
+    live = {k: v for k, v in given.items() if k in LIVE_SETTINGS}
+    sections: dict[str, dict[str, Any]] = {}
+    for name, value in given.items():
+        if name in FLAT_SETTINGS:
+            section, key = FLAT_SETTINGS[name]
+            sections.setdefault(section, {})[key] = value
+    plan = config.plan
+    for section, values in sections.items():
+        updated = replace(getattr(plan, section), **values)
+        plan = replace(plan, **{section: updated})
+    return replace(config, plan=plan, **live)
+
+
+def devnet_config(**settings: Any) -> DevnetConfig:
+    """A checked config from ``DEVNET_PLAN`` and flat or live ``settings``
+    (``devnet_config(rollups=1, block_time=0.25)``)."""
+    return config_from_mapping(settings, "settings")
 
 
 def config_from_mapping(data: Mapping[str, Any], source: str) -> DevnetConfig:
-    """A config from parsed TOML/JSON, refusing unknown keys and wrong types by name."""
-    known = {f.name: f for f in dataclasses.fields(DevnetConfig)}
-    values: dict[str, Any] = {}
-    data = dict(data)
-    if "kind" in data:  # one kind for every rollup (the key of devnets made before ``kinds``)
-        if "kinds" in data:
-            raise ConfigError(f"{source}: give kind or kinds, not both")
-        kind = data.pop("kind")
-        data["kinds"] = [kind] if isinstance(kind, str) else kind
-    for key, value in data.items():
-        name = key.replace("-", "_")
-        if name not in known:
-            raise ConfigError(f"{source}: unknown setting {key!r} (known: {', '.join(known)})")
-        values[name] = _coerce(name, value, known[name].type, source)
-    config = DevnetConfig(**values)
-    check_config(config)
+    """A checked config from parsed TOML/JSON: the plan's sections, and the live settings
+    and flat names at the top or in a ``[devnet]`` table; refuses unknown keys and wrong
+    types by name."""
+    try:
+        return _config_from_mapping(data)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+
+
+def _config_from_mapping(data: Mapping[str, Any]) -> DevnetConfig:
+    sections = {k: v for k, v in data.items() if k in PLAN_SECTIONS and isinstance(v, dict)}
+    flat = {k: v for k, v in data.items() if k not in sections and k != "devnet"}
+    if "devnet" in data:
+        table = data["devnet"]
+        if not isinstance(table, dict):
+            raise ConfigError("[devnet] must be a table")
+        flat = {**flat, **table}
+    flat = {k.replace("-", "_"): v for k, v in flat.items()}
+    if "kind" in flat:  # one kind for every rollup (the key of devnets made before ``kinds``)
+        if "kinds" in flat:
+            raise ConfigError("give kind or kinds, not both")
+        kind = flat.pop("kind")
+        flat["kinds"] = [kind] if isinstance(kind, str) else kind
+    reject_unknown(flat, set(FLAT_SETTINGS) | LIVE_SETTINGS, "", ConfigError)
+    for name, value in flat.items():  # each flat name is read (and named) on its own
+        if name in FLAT_SETTINGS:
+            section, key = FLAT_SETTINGS[name]
+            if key in sections.get(section, {}):
+                raise ConfigError(f"fields {name!r} and '{section}.{key}' say the same: give one")
+            flat[name] = read_field(PLAN_SECTIONS[section], key, value, name, ConfigError)
+    live = {k: v for k, v in flat.items() if k in LIVE_SETTINGS}
+    live_values = parse_table(_LiveSettings, live, "", error=ConfigError)
+    plan = parse_plan(sections, DEVNET_PLAN, ConfigError)
+    config = with_settings(
+        DevnetConfig(plan=plan),
+        {**{k: v for k, v in flat.items() if k in FLAT_SETTINGS}, **_fields(live_values)},
+    )
+    try:
+        check_config(config)
+    except ConfigError as exc:  # name the short name too, if that is how it was set
+        given = [n for n in flat if n in FLAT_SETTINGS and _path(n) in str(exc)]
+        if not given:
+            raise
+        raise ConfigError(f"{exc} (set as {', '.join(map(repr, given))})") from None
     return config
 
 
-def _coerce(name: str, value: Any, declared: object, source: str) -> Any:
-    expected = {"int": int, "float": float, "str": str, "tuple[str, ...]": tuple}
-    kind = declared if isinstance(declared, str) else getattr(declared, "__name__", "")
-    if declared is bool or kind == "bool":
-        if not isinstance(value, bool):
-            raise ConfigError(f"{source}: {name} must be true or false")
-        return value
-    if declared == tuple[str, ...] or kind == "tuple[str, ...]":
-        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{source}: {name} must be a list of strings")
-        return tuple(value)
-    if declared is float or kind == "float":
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{source}: {name} must be a number")
-        return float(value)
-    if declared is int or kind == "int":
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{source}: {name} must be an integer")
-        return value
-    if not isinstance(value, expected.get(kind, str)):
-        raise ConfigError(f"{source}: {name} must be a string")
-    return value
+def _path(name: str) -> str:
+    section, key = FLAT_SETTINGS[name]
+    return f"'{section}.{key}'"
+
+
+@dataclass(frozen=True, slots=True)
+class _LiveSettings:
+    """The live settings' types, for the parser."""
+
+    seed: int = 0
+    host: str = "127.0.0.1"
+    port_base: int = 8545
+    epoch: float = 0.0
+    synchronous: str = "normal"
+    outbox_limit: int = 1024
+
+
+def _fields(value: Any) -> dict[str, Any]:
+    return {f.name: getattr(value, f.name) for f in fields(value)}
 
 
 def check_config(config: DevnetConfig) -> None:
     """Refuse configs no devnet can run, naming the field."""
-    if not 1 <= config.rollups <= 64:
-        raise ConfigError("rollups must be between 1 and 64")
-    for name in ("block_time", "l1_block_time", "hub_block_time"):
-        if not 0.05 <= getattr(config, name) <= 3600:
-            raise ConfigError(f"{name} must be between 0.05 and 3600 seconds")
-    unknown = [m for m in config.trust_modes if m not in TRUST_MODES]
-    if not config.trust_modes or unknown:
-        raise ConfigError(f"trust_modes must be among {', '.join(TRUST_MODES)}")
-    if not config.kinds or any(k not in KINDS for k in config.kinds):
-        raise ConfigError("kinds must be a list of 'optimistic' and 'validity'")
-    _check_settlement(config)
+    plan = config.plan
+    check_plan(plan, ConfigError)
+    if not plan.hub.enabled:
+        raise ConfigError(
+            "field 'hub.enabled' must be true on a devnet (its relayer, RPC and dashboard "
+            "read the hub)"
+        )
+    if plan.rollups.count > MAX_DEVNET_ROLLUPS:
+        raise ConfigError(
+            f"field 'rollups.count' must be at most {MAX_DEVNET_ROLLUPS} on a devnet, "
+            f"got {plan.rollups.count}"
+        )
+    for name, value in (
+        ("rollups.block_time", plan.rollups.block_time),
+        ("l1.block_time", plan.l1.block_time),
+        ("hub.block_time", plan.hub.block_time),
+        ("settlement.aggregate_every", plan.settlement.aggregate_every),
+    ):
+        if not 0.05 <= value <= 3600:
+            raise ConfigError(f"field {name!r} must be between 0.05 and 3600 seconds on a devnet")
+    if plan.settlement.provers > 16:
+        raise ConfigError("field 'settlement.provers' must be at most 16 on a devnet")
+    if plan.settlement.output_interval > 10_000:
+        raise ConfigError("field 'settlement.output_interval' must be at most 10000 blocks")
+    if plan.settlement.challenge_window > 7 * 86_400:
+        raise ConfigError("field 'settlement.challenge_window' must be at most 7 days")
     if config.synchronous not in ("normal", "full"):
-        raise ConfigError("synchronous must be 'normal' or 'full'")
+        raise ConfigError("field 'synchronous' must be 'normal' or 'full'")
     last_port = config.port_base + P2P_PORT_OFFSET + node_count(config)
     if config.port_base < 1024 or last_port > 65535:
-        raise ConfigError("port_base must leave room for every node's ports (1024-64000)")
-    if config.dev_accounts < 0 or config.dev_balance < 0:
-        raise ConfigError("dev_accounts and dev_balance must not be negative")
-
-
-def _check_settlement(config: DevnetConfig) -> None:
-    if not 1 <= config.provers <= 16:
-        raise ConfigError("provers must be between 1 and 16")
-    if not 1 <= config.output_interval <= 10_000:
-        raise ConfigError("output_interval must be between 1 and 10000 blocks")
-    if not 0.05 <= config.aggregate_every <= 3600:
-        raise ConfigError("aggregate_every must be between 0.05 and 3600 seconds")
-    if not 1 <= config.challenge_window <= 7 * 86_400:
-        raise ConfigError("challenge_window must be between 1 second and 7 days")
-    if config.split_depth < 0 or config.max_depth < 0:
-        raise ConfigError("split_depth and max_depth must not be negative (0: automatic)")
-    split, depth = game_depths(config)
-    try:
-        GameConfig(GAME_BOND, split, depth, config.challenge_window)
-    except ValueError as exc:
-        raise ConfigError(f"split_depth/max_depth: {exc}") from None
-    # A dispute is ``max_depth`` moves, each an L1 transaction; a side must be able to
-    # make its half with time to spare, or an honest player loses on time.
-    needed = dispute_seconds(depth, config.l1_block_time)
-    if config.settlement and config.challenge_window < needed:
-        raise ConfigError(
-            f"challenge_window must be at least {math.ceil(needed)} s with "
-            f"{config.l1_block_time} s L1 blocks and max_depth {depth} (a dispute's moves "
-            "must fit in it): raise challenge_window or lower l1_block_time"
-        )
+        raise ConfigError("field 'port_base' must leave room for every node's ports (1024-64000)")
+    if config.outbox_limit < 1:
+        raise ConfigError("field 'outbox_limit' must be positive")
 
 
 def game_depths(config: DevnetConfig) -> tuple[int, int]:
     """(split_depth, max_depth) of the dispute games (``dispute.game_depths``)."""
-    return dispute_game_depths(
-        challenge_window=config.challenge_window,
-        l1_block_time=config.l1_block_time,
-        block_time=config.block_time,
-        split_depth=config.split_depth,
-        max_depth=config.max_depth,
-    )
+    return config.plan.game_depths()
 
 
 def load_config_file(path: Path) -> DevnetConfig:
@@ -316,266 +327,55 @@ def load_config_file(path: Path) -> DevnetConfig:
     try:
         data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
     except (ValueError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid {path.suffix.lstrip('.') or 'TOML'}: {exc}") from exc
+        kind = "JSON" if path.suffix == ".json" else "TOML"
+        raise ConfigError(f"{path}: not valid {kind}: {exc}") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a table of settings")
-    section = data.get("devnet", data)
-    if not isinstance(section, dict):
-        raise ConfigError(f"{path}: [devnet] must be a table")
-    if path.suffix == ".json" and "settlement" not in section:
-        # A devnet.json written before settlement existed: resume it as it was made (no
-        # settlement, and the challenge window its L1 registry recorded then).
-        section = {"challenge_window": 60, **section, "settlement": False}
-    return config_from_mapping(section, str(path))
+    if path.suffix == ".json" and "devnet" not in data and "settlement" not in data:
+        # A flat devnet.json written before settlement existed: resume it as it was made
+        # (no settlement, and the challenge window its L1 registry recorded then).
+        data = {"challenge_window": 60, **data, "settlement": False}
+    return config_from_mapping(data, str(path))
 
 
 def config_to_json(config: DevnetConfig) -> str:
-    """The resolved form written to ``DATA_DIR/devnet.json``."""
-    return json.dumps(dataclasses.asdict(config), indent=2) + "\n"
+    """The resolved form written to ``DATA_DIR/devnet.json`` (every field, by section)."""
+    data = {
+        "devnet": {name: getattr(config, name) for name in sorted(LIVE_SETTINGS)},
+        **plan_to_mapping(config.plan),
+    }
+    return json.dumps(data, indent=2) + "\n"
 
 
 def node_count(config: DevnetConfig) -> int:
     """How many nodes the devnet runs."""
-    count = 3 + 3 * config.rollups
-    if config.settlement:
-        for index in range(config.rollups):
-            count += (
-                2 if rollup_kind(config, index) == RollupKind.OPTIMISTIC else 1 + config.provers
-            )
-    return count
-
-
-def rollup_kind(config: DevnetConfig, index: int) -> RollupKind:
-    """The kind of the ``index``-th rollup (0-based)."""
-    return KINDS[config.kinds[index % len(config.kinds)]]
+    return len(build_plan(config.plan, config.seed).nodes)
 
 
 # ---- topology -------------------------------------------------------------------
 
 
-NodeEntry = tuple[NodeId, str, Callable[[StoreView], Role], int | None]
-"""(node, kind, factory, chain) before ports are assigned."""
+_START_ORDER: Final = {RoleKind.L1: 0, RoleKind.SEQUENCER: 1, RoleKind.HUB: 2, RoleKind.RELAYER: 3}
+"""Nodes start by tier (what the others talk to first); the rest follow in plan order."""
 
 
 def build_topology(config: DevnetConfig) -> Topology:
-    """The devnet's nodes, keys and genesis, as ``runtime/sim/world.py`` builds them."""
+    """The devnet's nodes, keys and genesis: the plan's nodes with ports, in start order."""
     check_config(config)
-    seed = config.seed
-    chain_ids = tuple(ChainId(config.first_chain_id + i) for i in range(config.rollups))
-    kinds = {c: rollup_kind(config, i) for i, c in enumerate(chain_ids)}
-    sequencer_keys = {c: dev_key(seed, "sequencer", c) for c in chain_ids}
-    batcher_keys = {c: dev_key(seed, "batcher", c) for c in chain_ids}
-    admin = dev_key(seed, "admin", 0)
-    hub_key = dev_key(seed, "hub", 0)
-    relayer_key = dev_key(seed, "relayer", 0)
-    dev_keys = tuple(dev_key(seed, "dev", i) for i in range(config.dev_accounts))
-    records = [
-        RollupRecord(
-            chain_id=c,
-            kind=kinds[c],
-            sequencer=sequencer_keys[c].address,
-            batcher=batcher_keys[c].address,
-            challenge_window=U64(config.challenge_window),
-            admin=admin.address,
-        )
-        for c in chain_ids
-    ]
-    trust_modes = {
-        c: TRUST_MODES[config.trust_modes[i % len(config.trust_modes)]]
-        for i, c in enumerate(chain_ids)
-    }
-    peers = tuple((c, sequencer_keys[c].address) for c in chain_ids)
-    rollup_alloc: dict[Address, int] = {k.address: config.dev_balance for k in dev_keys}
-    rollup_alloc[relayer_key.address] = NODE_BALANCE
-    messengers = {c: MessengerConfig(trust_modes[c], hub_key.address, peers) for c in chain_ids}
-    l1_alloc: dict[Address, int] = {k.address: config.dev_balance for k in dev_keys}
-    l1_alloc.update({k.address: NODE_BALANCE for k in batcher_keys.values()})
-    settlement: SettlementGenesis | None = None
-    if config.settlement:
-        l1_alloc[hub_key.address] = NODE_BALANCE
-        l1_alloc.update({k.address: NODE_BALANCE for k in _settlement_keys(seed, kinds)})
-        settlement = _settlement_genesis(
-            config, hub_key.address, chain_ids, rollup_alloc, messengers
-        )
-    genesis = L1Genesis(L1_CONFIG, l1_alloc, records, settlement=settlement)
-    l1_params = L1Params(
-        genesis, config.l1_block_time, config.l1_safe_depth, config.l1_finality_depth
-    )
-    l1_header, _state = build_l1_genesis(genesis)
-    l1_origin = origin_of(Block(l1_header, ()))
-    specs: list[NodeEntry] = [(L1_NODE, "l1", _factory(L1Node, L1_NODE, l1_params), L1_CHAIN_ID)]
-    genesis_hashes: dict[int, Hash32] = {}
-    rollup_nodes: list[NodeEntry] = []
-    for chain_id in chain_ids:
-        rollup_genesis = RollupGenesis(chain_id, l1_origin, 0, rollup_alloc, messengers[chain_id])
-        genesis_hashes[chain_id] = RollupChain(rollup_genesis).head.hash
-        seq_node = sequencer_node(chain_id)
-        seq_params = RollupParams(
-            genesis=rollup_genesis,
-            sequencer_key=sequencer_keys[chain_id],
-            block_time=config.block_time,
-            confirmation_depth=config.confirmation_depth,
-            max_drift=config.max_drift,
-            hub_signer=hub_key.address,
-        )
-        batcher_id = batcher_node(chain_id)
-        batcher_params = BatcherParams(
-            chain_id=chain_id,
-            l1_chain_id=L1_CHAIN_ID,
-            batcher_key=batcher_keys[chain_id],
-            sequencer_address=sequencer_keys[chain_id].address,
-            sequencer_node=seq_node,
-            follow_hub=True,
-        )
-        verifier_id = verifier_node(chain_id)
-        verifier_params = VerifierParams(
-            genesis=rollup_genesis,
-            sequencer_address=sequencer_keys[chain_id].address,
-            batcher_address=batcher_keys[chain_id].address,
-            max_drift=config.max_drift,
-            follow_hub=True,
-        )
-        specs.append((seq_node, "sequencer", _factory(Sequencer, seq_node, seq_params), chain_id))
-        rollup_nodes.append(
-            (batcher_id, "batcher", _factory(Batcher, batcher_id, batcher_params), chain_id)
-        )
-        rollup_nodes.append(
-            (
-                verifier_id,
-                "verifier",
-                _factory(VerifierNode, verifier_id, verifier_params),
-                chain_id,
-            )
-        )
-        if not config.settlement:
-            continue
-        if kinds[chain_id] == RollupKind.VALIDITY:
-            rollup_nodes.extend(_prover_nodes(config, rollup_genesis, sequencer_keys[chain_id]))
-        else:
-            rollup_nodes.extend(_player_nodes(config, verifier_params))
-    sequencer_nodes = tuple((c, sequencer_node(c)) for c in chain_ids)
-    hub_params = HubParams(
-        key=hub_key,
-        rollups=tuple((r, genesis_hashes[r.chain_id]) for r in records),
-        block_time=config.hub_block_time,
-        sequencer_nodes=sequencer_nodes,
-        settlement=HubSettlementParams(
-            l1_chain_id=L1_CHAIN_ID,
-            readers=settlement_readers(),
-            aggregate_every=config.aggregate_every,
-        )
-        if config.settlement
-        else None,
-    )
-    relayer_params = RelayerParams(
-        key=relayer_key,
-        chains=tuple((c, sequencer_node(c), trust_modes[c]) for c in chain_ids),
-    )
-    specs.append((HUB_NODE, "hub", _factory(Hub, HUB_NODE, hub_params), None))
-    specs.append((RELAYER_NODE, "relayer", _factory(Relayer, RELAYER_NODE, relayer_params), None))
-    specs.extend(rollup_nodes)
+    plan = build_plan(config.plan, config.seed)
+    ordered = sorted(plan.nodes, key=lambda n: _START_ORDER.get(n.kind, len(_START_ORDER)))
     nodes = {
-        node: NodeSpec(
-            node_id=node,
-            kind=kind_name,
-            factory=factory,
+        node.node_id: NodeSpec(
+            node_id=node.node_id,
+            kind=node.kind,
+            factory=node.factory(),
             rpc_port=config.port_base + index,
             p2p_port=config.port_base + P2P_PORT_OFFSET + index,
-            chain_id=chain,
+            chain_id=node.chain_id,
         )
-        for index, (node, kind_name, factory, chain) in enumerate(specs)
+        for index, node in enumerate(ordered)
     }
-    return Topology(config, nodes, chain_ids, dev_keys)
-
-
-# ---- settlement nodes (as World._add_provers / _add_players / _settlement_keys) --------------
-
-
-def _settlement_keys(seed: int, kinds: Mapping[ChainId, RollupKind]) -> list[PrivateKey]:
-    """L1 accounts of the proposers, challengers and provers."""
-    return [
-        dev_key(seed, role, c)
-        for c, kind in kinds.items()
-        for role in (("proposer", "challenger") if kind == RollupKind.OPTIMISTIC else ("prover",))
-    ]
-
-
-def _settlement_genesis(
-    config: DevnetConfig,
-    hub: Address,
-    chain_ids: tuple[ChainId, ...],
-    alloc: Mapping[Address, int],
-    messengers: Mapping[ChainId, MessengerConfig],
-) -> SettlementGenesis:
-    # A rollup's genesis block does not commit to its L1Origin, so the anchors can be
-    # computed before the L1 genesis block they start from.
-    placeholder = L1Origin(U64(0), ZERO_HASH, U64(0), U256(0))
-    anchors = tuple(
-        rollup_anchor(RollupChain(RollupGenesis(c, placeholder, 0, alloc, messengers[c])))
-        for c in chain_ids
-    )
-    split, depth = game_depths(config)
-    return SettlementGenesis(hub, anchors, bond=GAME_BOND, split_depth=split, max_depth=depth)
-
-
-def _prover_nodes(
-    config: DevnetConfig, genesis: RollupGenesis, sequencer: PrivateKey
-) -> list[NodeEntry]:
-    """A validity rollup's proof coordinator and its worker processes (real proving)."""
-    chain_id = genesis.chain_id
-    workers = tuple(worker_node(chain_id, i) for i in range(config.provers))
-    coordinator = coordinator_node(chain_id)
-    params = CoordinatorParams(
-        genesis=genesis,
-        sequencer_address=sequencer.address,
-        sequencer_node=sequencer_node(chain_id),
-        prover_key=dev_key(config.seed, "prover", chain_id),
-        l1_chain_id=L1_CHAIN_ID,
-        workers=workers,
-        follow_hub=True,
-    )
-    nodes: list[NodeEntry] = [
-        (coordinator, "prover", _factory(Coordinator, coordinator, params), chain_id)
-    ]
-    for worker in workers:
-        worker_params = WorkerParams(chain_id=chain_id)  # no modelled time: the work is real
-        nodes.append(
-            (worker, "prover-worker", _factory(ProverWorker, worker, worker_params), chain_id)
-        )
-    return nodes
-
-
-def _player_nodes(config: DevnetConfig, verifier: VerifierParams) -> list[NodeEntry]:
-    """An optimistic rollup's proposer and challenger (each derives the chain itself)."""
-    chain_id = verifier.genesis.chain_id
-    split, depth = game_depths(config)
-    window = config.challenge_window
-    game = GameConfig(bond=GAME_BOND, split_depth=split, max_depth=depth, max_clock=window)
-    # A move must land within its clock: about two L1 blocks, at least the simulator's 3 s.
-    margin = max(3, math.ceil(3 * config.l1_block_time))
-    proposer = proposer_node(chain_id)
-    proposer_params = ProposerParams(
-        verifier=verifier,
-        l1_chain_id=L1_CHAIN_ID,
-        key=dev_key(config.seed, "proposer", chain_id),
-        game=game,
-        max_clock=window,
-        clock_margin=margin,
-        interval=config.output_interval,
-    )
-    challenger = challenger_node(chain_id)
-    challenger_params = ChallengerParams(
-        verifier=verifier,
-        l1_chain_id=L1_CHAIN_ID,
-        key=dev_key(config.seed, "challenger", chain_id),
-        game=game,
-        max_clock=window,
-        clock_margin=margin,
-    )
-    return [
-        (proposer, "proposer", _factory(Proposer, proposer, proposer_params), chain_id),
-        (challenger, "challenger", _factory(Challenger, challenger, challenger_params), chain_id),
-    ]
+    return Topology(config, plan, nodes, plan.chain_ids, plan.shared_keys)
 
 
 def resolve_topics(topology: Topology) -> dict[str, tuple[NodeId, ...]]:
@@ -589,12 +389,3 @@ def resolve_topics(topology: Topology) -> dict[str, tuple[NodeId, ...]]:
         for topic in spec.factory(MemoryStore()).subscriptions():
             topics.setdefault(topic, []).append(node)
     return {topic: tuple(nodes) for topic, nodes in topics.items()}
-
-
-def _factory(cls: Any, node: NodeId, params: Any) -> Callable[[StoreView], Role]:
-    def build(store: StoreView) -> Role:
-        role = cls(node, params, store)
-        assert isinstance(role, Role)
-        return role
-
-    return build

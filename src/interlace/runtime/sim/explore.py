@@ -35,11 +35,10 @@ from typing import Any
 from interlace.primitives.errors import InterlaceError
 from interlace.protocol.settlement.dispute import dispute_seconds, game_depths
 from interlace.roles.names import parse_node
+from interlace.runtime.plan import TRUST_MODES, AccountsSpec
 from interlace.runtime.sim.kernel import Livelock, NodeFailed
 from interlace.runtime.sim.scenario import (
     FAULT_KINDS,
-    FIRST_CHAIN_ID,
-    TRUST_MODE_NAMES,
     FaultSpec,
     HubSpec,
     L1Spec,
@@ -163,11 +162,12 @@ def draw_scenario(seed: int, kinds: Sequence[str] = FAULT_KINDS) -> Scenario:
         block_time=rng.choice((0.5, 1.0, 1.0, 2.0)),
         confirmation_depth=rng.randint(0, 4),
         kinds=tuple(rng.choice(("optimistic", "validity")) for _ in range(count)),
-        trust_modes=tuple(rng.choice(TRUST_MODE_NAMES) for _ in range(count)),
+        trust_modes=tuple(rng.choice(tuple(TRUST_MODES)) for _ in range(count)),
     )
+    transfers = rng.randint(0, 3)
+    accounts = AccountsSpec(per_chain=rng.randint(2, 4))
     workload = WorkloadSpec(
-        transfers_per_block=rng.randint(0, 3),
-        accounts_per_chain=rng.randint(2, 4),
+        transfers_per_block=transfers,
         deposit_every=rng.choice((0.0, 0.0, 5.0, 10.0)),
         messages_per_block=rng.choice((0.0, 0.5, 1.0, 2.0)) if hub else 0.0,
     )
@@ -205,6 +205,7 @@ def draw_scenario(seed: int, kinds: Sequence[str] = FAULT_KINDS) -> Scenario:
         rollups=rollups,
         workload=workload,
         network=network,
+        accounts=accounts,
         hub=HubSpec(enabled=hub, block_time=rng.choice((0.5, 1.0))),
         settlement=settlement,
         seed=seed,
@@ -583,14 +584,16 @@ def _valid(s: Scenario) -> bool:
 
 def _fewer_rollups(s: Scenario) -> Scenario:
     count = s.rollups.count - 1
-    gone = FIRST_CHAIN_ID + count
+    gone = s.first_chain_id + count
     rollups = replace(
         s.rollups,
         count=count,
         kinds=s.rollups.kinds[:count],
         trust_modes=s.rollups.trust_modes[:count] or s.rollups.trust_modes[:1],
     )
-    return replace(s, rollups=rollups, faults=_drop_targets(s.faults, count, {str(gone)}))
+    return replace(
+        s, rollups=rollups, faults=_drop_targets(s.faults, count, s.first_chain_id, {str(gone)})
+    )
 
 
 def _without_settlement(s: Scenario) -> Scenario:
@@ -618,12 +621,14 @@ def _names_any(fault: FaultSpec, prefixes: Sequence[str]) -> bool:
     return any(n.startswith(p) for n in names if n for p in prefixes)
 
 
-def _drop_targets(faults: Sequence[FaultSpec], count: int, gone: set[str]) -> tuple[FaultSpec, ...]:
+def _drop_targets(
+    faults: Sequence[FaultSpec], count: int, first_chain_id: int, gone: set[str]
+) -> tuple[FaultSpec, ...]:
     """Faults left once chains ≥ ``count`` are gone (chain id suffixes ``gone``)."""
     kept: list[FaultSpec] = []
     for fault in faults:
         chain_gone = fault.chain >= count and (
-            fault.chain < FIRST_CHAIN_ID or fault.chain - FIRST_CHAIN_ID >= count
+            fault.chain < first_chain_id or fault.chain - first_chain_id >= count
         )
         if (
             fault.kind

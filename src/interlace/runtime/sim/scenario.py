@@ -1,13 +1,17 @@
 """Scenario files: a TOML description of a world, its workload, its faults and its length.
 
-A scenario names everything a run needs besides the seed. Unknown keys and
-wrong types are refused with a ``ScenarioError`` that names the field, so a
-typo never silently falls back to a default. Built-in scenarios live in
+A scenario names everything a run needs besides the seed. Its network is a
+network plan (``runtime/plan.py``: sections ``[l1]``, ``[rollups]``,
+``[hub]``, ``[settlement]``, ``[accounts]``, the same a devnet file takes);
+the simulator adds ``[workload]``, ``[network]`` (the link profile),
+``[[faults]]``, ``duration``, ``drain`` and ``seed``. Every section is read
+by the plan's one parser: unknown keys and wrong types are refused with a
+``ScenarioError`` that names the field, so a typo never silently falls back
+to a default. Built-in scenarios live in
 ``interlace/runtime/sim/scenarios/*.toml``; ``load_scenario`` accepts a
 built-in name or a path.
 """
 
-import math
 import tomllib
 from dataclasses import dataclass, field, fields
 from importlib import resources
@@ -16,8 +20,42 @@ from typing import Any, Final
 
 import tomli_w
 
-from interlace.primitives.errors import InterlaceError
-from interlace.protocol.settlement.dispute import dispute_seconds, game_depths
+from interlace.runtime.plan import (
+    PLAN_SECTIONS,
+    AccountsSpec,
+    HubSpec,
+    L1Spec,
+    PlanError,
+    PlanSpec,
+    RollupSpec,
+    SettlementSpec,
+    accounts_from_workload,
+    check_plan,
+    parse_plan,
+    parse_table,
+    plan_to_mapping,
+    reject_unknown,
+    typed,
+)
+
+__all__ = [
+    "FAULT_KINDS",
+    "AccountsSpec",
+    "FaultSpec",
+    "HubSpec",
+    "L1Spec",
+    "NetworkSpec",
+    "RollupSpec",
+    "Scenario",
+    "ScenarioError",
+    "SettlementSpec",
+    "WorkloadSpec",
+    "builtin_scenarios",
+    "check_scenario",
+    "load_scenario",
+    "parse_scenario",
+    "scenario_to_toml",
+]
 
 FAULT_KINDS: Final = (
     "l1_reorg",
@@ -31,84 +69,8 @@ FAULT_KINDS: Final = (
 )
 
 
-class ScenarioError(InterlaceError):
+class ScenarioError(PlanError):
     """A scenario file is missing, unreadable, or has a bad field (named in the message)."""
-
-
-@dataclass(frozen=True, slots=True)
-class L1Spec:
-    """The L1's parameters."""
-
-    block_time: float = 2.0
-    """Seconds between L1 blocks."""
-    safe_depth: int = 2
-    """Blocks behind the head that are safe."""
-    finality_depth: int = 6
-    """Blocks behind the head that are finalized."""
-
-
-@dataclass(frozen=True, slots=True)
-class RollupSpec:
-    """Parameters shared by every rollup in the scenario."""
-
-    count: int = 3
-    """How many rollups."""
-    block_time: float = 1.0
-    """Seconds between rollup blocks."""
-    confirmation_depth: int = 2
-    """L1 confirmations behind the head for the L1Origin."""
-    max_drift: int = 30
-    """Seconds a block may run ahead of its origin with user transactions."""
-    kind: str = "optimistic"
-    """``optimistic`` or ``validity`` (every chain, unless ``kinds`` is given)."""
-    kinds: tuple[str, ...] = ()
-    """Each chain's kind, assigned in turn (overrides ``kind``)."""
-    trust_modes: tuple[str, ...] = ("preconfirmed",)
-    """Each chain's trust mode as a destination, assigned in turn: ``p2p``,
-    ``preconfirmed``, ``confirmed``, ``finalized`` or ``opt-out``."""
-
-
-@dataclass(frozen=True, slots=True)
-class HubSpec:
-    """The hub and the relayer."""
-
-    enabled: bool = False
-    """Run a hub (and forward its blocks to every rollup)."""
-    block_time: float = 0.5
-    """Seconds between hub blocks."""
-    relayer: bool = True
-    """Run a relayer that delivers messages automatically."""
-
-
-@dataclass(frozen=True, slots=True)
-class SettlementSpec:
-    """Settlement on L1: proposers, challengers, provers and hub aggregates."""
-
-    enabled: bool = False
-    """Run settlement (needs the hub): confirmed and finalized levels become reachable."""
-    output_interval: int = 4
-    """Optimistic chains: the proposer posts an output every this many blocks."""
-    challenge_window: int = 15
-    """Optimistic chains: seconds on each side's chess clock (an unchallenged output
-    resolves after it)."""
-    split_depth: int = 0
-    """Dispute games: output bisection depth (a proposal covers at most 2^split_depth blocks
-    past the anchor); 0 picks it from the window and block times as the devnet does
-    (``dispute.game_depths``)."""
-    max_depth: int = 0
-    """Dispute games: total depth (even, so a liar's game ends in a one-step proof; traces
-    hold 2^(max_depth - split_depth - 1) transactions per block); 0: split_depth + 4,
-    made even."""
-    clock_margin: int = 3
-    """Players skip a move their clock would not allow this many seconds from now."""
-    provers: int = 2
-    """Validity chains: prover worker nodes per chain."""
-    prove_seconds_per_block: float = 0.2
-    """Modelled proving time per block (fixed part)."""
-    prove_seconds_per_tx: float = 0.05
-    """Modelled proving time per transaction."""
-    aggregate_every: float = 4.0
-    """Seconds between the hub's aggregates."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,9 +78,8 @@ class WorkloadSpec:
     """The user traffic."""
 
     transfers_per_block: int = 2
-    """Transfers per rollup per rollup block time."""
-    accounts_per_chain: int = 4
-    """Funded accounts per rollup."""
+    """Transfers per rollup per rollup block time (from the plan's ``accounts.per_chain``
+    accounts of each rollup)."""
     deposit_every: float = 0.0
     """Seconds between L1 deposits (0: none)."""
     messages_per_block: float = 0.0
@@ -185,37 +146,32 @@ class Scenario:
     network: NetworkSpec = field(default_factory=NetworkSpec)
     hub: HubSpec = field(default_factory=HubSpec)
     settlement: SettlementSpec = field(default_factory=SettlementSpec)
+    accounts: AccountsSpec = field(default_factory=AccountsSpec)
     faults: tuple[FaultSpec, ...] = ()
     seed: int | None = None
     """The seed ``interlace sim run`` uses when none is given (a regression scenario names the
     seed that reproduces it)."""
 
+    @property
+    def plan(self) -> PlanSpec:
+        """The network this scenario runs (its plan sections)."""
+        return PlanSpec(self.l1, self.rollups, self.hub, self.settlement, self.accounts)
+
     def game_depths(self) -> tuple[int, int]:
         """(split_depth, max_depth) of the dispute games, the automatic ones resolved."""
-        return game_depths(
-            challenge_window=self.settlement.challenge_window,
-            l1_block_time=self.l1.block_time,
-            block_time=self.rollups.block_time,
-            split_depth=self.settlement.split_depth,
-            max_depth=self.settlement.max_depth,
-        )
+        return self.plan.game_depths()
 
     def kind_of(self, index: int) -> str:
         """The kind of the ``index``-th rollup (0-based)."""
-        kinds = self.rollups.kinds or (self.rollups.kind,)
-        return kinds[index % len(kinds)]
+        return self.plan.kind_name(index)
+
+    @property
+    def first_chain_id(self) -> int:
+        """Chain id of the first rollup (a fault's ``chain`` below the count is an index)."""
+        return self.rollups.first_chain_id
 
 
-_SECTIONS: Final[dict[str, type]] = {
-    "l1": L1Spec,
-    "rollups": RollupSpec,
-    "workload": WorkloadSpec,
-    "network": NetworkSpec,
-    "hub": HubSpec,
-    "settlement": SettlementSpec,
-}
-
-TRUST_MODE_NAMES: Final = ("p2p", "preconfirmed", "confirmed", "finalized", "opt-out")
+_SIM_SECTIONS: Final[dict[str, type]] = {"workload": WorkloadSpec, "network": NetworkSpec}
 
 
 def builtin_scenarios() -> dict[str, Path]:
@@ -244,76 +200,48 @@ def load_scenario(name_or_path: str) -> Scenario:
 
 
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
-    """Parse and check scenario TOML."""
+    """Parse and check scenario TOML; a refusal starts with ``source``."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{source}: not valid TOML: {exc}") from exc
-    allowed = {"name", "description", "duration", "drain", "seed", "faults", *_SECTIONS}
-    _reject_unknown(data, allowed, "")
+    try:
+        return _parse_scenario(data, source)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{source}: {exc}") from None
+
+
+def _parse_scenario(data: dict[str, Any], source: str) -> Scenario:
+    allowed = {"name", "description", "duration", "drain", "seed", "faults"}
+    reject_unknown(data, allowed | set(PLAN_SECTIONS) | set(_SIM_SECTIONS), "", ScenarioError)
+    data = accounts_from_workload(data, ScenarioError)
+    plan = parse_plan(data, error=ScenarioError)
     sections: dict[str, Any] = {}
-    for key, cls in _SECTIONS.items():
+    for key, cls in _SIM_SECTIONS.items():
         raw = data.get(key, {})
         if not isinstance(raw, dict):
-            raise ScenarioError(f"{source}: [{key}] must be a table")
-        sections[key] = _build(cls, raw, key)
+            raise ScenarioError(f"[{key}] must be a table")
+        sections[key] = parse_table(cls, raw, key, error=ScenarioError)
     faults_raw = data.get("faults", [])
     if not isinstance(faults_raw, list):
-        raise ScenarioError(f"{source}: faults must be an array of tables ([[faults]])")
+        raise ScenarioError("faults must be an array of tables ([[faults]])")
     faults = tuple(_build_fault(f, i) for i, f in enumerate(faults_raw))
     scenario = Scenario(
-        name=_typed(data.get("name", Path(source).stem), str, "name"),
-        description=_typed(data.get("description", ""), str, "description"),
-        duration=float(_typed(data.get("duration", 60.0), (int, float), "duration")),
-        drain=float(_typed(data.get("drain", 20.0), (int, float), "drain")),
+        name=typed(data.get("name", Path(source).stem), str, "name", ScenarioError),
+        description=typed(data.get("description", ""), str, "description", ScenarioError),
+        duration=float(typed(data.get("duration", 60.0), (int, float), "duration", ScenarioError)),
+        drain=float(typed(data.get("drain", 20.0), (int, float), "drain", ScenarioError)),
         faults=faults,
-        seed=_typed(data["seed"], int, "seed") if "seed" in data else None,
+        seed=typed(data["seed"], int, "seed", ScenarioError) if "seed" in data else None,
+        l1=plan.l1,
+        rollups=plan.rollups,
+        hub=plan.hub,
+        settlement=plan.settlement,
+        accounts=plan.accounts,
         **sections,
     )
     check_scenario(scenario)
     return scenario
-
-
-def _reject_unknown(data: dict[str, Any], allowed: set[str], prefix: str) -> None:
-    for key in data:
-        if key not in allowed:
-            raise ScenarioError(
-                f"unknown field '{prefix}{key}' (allowed: {', '.join(sorted(allowed))})"
-            )
-
-
-def _typed(value: Any, kind: type | tuple[type, ...], name: str) -> Any:
-    if isinstance(value, bool) and kind is not bool:
-        raise ScenarioError(f"field {name!r} must be {_kind_name(kind)}, got a boolean")
-    if not isinstance(value, kind):
-        raise ScenarioError(f"field {name!r} must be {_kind_name(kind)}, got {value!r}")
-    return value
-
-
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    if isinstance(kind, tuple):
-        return " or ".join(k.__name__ for k in kind)
-    return kind.__name__
-
-
-def _build(cls: Any, raw: dict[str, Any], section: str) -> Any:
-    fields = cls.__dataclass_fields__
-    _reject_unknown(raw, set(fields), f"{section}.")
-    values: dict[str, Any] = {}
-    for key, value in raw.items():
-        default = fields[key].default
-        if isinstance(default, tuple):
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ScenarioError(f"field '{section}.{key}' must be a list of strings")
-            values[key] = tuple(value)
-            continue
-        expected: type | tuple[type, ...] = (
-            (int, float) if isinstance(default, float) else type(default)
-        )
-        values[key] = _typed(value, expected, f"{section}.{key}")
-        if isinstance(default, float):
-            values[key] = float(value)
-    return cls(**values)
 
 
 def _build_fault(raw: Any, index: int) -> FaultSpec:
@@ -322,100 +250,23 @@ def _build_fault(raw: Any, index: int) -> FaultSpec:
         raise ScenarioError(f"{where} must be a table")
     if "kind" not in raw or "at" not in raw:
         raise ScenarioError(f"{where} needs 'kind' and 'at'")
-    kind = _typed(raw["kind"], str, f"{where}.kind")
+    kind = typed(raw["kind"], str, f"{where}.kind", ScenarioError)
     if kind not in FAULT_KINDS:
         raise ScenarioError(f"{where}.kind {kind!r} is not one of {', '.join(FAULT_KINDS)}")
-    fields = FaultSpec.__dataclass_fields__
-    _reject_unknown(raw, set(fields), f"{where}.")
-    values: dict[str, Any] = {"kind": kind}
-    for key, value in raw.items():
-        if key == "kind":
-            continue
-        if key in ("nodes", "peers"):
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ScenarioError(f"{where}.{key} must be a list of node names")
-            values[key] = tuple(value)
-            continue
-        default = fields[key].default
-        expected: type | tuple[type, ...] = (
-            (int, float) if isinstance(default, float) else type(default)
-        )
-        if key == "at":
-            expected = (int, float)
-        values[key] = _typed(value, expected, f"{where}.{key}")
-        if key in ("at", "duration"):
-            values[key] = float(value)
-    return FaultSpec(**values)
+    return parse_table(FaultSpec, raw, where, error=ScenarioError)
 
 
 def check_scenario(s: Scenario) -> None:
     """Refuse a scenario whose fields are out of range or whose faults contradict each other."""
-    positive = {
-        "duration": s.duration,
-        "l1.block_time": s.l1.block_time,
-        "rollups.block_time": s.rollups.block_time,
-        "rollups.count": s.rollups.count,
-    }
-    for name, value in positive.items():
-        if value <= 0:
-            raise ScenarioError(f"field {name!r} must be positive, got {value}")
+    check_plan(s.plan, ScenarioError)
+    if s.duration <= 0:
+        raise ScenarioError(f"field 'duration' must be positive, got {s.duration}")
     if s.drain < 0:
         raise ScenarioError("field 'drain' must not be negative")
-    if s.rollups.kind not in ("optimistic", "validity"):
-        raise ScenarioError("field 'rollups.kind' must be 'optimistic' or 'validity'")
-    for kind in s.rollups.kinds:
-        if kind not in ("optimistic", "validity"):
-            raise ScenarioError(
-                f"field 'rollups.kinds' has {kind!r}; use 'optimistic' or 'validity'"
-            )
-    if s.settlement.enabled and not s.hub.enabled:
-        raise ScenarioError("field 'settlement.enabled' needs [hub] enabled = true")
-    settlement_positive = {
-        "settlement.output_interval": s.settlement.output_interval,
-        "settlement.challenge_window": s.settlement.challenge_window,
-        "settlement.provers": s.settlement.provers,
-        "settlement.aggregate_every": s.settlement.aggregate_every,
-    }
-    for name, value in settlement_positive.items():
-        if value <= 0:
-            raise ScenarioError(f"field {name!r} must be positive, got {value}")
-    if s.settlement.split_depth < 0 or s.settlement.max_depth < 0:
-        raise ScenarioError(
-            "fields 'settlement.split_depth' and 'settlement.max_depth' must not be negative "
-            "(0: automatic)"
-        )
-    split, depth = s.game_depths()
-    if depth < split + 2 or depth > 120:
-        raise ScenarioError(
-            f"field 'settlement.max_depth' must be at least split_depth + 2 ({split + 2}) "
-            f"and at most 120, got {depth}"
-        )
-    needed = dispute_seconds(depth, s.l1.block_time)
-    if s.settlement.enabled and s.settlement.challenge_window < needed:
-        raise ScenarioError(
-            f"field 'settlement.challenge_window' must be at least {math.ceil(needed)} s with "
-            f"{s.l1.block_time} s L1 blocks and max_depth {depth} (a dispute's moves must "
-            "fit in it)"
-        )
-    if s.settlement.prove_seconds_per_block < 0 or s.settlement.prove_seconds_per_tx < 0:
-        raise ScenarioError("fields 'settlement.prove_seconds_*' must not be negative")
-    if s.l1.finality_depth < s.l1.safe_depth:
-        raise ScenarioError("field 'l1.finality_depth' must be at least 'l1.safe_depth'")
     if not 0 <= s.network.loss < 1 or not 0 <= s.network.duplicate < 1:
         raise ScenarioError("fields 'network.loss' and 'network.duplicate' must be in [0, 1)")
-    for mode in s.rollups.trust_modes:
-        if mode not in TRUST_MODE_NAMES:
-            raise ScenarioError(
-                f"field 'rollups.trust_modes' has {mode!r}; use {', '.join(TRUST_MODE_NAMES)}"
-            )
-    if not s.rollups.trust_modes:
-        raise ScenarioError("field 'rollups.trust_modes' must not be empty")
     if s.workload.messages_per_block and not s.hub.enabled:
         raise ScenarioError("field 'workload.messages_per_block' needs [hub] enabled = true")
-    if s.hub.block_time <= 0:
-        raise ScenarioError("field 'hub.block_time' must be positive")
-    if s.rollups.count > 1000:
-        raise ScenarioError("field 'rollups.count' must be at most 1000")
     for index, fault in enumerate(s.faults):
         where = f"faults[{index}]"
         if not 0 <= fault.at <= s.duration:
@@ -467,7 +318,9 @@ def _check_overlaps(s: Scenario) -> None:
         if target_field == "nodes":
             target = (frozenset(fault.nodes), frozenset(fault.peers))
         elif target_field == "chain":
-            target = fault.chain - FIRST_CHAIN_ID if fault.chain >= s.rollups.count else fault.chain
+            target = (
+                fault.chain - s.first_chain_id if fault.chain >= s.rollups.count else fault.chain
+            )
         end = fault.at + fault.duration if fault.duration else s.duration
         key = (fault.kind, target)
         previous = active.get(key)
@@ -478,10 +331,6 @@ def _check_overlaps(s: Scenario) -> None:
                 f", which lasts until {previous[1]:g}: one would end the other early"
             )
         active[key] = (index, end)
-
-
-FIRST_CHAIN_ID: Final = 901
-"""Chain id of the first rollup; a fault's ``chain`` is an index below the count, else an id."""
 
 
 def scenario_to_toml(scenario: Scenario) -> str:
@@ -497,11 +346,15 @@ def scenario_to_toml(scenario: Scenario) -> str:
         data["seed"] = scenario.seed
     data["duration"] = scenario.duration
     data["drain"] = scenario.drain
-    for key in _SECTIONS:
-        section = getattr(scenario, key)
-        changed = _changed_fields(section, type(section)())
-        if changed:
-            data[key] = changed
+    plan = plan_to_mapping(scenario.plan, PlanSpec())
+    for key in ("l1", "rollups", "workload", "network", "hub", "settlement", "accounts"):
+        if key in plan:
+            data[key] = plan[key]
+        elif key in _SIM_SECTIONS:
+            section = getattr(scenario, key)
+            changed = _changed_fields(section, type(section)())
+            if changed:
+                data[key] = changed
     if scenario.faults:
         data["faults"] = [
             {"kind": f.kind, "at": f.at, **_changed_fields(f, FaultSpec(f.kind, f.at))}

@@ -1,7 +1,9 @@
 """A simulated world built from a scenario and a seed: one L1, N rollups, a workload.
 
-``World`` wires the roles into the simulator kernel (L1 node; per rollup a
-sequencer, a batcher and a verifier node; one workload client), schedules
+``World`` is the simulator's adapter over the network plan
+(``runtime/plan.py``): it adds the plan's nodes to the kernel with memory
+stores (L1 node; per rollup a sequencer, a batcher and a verifier node, and
+the settlement nodes; the hub and relayer) and one workload client, schedules
 the scenario's faults, attaches the invariant checkers, and after the run
 collects the metrics. The run has two phases, as TigerBeetle's VOPR does:
 a safety phase with traffic and faults, then a liveness phase in which
@@ -15,62 +17,40 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, ClassVar
 
-from interlace.primitives.keys import PrivateKey
-from interlace.primitives.types import U64, U256, ZERO_HASH, Address, ChainId, Hash32
-from interlace.protocol.chain.block import Block
+from interlace.primitives.types import ChainId
 from interlace.protocol.hub.state import SafetyLevel
 from interlace.protocol.interop.messenger import (
     MESSENGER_ABI,
     MESSENGER_ADDRESS,
-    MessengerConfig,
-    TrustMode,
 )
 from interlace.protocol.l1.genesis import (
     L1_CHAIN_ID,
-    L1_CONFIG,
-    L1Genesis,
-    SettlementGenesis,
-    build_l1_genesis,
-    rollup_anchor,
 )
-from interlace.protocol.l1.modules import RollupKind, RollupRecord
-from interlace.protocol.rollup.chain import RollupChain, RollupGenesis
-from interlace.protocol.rollup.derivation import L1Origin, origin_of
-from interlace.protocol.settlement.confirmation import settlement_readers
-from interlace.protocol.settlement.dispute import GameConfig
+from interlace.protocol.l1.modules import RollupKind
 from interlace.roles.base import NodeId, RecordEvent, Role, StoreView, Timestamp, fields_dict
-from interlace.roles.batcher import Batcher, BatcherParams
-from interlace.roles.challenger import Challenger, ChallengerParams
-from interlace.roles.client import ClientParams, WorkloadClient, dev_key
-from interlace.roles.hub import Hub, HubParams, HubSettlementParams
-from interlace.roles.l1_node import L1Node, L1Params
+from interlace.roles.batcher import RESUBMIT_AFTER
+from interlace.roles.client import ClientParams, WorkloadClient
+from interlace.roles.hub import Hub
+from interlace.roles.l1_node import L1Node
 from interlace.roles.messages import InjectReorg, SetByzantine, SetOutage
 from interlace.roles.names import (
     CLIENT_NODE,
     HUB_NODE,
     L1_NODE,
-    RELAYER_NODE,
     batcher_node,
-    challenger_node,
     coordinator_node,
     parse_node,
     proposer_node,
     sequencer_node,
     verifier_node,
-    worker_node,
 )
-from interlace.roles.proposer import Proposer, ProposerParams
 from interlace.roles.prover import (
-    Coordinator,
-    CoordinatorParams,
-    ProverWorker,
     WithholdProofs,
-    WorkerParams,
 )
-from interlace.roles.relayer import Relayer, RelayerParams
-from interlace.roles.sequencer import RollupParams, Sequencer
+from interlace.roles.sequencer import Sequencer
 from interlace.roles.settlement_messages import SetProposerFault
-from interlace.roles.verifier import VerifierNode, VerifierParams
+from interlace.roles.verifier import VerifierNode
+from interlace.runtime.plan import TRUST_MODE_NAMES, RoleKind, build_plan
 from interlace.runtime.sim.checkers import (
     ALL_CHECKERS,
     CHECKER_NAMES,
@@ -87,20 +67,9 @@ from interlace.runtime.sim.kernel import (
     Simulator,
 )
 from interlace.runtime.sim.network import LinkProfile
-from interlace.runtime.sim.scenario import FIRST_CHAIN_ID, FaultSpec, Scenario, ScenarioError
+from interlace.runtime.sim.scenario import FaultSpec, Scenario, ScenarioError
 
-FIRST_ROLLUP_CHAIN_ID = FIRST_CHAIN_ID
-BATCHER_RESUBMIT_AFTER = 3
-DEV_BALANCE = 10**24
-GAME_BOND = 10**16
-TRUST_MODES = {
-    "p2p": TrustMode.P2P,
-    "preconfirmed": TrustMode.PRECONFIRMED,
-    "confirmed": TrustMode.CONFIRMED,
-    "finalized": TrustMode.FINALIZED,
-    "opt-out": TrustMode.OPT_OUT,
-}
-MODE_NAMES = {mode: name for name, mode in TRUST_MODES.items()}
+MODE_NAMES = TRUST_MODE_NAMES
 
 
 @dataclass(slots=True)
@@ -234,7 +203,7 @@ class World:
             loss=net.loss,
             duplicate=net.duplicate,
         )
-        self.chain_ids = [ChainId(FIRST_ROLLUP_CHAIN_ID + i) for i in range(scenario.rollups.count)]
+        self.chain_ids = list(scenario.plan.chain_ids())
         self.timeline = Timeline(track_levels=scenario.settlement.enabled)
         self.sim.observers.append(self.timeline)
         classes = (
@@ -256,208 +225,35 @@ class World:
     # ---- construction ----------------------------------------------------------
 
     def _build(self) -> None:
+        """Add the plan's nodes to the kernel, and the workload client after the rollups'."""
         s = self.scenario
-        seed = self.seed
-        settle = s.settlement.enabled
-        self.split_depth, self.max_depth = s.game_depths()
-        self.kinds = {
-            c: RollupKind.OPTIMISTIC if s.kind_of(i) == "optimistic" else RollupKind.VALIDITY
-            for i, c in enumerate(self.chain_ids)
-        }
-        self.sequencer_keys = {c: dev_key(seed, "sequencer", c) for c in self.chain_ids}
-        self.batcher_keys = {c: dev_key(seed, "batcher", c) for c in self.chain_ids}
-        admin = dev_key(seed, "admin", 0)
-        records = [
-            RollupRecord(
-                chain_id=c,
-                kind=self.kinds[c],
-                sequencer=self.sequencer_keys[c].address,
-                batcher=self.batcher_keys[c].address,
-                challenge_window=U64(s.settlement.challenge_window),
-                admin=admin.address,
-            )
-            for c in self.chain_ids
-        ]
-        alloc: dict[Address, int] = {k.address: DEV_BALANCE for k in self.batcher_keys.values()}
-        alloc[dev_key(seed, "l1", 0).address] = DEV_BALANCE
-        hub_on = s.hub.enabled
-        self.hub_key = dev_key(seed, "hub", 0)
-        self.relayer_key = dev_key(seed, "relayer", 0)
-        self.trust_modes = {
-            c: TRUST_MODES[s.rollups.trust_modes[i % len(s.rollups.trust_modes)]]
-            for i, c in enumerate(self.chain_ids)
-        }
-        peers = tuple((c, self.sequencer_keys[c].address) for c in self.chain_ids)
-        rollup_alloc: dict[ChainId, dict[Address, int]] = {}
-        messengers: dict[ChainId, MessengerConfig | None] = {}
-        for chain_id in self.chain_ids:
-            accounts = {
-                dev_key(seed, f"rollup-{chain_id}", i).address: DEV_BALANCE
-                for i in range(s.workload.accounts_per_chain)
-            }
-            if hub_on:
-                accounts[self.relayer_key.address] = DEV_BALANCE
-            rollup_alloc[chain_id] = accounts
-            messengers[chain_id] = (
-                MessengerConfig(self.trust_modes[chain_id], self.hub_key.address, peers)
-                if hub_on
-                else None
-            )
-        settlement: SettlementGenesis | None = None
-        if settle:
-            alloc[self.hub_key.address] = DEV_BALANCE
-            for node_key in self._settlement_keys():
-                alloc[node_key.address] = DEV_BALANCE
-            # A rollup's genesis block does not commit to its L1Origin, so the anchors
-            # can be computed before the L1 genesis block they start from.
-            placeholder = L1Origin(U64(0), ZERO_HASH, U64(0), U256(0))
-            anchors = tuple(
-                rollup_anchor(
-                    RollupChain(RollupGenesis(c, placeholder, 0, rollup_alloc[c], messengers[c]))
-                )
-                for c in self.chain_ids
-            )
-            settlement = SettlementGenesis(
-                self.hub_key.address,
-                anchors,
-                bond=GAME_BOND,
-                split_depth=self.split_depth,
-                max_depth=self.max_depth,
-            )
-        genesis = L1Genesis(L1_CONFIG, alloc, records, settlement=settlement)
-        l1_params = L1Params(genesis, s.l1.block_time, s.l1.safe_depth, s.l1.finality_depth)
-        l1_header, _state = build_l1_genesis(genesis)
-        l1_origin = origin_of(Block(l1_header, ()))
-        self._add(L1_NODE, lambda store: L1Node(L1_NODE, l1_params, store))
-        genesis_hashes: dict[int, Hash32] = {}
-        for chain_id in self.chain_ids:
-            rollup_genesis = RollupGenesis(
-                chain_id, l1_origin, 0, rollup_alloc[chain_id], messengers[chain_id]
-            )
-            genesis_hashes[chain_id] = RollupChain(rollup_genesis).head.hash
-            if settlement is not None:
-                anchor = next(a for a in settlement.anchors if a.chain_id == chain_id)
-                assert anchor.block_hash == genesis_hashes[chain_id]
-            seq_node = sequencer_node(chain_id)
-            seq_params = RollupParams(
-                genesis=rollup_genesis,
-                sequencer_key=self.sequencer_keys[chain_id],
-                block_time=s.rollups.block_time,
-                confirmation_depth=s.rollups.confirmation_depth,
-                max_drift=s.rollups.max_drift,
-                hub_signer=self.hub_key.address if hub_on else None,
-            )
-            batcher_params = BatcherParams(
-                chain_id=chain_id,
-                l1_chain_id=L1_CHAIN_ID,
-                batcher_key=self.batcher_keys[chain_id],
-                sequencer_address=self.sequencer_keys[chain_id].address,
-                sequencer_node=seq_node,
-                resubmit_after=BATCHER_RESUBMIT_AFTER,
-                follow_hub=hub_on,
-            )
-            verifier_params = VerifierParams(
-                genesis=rollup_genesis,
-                sequencer_address=self.sequencer_keys[chain_id].address,
-                batcher_address=self.batcher_keys[chain_id].address,
-                max_drift=s.rollups.max_drift,
-                follow_hub=hub_on,
-            )
-            self._add(seq_node, _factory(Sequencer, seq_node, seq_params))
-            batcher_id = batcher_node(chain_id)
-            self._add(batcher_id, _factory(Batcher, batcher_id, batcher_params))
-            verifier_id = verifier_node(chain_id)
-            self._add(verifier_id, _factory(VerifierNode, verifier_id, verifier_params))
-            if settle and self.kinds[chain_id] == RollupKind.VALIDITY:
-                self._add_provers(chain_id, rollup_genesis)
-            elif settle:
-                self._add_players(chain_id, verifier_params)
+        plan = build_plan(s.plan, self.seed)
+        self.plan = plan
+        self.split_depth, self.max_depth = plan.split_depth, plan.max_depth
+        self.kinds = {c.chain_id: c.kind for c in plan.chains}
+        self.sequencer_keys = {c.chain_id: c.sequencer_key for c in plan.chains}
+        self.batcher_keys = {c.chain_id: c.batcher_key for c in plan.chains}
+        self.hub_key = plan.hub_key
+        self.relayer_key = plan.relayer_key
+        self.trust_modes = {c.chain_id: c.trust_mode for c in plan.chains}
         client_params = ClientParams(
-            seed=seed,
+            seed=self.seed,
             rollups=tuple((c, sequencer_node(c)) for c in self.chain_ids),
             l1_chain_id=L1_CHAIN_ID,
-            accounts_per_chain=s.workload.accounts_per_chain,
+            accounts_per_chain=s.accounts.per_chain,
             interval=s.rollups.block_time,
             transfers_per_tick=s.workload.transfers_per_block,
             deposit_every=s.workload.deposit_every,
             messages_per_tick=s.workload.messages_per_block,
             stop_at=s.duration,
         )
-        self._add(CLIENT_NODE, _factory(WorkloadClient, CLIENT_NODE, client_params))
-        if hub_on:
-            hub_params = HubParams(
-                key=self.hub_key,
-                rollups=tuple((r, genesis_hashes[r.chain_id]) for r in records),
-                block_time=s.hub.block_time,
-                sequencer_nodes=tuple((c, sequencer_node(c)) for c in self.chain_ids),
-                settlement=HubSettlementParams(
-                    l1_chain_id=L1_CHAIN_ID,
-                    readers=settlement_readers(),
-                    aggregate_every=s.settlement.aggregate_every,
-                )
-                if settle
-                else None,
-            )
-            self._add(HUB_NODE, _factory(Hub, HUB_NODE, hub_params))
-            relayer_params = RelayerParams(
-                key=self.relayer_key,
-                chains=tuple((c, sequencer_node(c), self.trust_modes[c]) for c in self.chain_ids),
-                enabled=s.hub.relayer,
-            )
-            self._add(RELAYER_NODE, _factory(Relayer, RELAYER_NODE, relayer_params))
-
-    def _add_provers(self, chain_id: ChainId, genesis: RollupGenesis) -> None:
-        """A validity chain's proof coordinator and its (modelled) workers."""
-        spec = self.scenario.settlement
-        workers = tuple(worker_node(chain_id, i) for i in range(spec.provers))
-        coordinator = coordinator_node(chain_id)
-        params = CoordinatorParams(
-            genesis=genesis,
-            sequencer_address=self.sequencer_keys[chain_id].address,
-            sequencer_node=sequencer_node(chain_id),
-            prover_key=dev_key(self.seed, "prover", chain_id),
-            l1_chain_id=L1_CHAIN_ID,
-            workers=workers,
-            follow_hub=True,
-        )
-        self._add(coordinator, _factory(Coordinator, coordinator, params))
-        for worker in workers:
-            worker_params = WorkerParams(
-                chain_id=chain_id,
-                seconds_per_tx=spec.prove_seconds_per_tx,
-                seconds_per_block=spec.prove_seconds_per_block,
-            )
-            self._add(worker, _factory(ProverWorker, worker, worker_params))
-
-    def _add_players(self, chain_id: ChainId, verifier: VerifierParams) -> None:
-        """An optimistic chain's proposer and challenger (each derives the chain itself)."""
-        spec = self.scenario.settlement
-        game = GameConfig(
-            bond=GAME_BOND,
-            split_depth=self.split_depth,
-            max_depth=self.max_depth,
-            max_clock=spec.challenge_window,
-        )
-        shared = {
-            "verifier": verifier,
-            "l1_chain_id": L1_CHAIN_ID,
-            "game": game,
-            "max_clock": spec.challenge_window,
-            "clock_margin": spec.clock_margin,
-        }
-        proposer = proposer_node(chain_id)
-        proposer_params = ProposerParams(
-            key=dev_key(self.seed, "proposer", chain_id),
-            interval=spec.output_interval,
-            **shared,  # type: ignore[arg-type]
-        )
-        self._add(proposer, _factory(Proposer, proposer, proposer_params))
-        challenger = challenger_node(chain_id)
-        challenger_params = ChallengerParams(
-            key=dev_key(self.seed, "challenger", chain_id),
-            **shared,  # type: ignore[arg-type]
-        )
-        self._add(challenger, _factory(Challenger, challenger, challenger_params))
+        client = _factory(WorkloadClient, CLIENT_NODE, client_params)
+        for node in plan.nodes:
+            if node.kind == RoleKind.HUB:  # the client boots before the hub (trace order)
+                self.sim.add_node(CLIENT_NODE, client)
+            self.sim.add_node(node.node_id, node.factory())
+        if CLIENT_NODE not in self.sim.nodes:
+            self.sim.add_node(CLIENT_NODE, client)
 
     def _proposer_lie(self, chain_id: ChainId) -> None:
         """The chain's proposer lies about the output of a block two ahead of the head."""
@@ -472,21 +268,6 @@ class World:
         first = sequencer.chain.head.number + 1 if sequencer else 1
         self.sim.inject(coordinator_node(chain_id), WithholdProofs(first))
         self.sim.note("sim.withhold_proofs", chain=chain_id, from_number=first)
-
-    def _settlement_keys(self) -> list[PrivateKey]:
-        """L1 accounts of the settlement nodes (proposers, challengers, provers)."""
-        return [
-            dev_key(self.seed, role, c)
-            for c in self.chain_ids
-            for role in (
-                ("proposer", "challenger")
-                if self.kinds[c] == RollupKind.OPTIMISTIC
-                else ("prover",)
-            )
-        ]
-
-    def _add(self, node: NodeId, factory: Callable[[StoreView], Role]) -> None:
-        self.sim.add_node(node, factory)
 
     # ---- faults -----------------------------------------------------------------
 
@@ -743,7 +524,7 @@ class World:
         finally:
             gc.unfreeze()
 
-    batcher_resubmit_after = BATCHER_RESUBMIT_AFTER
+    batcher_resubmit_after = RESUBMIT_AFTER
     """L1 blocks a batcher waits for a posted batch before resubmitting it."""
 
     def _run_phases(self, progress: Callable[[float], None] | None) -> dict[str, Any]:
