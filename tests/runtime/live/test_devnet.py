@@ -200,3 +200,43 @@ def test_devnet_survives_kill_9(devnet: Devnet) -> None:
     devnet.stop()
     codes = {n: p.process.returncode for n, p in devnet.nodes.items() if p.process is not None}
     assert codes == dict.fromkeys(devnet.topology.nodes, 0)
+
+
+def _rpc(url: str, method: str, params: list[Any]) -> Any:
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
+    request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())["result"]
+
+
+def test_a_scenario_plan_runs_live_as_the_simulator_builds_it(tmp_path: Path) -> None:
+    # One network plan, both runtimes: the plan sections of a scenario file run as a devnet
+    # (``devnet up --plan``), with the scenario's accounts and no devnet defaults mixed in.
+    plan = tmp_path / "scenario.toml"
+    plan.write_text(
+        'name = "live-plan"\nduration = 30\n'
+        "[l1]\nblock_time = 1.0\nfinality_depth = 3\n"
+        "[rollups]\ncount = 1\nblock_time = 0.5\n"
+        "[hub]\nenabled = true\nblock_time = 0.5\n"
+        "[accounts]\nper_chain = 2\nshared = 0\n"
+        "[workload]\ntransfers_per_block = 1\n"
+    )
+    with running_devnet(tmp_path / "devnet", plan_file=plan) as devnet:
+        assert sorted(devnet.topology.nodes) == [
+            "batcher-901",
+            "hub",
+            "l1",
+            "relayer",
+            "seq-901",
+            "verifier-901",
+        ]
+        assert devnet.topology.dev_keys == ()
+        wait_for("blocks on 901", lambda: health(devnet, SEQ).get("head", 0) >= 3)
+        wait_for(
+            "the hub to follow", lambda: health(devnet, HUB).get("heads", {}).get("901", 0) > 1
+        )
+        rpc = devnet.topology.rpc_url(SEQ)
+        funded = "0x" + dev_key(0, "rollup-901", 1).address.hex()
+        shared = "0x" + dev_key(0, "dev", 0).address.hex()
+        assert int(_rpc(rpc, "eth_getBalance", [funded, "latest"]), 16) == 10**24
+        assert int(_rpc(rpc, "eth_getBalance", [shared, "latest"]), 16) == 0

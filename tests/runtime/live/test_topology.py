@@ -235,3 +235,18 @@ def test_cli_errors_say_what_to_do(tmp_path: Path) -> None:
     result = runner.invoke(app, ["devnet", "down", "--data-dir", str(tmp_path)])
     assert result.exit_code == 0
     assert "no devnet running" in result.output
+
+
+def test_devnet_up_refuses_a_bad_plan_file_by_field(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.toml"
+    plan.write_text('[rollups]\ncount = 2\nkinds = ["optimistic", "zk"]\n[hub]\nenabled = true\n')
+    runner = CliRunner()
+    args = ["devnet", "up", "--data-dir", str(tmp_path / "d"), "--plan", str(plan)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert "rollups.kinds[1]' (chain 902) is 'zk'" in result.output
+    plan.write_text("[rollups]\ncount = 1\n")  # no hub: the simulator's default
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert "'hub.enabled' must be true on a devnet" in result.output
+    assert not (tmp_path / "d").exists()  # nothing started, nothing written

@@ -412,16 +412,20 @@ class Devnet:
 
 
 @contextlib.contextmanager
-def running_devnet(data_dir: Path, timeout: float = 60.0, **settings: Any) -> Iterator[Devnet]:
+def running_devnet(
+    data_dir: Path, timeout: float = 60.0, plan_file: Path | None = None, **settings: Any
+) -> Iterator[Devnet]:
     """Start a supervised devnet in ``data_dir`` for tests and scripts; stop it on exit.
 
-    ``settings`` are flat or live settings (``rollups=1, block_time=0.25`` …);
-    without ``port_base`` a free range of ports is chosen. Every process it
-    started is stopped when the block exits, also on an error.
+    ``settings`` are flat or live settings (``rollups=1, block_time=0.25`` …), over the
+    network plan of ``plan_file`` if one is given (as ``up --plan``); without
+    ``port_base`` a free range of ports is chosen. Every process it started is stopped
+    when the block exits, also on an error.
     """
     if "port_base" not in settings:
-        settings["port_base"] = free_port_base(node_count(with_settings(DevnetConfig(), settings)))
-    config = resolve_config(data_dir, settings)
+        base = DevnetConfig(plan=load_plan_file(plan_file)) if plan_file else DevnetConfig()
+        settings["port_base"] = free_port_base(node_count(with_settings(base, settings)))
+    config = resolve_config(data_dir, settings, plan_file=plan_file)
     devnet = Devnet(data_dir, config)
     try:
         devnet.start(timeout)
