@@ -12,8 +12,9 @@ from interlace.roles.hub import Hub
 from interlace.roles.hub_sync import HubFollower
 from interlace.roles.l1_sync import RETRY_AFTER
 from interlace.roles.messages import HubBlockPublished, HubSyncRequest, StatusChange
+from interlace.roles.names import HUB_NODE
 from interlace.runtime.sim.scenario import load_scenario
-from interlace.runtime.sim.world import HUB_NODE, World
+from interlace.runtime.sim.world import World
 
 HUB = NodeId("hub")
 KEY = private_key_from_seed(b"hub-sync-test")

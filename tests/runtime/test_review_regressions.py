@@ -9,9 +9,10 @@ from interlace.protocol.interop.messenger import MESSENGER_ABI, MESSENGER_ADDRES
 from interlace.roles.base import MessageReceived, NodeId, RecordEvent, TimerFired, Timestamp
 from interlace.roles.hub import Hub
 from interlace.roles.messages import HubProofRequest, ReceiptsResponse
+from interlace.roles.names import HUB_NODE, RELAYER_NODE
 from interlace.roles.relayer import FORGET_AFTER, Relayer
 from interlace.runtime.sim.scenario import load_scenario, parse_scenario
-from interlace.runtime.sim.world import HUB_NODE, RELAYER_NODE, World
+from interlace.runtime.sim.world import World
 
 LONG_HUB_CRASH = """
 name = "long-hub-crash"
