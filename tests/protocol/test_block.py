@@ -30,7 +30,7 @@ from interlace.protocol.chain.errors import (
     NonceTooLow,
     UnsupportedTransaction,
 )
-from interlace.protocol.chain.mempool import MAX_FUTURE_GAP, Mempool
+from interlace.protocol.chain.mempool import MAX_FUTURE_GAP, MAX_PENDING_PER_SENDER, Mempool
 from interlace.protocol.chain.state import WorldState
 from tests.protocol.support import (
     ALICE,
@@ -400,6 +400,46 @@ def test_prune_keeps_senders_in_arrival_order() -> None:
         state.bump_nonce(key.address)
     pool.prune(state)
     assert pool.candidates() == [*ready, *waiting]
+
+
+def test_readmit_takes_back_more_than_a_sender_may_queue() -> None:
+    """A rewind of many blocks returns more of a sender's transactions than the door lets
+    in; each was acknowledged, so all come back (explorer seed 3129 lost the excess)."""
+    pool, state = _pool()
+    count = MAX_PENDING_PER_SENDER + MAX_FUTURE_GAP + 8
+    returned = [transfer(ALICE, n, BOB.address, n + 1) for n in range(count)]
+    arrived = transfer(ALICE, count, BOB.address)  # came after the rewound blocks
+    pool.add(transfer(BOB, 0, ALICE.address), state, ENV)
+    pool.future[ALICE.address] = {count: arrived}  # where the rewind's prune put it
+    assert pool.readmit(reversed(returned), state) == []
+    assert pool.candidates()[1:] == [*returned, arrived]
+    assert len(pool) == count + 2
+
+
+def test_readmit_returns_what_it_cannot_keep() -> None:
+    pool, state = _pool()
+    state.bump_nonce(ALICE.address)
+    held, waiting = transfer(ALICE, 1, BOB.address, 1), transfer(ALICE, 3, BOB.address, 1)
+    pool.add(held, state, ENV)
+    pool.add(waiting, state, ENV)
+    used, rival, rival_waiting = (transfer(ALICE, n, CAROL.address, 2) for n in (0, 1, 3))
+    kept = transfer(ALICE, 2, BOB.address, 1)
+    assert pool.readmit([used, rival, rival_waiting, kept], state) == [used, rival, rival_waiting]
+    assert pool.candidates() == [held, kept, waiting]
+
+
+def test_promotion_never_drops_an_accepted_transaction() -> None:
+    """A future transaction whose gap fills while the ready queue is full is moved, not
+    judged again at the door (which refused it and dropped it from the pool)."""
+    pool, state = _pool()
+    ready = [transfer(ALICE, n, BOB.address) for n in range(MAX_PENDING_PER_SENDER - 1)]
+    for tx in ready:
+        pool.add(tx, state, ENV)
+    later = transfer(ALICE, MAX_PENDING_PER_SENDER, BOB.address)
+    pool.add(later, state, ENV)  # waits for the last free slot's nonce
+    last = transfer(ALICE, MAX_PENDING_PER_SENDER - 1, BOB.address)
+    pool.add(last, state, ENV)
+    assert pool.candidates() == [*ready, last, later]
 
 
 @pytest.mark.parametrize(

@@ -399,10 +399,10 @@ class Sequencer(Role):
         """
         chain = self.chain
         dropped = chain.rewind(keep)
-        env = block_env(chain.config, chain.head.header, chain.head.header.timestamp)
         writes: list[tuple[bytes, bytes | None]] = []
         # The rewind lowered senders' nonces: re-align the pool first, then give the
-        # dropped user transactions back in nonce order so they fill the gaps.
+        # dropped user transactions back so they fill the gaps. They were acknowledged:
+        # the pool takes them back past the limits it puts on new arrivals.
         self.mempool.prune(chain.head_state)
         returned = [
             tx
@@ -418,12 +418,9 @@ class Sequencer(Role):
             # client would miss their roots.
             for number, signed in forwarded_hub_blocks(block.transactions):
                 self.hub_inbox.setdefault(number, signed)
-        for tx in sorted(returned, key=lambda t: t.nonce):
-            try:
-                self.mempool.add(tx, chain.head_state, env)
-            except InterlaceError:
-                continue
-            writes.append((_TX_KEY + tx.hash, tx.raw))
+        returned.sort(key=lambda tx: tx.nonce)  # the order the pool took them in before
+        refused = {tx.hash for tx in self.mempool.readmit(returned, chain.head_state)}
+        writes.extend((_TX_KEY + tx.hash, tx.raw) for tx in returned if tx.hash not in refused)
         return writes, len(dropped)
 
     def _relays_invalid(self, tx: Transaction) -> bool:
@@ -687,14 +684,11 @@ class Sequencer(Role):
             # a restart must never fail on the node's own store.
             self.chain.replay(block, origin, check_state_root=not corrupted)
             self.deps[block.number] = dependencies_of(list(block.transactions))
-        env = block_env(self.chain.config, self.chain.head.header, self.chain.head.header.timestamp)
+        # Stored pending transactions were acknowledged: all come back, past the pool's
+        # limits on new arrivals (a rewind can have left more per sender than those allow).
         pending = [decode_transaction(raw) for _key, raw in store.iterate_prefix(_TX_KEY)]
         pending.sort(key=lambda tx: tx.nonce)
-        for tx in pending:
-            try:
-                self.mempool.add(tx, self.chain.head_state, env)
-            except InterlaceError:
-                continue
+        self.mempool.readmit(pending, self.chain.head_state)
 
 
 def _block_key(number: int) -> bytes:

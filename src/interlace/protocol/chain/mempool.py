@@ -10,8 +10,18 @@ queue and is promoted when the gap fills, as geth's pool does, so two
 transactions that the network delivers out of order both get in.
 ``candidates`` yields ready transactions in arrival order of senders and
 nonce order within a sender.
+
+The per-sender limits (``MAX_PENDING_PER_SENDER``, ``MAX_FUTURE_GAP``) and the
+balance checks guard the door, against new transactions from outside. A
+transaction the pool has accepted stays until a block uses its nonce: it is
+promoted without being judged again, and ``readmit`` puts back transactions a
+rewind took out of blocks (or a restart reloads) without the door's limits. A
+rewind of many blocks returns more of one sender's transactions than a new
+arrival may queue, and refusing the excess lost acknowledged transactions and
+left a nonce gap no later transaction could fill (explorer seed 3129).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from interlace.primitives.tx import DepositTransaction, Transaction
@@ -19,7 +29,6 @@ from interlace.primitives.types import Address, Hash32
 from interlace.protocol.chain.errors import (
     DuplicateTransaction,
     InsufficientFunds,
-    InvalidTransaction,
     NonceTooHigh,
     NonceTooLow,
     UnsupportedTransaction,
@@ -74,26 +83,55 @@ class Mempool:
         check_transaction(env, tx, env.gas_limit, tx.nonce, account.balance - pending_cost)
         self.by_hash[tx.hash] = tx
         self.queues.setdefault(tx.sender, []).append(tx)
-        self._promote(tx.sender, state, env)
+        self._promote(tx.sender, state)
 
     def _future_hashes(self, sender: Address) -> set[Hash32]:
         return {t.hash for t in self.future.get(sender, {}).values()}
 
-    def _promote(self, sender: Address, state: WorldState, env: BlockEnv) -> None:
-        """Move queued future transactions that now follow on into the ready queue."""
+    def _promote(self, sender: Address, state: WorldState) -> None:
+        """Move queued future transactions that now follow on into the ready queue.
+
+        They were judged when they arrived; judging them again here dropped the
+        one refused (a full queue) from the pool, acknowledged and never run.
+        """
         waiting = self.future.get(sender)
         if not waiting:
             return
-        queue = self.queues.get(sender, [])
+        queue = self.queues.setdefault(sender, [])
         next_nonce = state.get_account(sender).nonce + len(queue)
-        following = waiting.pop(next_nonce, None)
+        while next_nonce in waiting:
+            following = waiting.pop(next_nonce)
+            self.by_hash[following.hash] = following
+            queue.append(following)
+            next_nonce += 1
+        if not queue:
+            del self.queues[sender]
         if not waiting:
             del self.future[sender]
-        if following is not None:
-            try:
-                self.add(following, state, env)
-            except InvalidTransaction:
-                return
+
+    def readmit(self, txs: Iterable[Transaction], state: WorldState) -> list[Transaction]:
+        """Put back transactions this pool accepted before; return those it cannot keep.
+
+        For a rewind's dropped blocks and a restart's stored pending
+        transactions: they were acknowledged, so the door's limits do not apply.
+        Each goes where its nonce puts it against ``state`` (ready if it follows
+        on, else waiting). Returned, not kept: deposits, a nonce ``state`` has
+        used, and a second transaction for a sender and nonce the pool holds.
+        """
+        refused: list[Transaction] = []
+        for tx in txs:
+            # The ready queue runs on from the state's nonce: below its end is used or held.
+            ready_end = state.get_account(tx.sender).nonce + len(self.queues.get(tx.sender, []))
+            if (
+                isinstance(tx, DepositTransaction)
+                or tx.nonce < ready_end
+                or tx.nonce in self.future.get(tx.sender, {})
+            ):
+                refused.append(tx)
+                continue
+            self.future.setdefault(tx.sender, {})[tx.nonce] = tx
+            self._promote(tx.sender, state)
+        return refused
 
     def evict(self, tx: Transaction) -> None:
         """Remove a pending transaction; the sender's later ones wait in the future queue."""
