@@ -263,6 +263,19 @@ def test_a_livelock_is_classified_without_numbers() -> None:
     assert classify_failure((), None) == ""
 
 
+def test_hashes_are_classified_away() -> None:
+    """One lost-transaction bug is one class, whichever transaction the checker names."""
+    from interlace.runtime.sim.explore import Failure
+
+    lost = Failure(
+        "inv9_crash_recovery", f"t=70.00s: acknowledged transaction {'3d' * 32} was lost"
+    )
+    assert (
+        classify_failure((lost,), None)
+        == "inv9_crash_recovery: acknowledged transaction H was lost"
+    )
+
+
 def test_a_sweep_on_two_processes_gives_what_one_gives() -> None:
     seen: list[int] = []
     one = run_local([3, 4, 5], FAULT_KINDS, 1, lambda r: seen.append(r.seed))

@@ -310,7 +310,7 @@ class CrashRecovery(Checker):
             for waiting in sequencer.mempool.future.values():
                 pending.update(tx.hash for tx in waiting.values())
         client = self.world.client()
-        for tx_hash in client.s.acked:
+        for tx_hash in sorted(client.s.acked):  # a set: report the same one in every process
             if tx_hash not in included and tx_hash not in pending:
                 self.fail(self.world.sim.now, f"acknowledged transaction {tx_hash.hex()} was lost")
                 return

@@ -336,7 +336,8 @@ def _role(node: str) -> str:
 
 
 def _generic(text: str) -> str:
-    """Text with node numbers and figures replaced, so one bug gives one class."""
+    """Text with node numbers, hashes and figures replaced, so one bug gives one class."""
+    text = re.sub(r"\b(0x)?[0-9a-f]{16,}\b", "H", text)
     text = re.sub(r"\b([a-z]+)-\d+-\d+\b", r"\1 worker", text)
     text = re.sub(r"\b([a-z]+)-\d+\b", r"\1", text)
     return re.sub(r"(?<![A-Za-z\d])-?\d+(\.\d+)?", "N", text)
