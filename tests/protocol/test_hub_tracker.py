@@ -48,7 +48,12 @@ from interlace.roles.base import (
     Timestamp,
 )
 from interlace.roles.hub import Hub, HubParams, _missing_from
-from interlace.roles.messages import BlockGossip, BlocksRequest, rollup_blocks_topic
+from interlace.roles.messages import (
+    BlockGossip,
+    BlocksRequest,
+    BlocksResponse,
+    rollup_blocks_topic,
+)
 from interlace.runtime.store import MemoryStore
 from tests.protocol.hub_support import (
     HUB_KEY,
@@ -763,6 +768,33 @@ def test_hub_asks_from_below_a_block_on_a_parent_it_does_not_hold_and_finds_the_
     assert not hub.tracker.evidence
     hub.handle(MessageReceived(NodeId("seq-901"), BlockGossip(A, lost)), Timestamp(NOW))
     assert [(e.number, set(e.envelopes)) for e in hub.tracker.evidence] == [(2, {held, lost})]
+
+
+def test_hub_asks_from_below_within_a_second_of_asking_from_above() -> None:
+    """Seed 6575: the ask from below a wrong parent comes with the answer to the ask from
+    above the head, within the same second; one once-a-second limit for both refused it
+    for good once its first copy was lost. An ask from lower than the last one goes out;
+    one from as high or higher waits out the second."""
+    a = Rollup(A)
+    hub = hub_role(a)
+    first = a.add(1)
+    twin = Rollup(A)
+    twin.append(twin.build(1))
+    held = twin.add(1, extra=b"twin")  # the block the hub hears at height 2
+    a.add(1)  # its pair, lost on the way to the hub
+    above = a.add(1)  # block 3 on the lost block: its answer from the sequencer
+    top = a.add(1)  # block 4, gossiped
+    for envelope in (first, held):
+        hub.handle(MessageReceived(NodeId("seq-901"), BlockGossip(A, envelope)), Timestamp(NOW))
+    seq = NodeId("seq-901")
+    effects = hub.handle(MessageReceived(seq, BlockGossip(A, top)), Timestamp(NOW))
+    assert SendMessage(seq, BlocksRequest(3)) in effects  # block 4 waits for block 3
+    effects = hub.handle(MessageReceived(seq, BlocksResponse(A, (above,))), Timestamp(NOW))
+    assert SendMessage(seq, BlocksRequest(2)) in effects  # block 3 is on a parent it lacks
+    effects = hub.handle(MessageReceived(seq, BlockGossip(A, top)), Timestamp(NOW + 0.5))
+    assert not [e for e in effects if isinstance(e, SendMessage)]
+    effects = hub.handle(MessageReceived(seq, BlockGossip(A, top)), Timestamp(NOW + 1))
+    assert SendMessage(seq, BlocksRequest(3)) in effects
 
 
 def test_hub_gossips_an_equivocating_pair_again_after_freezing_the_chain() -> None:

@@ -191,7 +191,8 @@ class Hub(Role):
         self.published: dict[int, HubBlockPublished] = {}
         """Every hub block with its changes, re-sent to a follower that missed some."""
         self._envelope_seq = 0
-        self._sync_asked: dict[int, float] = {}
+        self._sync_asked: dict[int, tuple[float, int]] = {}
+        """Chain → (when, from which height) the hub last asked its sequencer for blocks."""
         self._evidence_told: dict[int, int] = {}
         """Index in ``tracker.evidence`` → the hub block that first gossiped the pair."""
         self.follower: SettlementFollower | None = None
@@ -301,14 +302,22 @@ class Hub(Role):
         return [] if start is None else self._ask_sequencer(chain_id, start, now)
 
     def _ask_sequencer(self, chain_id: int, start: int, now: Timestamp) -> list[Effect]:
-        """Ask a chain's sequencer for its blocks from ``start`` (at most once a second)."""
+        """Ask a chain's sequencer for its blocks from ``start``: at most once a second,
+        unless from lower than the last ask (whose answer will not hold that height).
+
+        The ask from below a block on a parent the hub lacks comes when the answer to
+        the ask from above the head arrives, always within that second; one rate limit
+        for both left it refused for good once its first copy was lost (explorer seed
+        6575: the hub held one block of an equivocating pair and never saw the other).
+        """
         client = self.tracker.clients.get(chain_id)
         node = dict(self.params.sequencer_nodes).get(chain_id)
         if client is None or node is None or client.frozen:
             return []
-        if now - self._sync_asked.get(chain_id, -1e9) < 1.0:
+        asked_at, asked_from = self._sync_asked.get(chain_id, (-1e9, 0))
+        if now - asked_at < 1.0 and start >= asked_from:
             return []
-        self._sync_asked[chain_id] = float(now)
+        self._sync_asked[chain_id] = (float(now), start)
         return [SendMessage(node, BlocksRequest(start))]
 
     def _frozen(self) -> set[int]:
