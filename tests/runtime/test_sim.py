@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from interlace.cli.main import app
-from interlace.roles.base import NodeId
+from interlace.roles.base import NodeId, record
+from interlace.roles.messages import BlockGossip
 from interlace.roles.sequencer import Sequencer
 from interlace.runtime.live.topology import devnet_config, game_depths
+from interlace.runtime.sim.checkers import Witnesses
 from interlace.runtime.sim.scenario import (
     FaultSpec,
     Scenario,
@@ -24,6 +26,7 @@ from interlace.runtime.sim.scenario import (
     parse_scenario,
 )
 from interlace.runtime.sim.world import World
+from tests.protocol.hub_support import A, Rollup
 
 SMALL = """
 name = "small"
@@ -160,6 +163,42 @@ def test_checker_catches_missing_evidence(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(VerifierNode, "_on_gossip", lambda self, message: [])
     metrics = World(load_scenario("sequencer-equivocation"), 1).run()
     assert metrics["invariants"]["inv6_equivocation_evidence"] != "ok"
+
+
+@pytest.mark.parametrize(
+    ("receiver", "copies", "asked"),
+    [
+        ("verifier-901", 1, True),
+        ("hub", 1, True),  # the hub freezes and gossips the pair to the verifier
+        ("verifier-901", 0, False),  # lost: no judge can ever hold the pair (seed 3353)
+        ("prover-901", 1, False),  # not a judge, and it passes nothing on
+    ],
+)
+def test_equivocation_witnesses_need_the_second_block_to_reach_a_judge(
+    receiver: str, copies: int, asked: bool
+) -> None:
+    """The first block is the sequencer's chain (a judge that lost it can ask for it); the
+    second is sent once, so inv. 6 asks for evidence only if a copy of it reached a judge."""
+    world = World(parse_scenario(SMALL), 1)
+    witnesses = Witnesses()
+    rollup = Rollup(A)
+    rollup.add(1)
+    twin = Rollup(A)
+    twin.append(twin.build(1))
+    first, second = rollup.build(1), twin.build(1, extra=b"twin")
+    rollup.append(first)
+    seq = NodeId("seq-901")
+    witnesses.observe(world, record("sequencer.byzantine", chain=A, on=True))
+    block = record("sequencer.block", chain=A, number=2, hash=first.block.hash.hex()[:16])
+    assert witnesses.observe(world, block) is None
+    witnesses.on_send(seq, NodeId(receiver), BlockGossip(A, twin.append(second)), copies)
+    witnessed = witnesses.observe(
+        world,
+        record("sequencer.equivocated", chain=A, number=2, origin=1, origin_hash="00" * 32),
+    )
+    assert witnessed is not None
+    assert witnessed.verifier is asked
+    assert witnessed.hub is asked
 
 
 def test_checker_catches_lost_transactions(monkeypatch: pytest.MonkeyPatch) -> None:

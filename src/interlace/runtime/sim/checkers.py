@@ -22,6 +22,7 @@ sequencer, the verifier's safe head, the hub's pre-confirmed and safe levels).
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from interlace.primitives.envelope import decode_envelope
 from interlace.primitives.hashing import keccak256
 from interlace.primitives.tx import DepositTransaction
 from interlace.primitives.types import Hash32
@@ -29,8 +30,10 @@ from interlace.protocol.hub.state import SafetyLevel
 from interlace.protocol.interop.messenger import MESSENGER_ABI, MESSENGER_ADDRESS, relay_claim
 from interlace.protocol.l1.modules import escrowed_on_l1
 from interlace.protocol.settlement.aggregate import read_settled_hash
-from interlace.roles.base import NodeId, RecordEvent, Timestamp, fields_dict
+from interlace.roles.base import Message, NodeId, RecordEvent, Timestamp, fields_dict
 from interlace.roles.l1_sync import RETRY_AFTER
+from interlace.roles.messages import BlockGossip
+from interlace.roles.names import HUB_NODE, sequencer_node, verifier_node
 
 if TYPE_CHECKING:
     from interlace.primitives.receipt import Receipt
@@ -142,17 +145,35 @@ class Witnessed:
 
 
 @dataclass(slots=True)
+class Signed:
+    """One height a byzantine sequencer signed, until its second block goes out."""
+
+    verifier: bool
+    """The chain's verifier could hear the first block (it and the sequencer up, not cut)."""
+    hub: bool
+    """The hub could hear the first block (likewise)."""
+    block_hash: str
+    """The first block's hash as the record gives it (16 hex digits)."""
+    reached: set[NodeId] = field(default_factory=set)
+    """Judges (the verifier, the hub) a copy of another block signed here reached."""
+
+
+@dataclass(slots=True)
 class Witnesses:
     """Who could hear each block a byzantine sequencer gossiped: only they can hold the pair.
 
     Nothing re-sends a second block to a node that missed its gossip (a
     sequencer serves only its own chain), and a verifier that missed either
     block holds no pair to give evidence with; so inv. 6 asks only of those
-    who could hear both.
+    who could hear both. The first block is the sequencer's chain, which a
+    judge that lost it under message loss can still ask for; the second is
+    sent once, so a pair exists for the judges only if a copy of it reached
+    one of them (the hub and a verifier then pass it on to each other).
+    Explorer seed 3353: the one copy, to the only judge, was lost.
     """
 
-    first: dict[tuple[int, int], tuple[bool, bool]] = field(default_factory=dict)
-    """(chain, number) → (verifier, hub) could hear the first block, while it equivocates."""
+    first: dict[tuple[int, int], Signed] = field(default_factory=dict)
+    """(chain, number) → who could hear the first block, while it equivocates."""
     byzantine: set[int] = field(default_factory=set)
 
     def observe(self, world: "World", event: RecordEvent) -> Witnessed | None:
@@ -171,11 +192,26 @@ class Witnesses:
         hears = (not world.partitioned_or_down(chain), not world.hub_cut_off(chain))
         if event.kind == "sequencer.block":
             if chain in self.byzantine:
-                self.first[(chain, number)] = hears
+                self.first[(chain, number)] = Signed(*hears, str(fields["hash"]))
             return None
-        verifier, hub = self.first.pop((chain, number), (False, False))
+        signed = self.first.pop((chain, number), Signed(False, False, ""))
+        heard = bool(signed.reached)  # by a judge, or by no one who could ever show it
         origin = (int(fields["origin"]), bytes.fromhex(str(fields["origin_hash"])))  # type: ignore[call-overload]
-        return Witnessed(chain, verifier and hears[0], hub and hears[1], origin)
+        verifier, hub = (heard and signed.verifier and hears[0], heard and signed.hub and hears[1])
+        return Witnessed(chain, verifier, hub, origin)
+
+    def on_send(self, sender: NodeId, receiver: NodeId, message: Message, copies: int) -> None:
+        """Note a copy of a second signed block on its way from the sequencer to a judge
+        (sent just before the sequencer records it as ``sequencer.equivocated``)."""
+        if not self.first or not copies or not isinstance(message, BlockGossip):
+            return
+        chain = message.chain_id
+        if sender != sequencer_node(chain) or receiver not in (verifier_node(chain), HUB_NODE):
+            return
+        payload = decode_envelope(message.envelope)[2]
+        signed = self.first.get((chain, payload.block_number))
+        if signed is not None and payload.block_hash.hex()[:16] != signed.block_hash:
+            signed.reached.add(receiver)
 
 
 def on_replaced_fork(world: "World", origins: list[tuple[int, bytes]]) -> bool:
@@ -201,6 +237,9 @@ class EquivocationEvidence(Checker):
 
     def __post_init__(self) -> None:
         self.grace = evidence_grace(self.world.scenario)
+
+    def on_send(self, sender: NodeId, receiver: NodeId, message: Message, copies: int) -> None:
+        self.witnesses.on_send(sender, receiver, message, copies)
 
     def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
         seen = self.witnesses.observe(self.world, event)
@@ -446,6 +485,9 @@ class HubEquivocationFrozen(Checker):
 
     def __post_init__(self) -> None:
         self.grace = evidence_grace(self.world.scenario)
+
+    def on_send(self, sender: NodeId, receiver: NodeId, message: Message, copies: int) -> None:
+        self.witnesses.on_send(sender, receiver, message, copies)
 
     def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
         seen = self.witnesses.observe(self.world, event)

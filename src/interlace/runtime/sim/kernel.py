@@ -6,7 +6,8 @@ role's effects (messages through the simulated network, atomic store
 batches, timers), and folds everything observable into a running trace hash,
 so two runs with one seed produce one hash. Faults (crash, restart,
 partition) are methods a scenario calls at scheduled times. Checkers observe
-from outside after every step.
+from outside after every step, and those that ask (``SendObserver``) see each
+message sent with how many copies the network lets through.
 
 Every run ends. The kernel watches its own progress: a run that handles more
 than ``same_instant`` events at one virtual instant, or more than
@@ -22,7 +23,7 @@ import heapq
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Final, Protocol
+from typing import Final, Protocol, runtime_checkable
 
 from interlace.primitives.errors import InterlaceError
 from interlace.primitives.hashing import keccak256
@@ -129,6 +130,16 @@ class Observer(Protocol):
         ...
 
 
+@runtime_checkable
+class SendObserver(Protocol):
+    """Something that also watches the network: which messages it lets through."""
+
+    def on_send(self, sender: NodeId, receiver: NodeId, message: Message, copies: int) -> None:
+        """Called for each message sent to a node, with how many copies will arrive (0 when
+        the network loses it or a partition blocks it)."""
+        ...
+
+
 @dataclass(slots=True)
 class NodeSlot:
     """The kernel's bookkeeping for one node."""
@@ -170,6 +181,8 @@ class Simulator:
         self.nodes: dict[NodeId, NodeSlot] = {}
         self.topics: dict[str, list[NodeId]] = {}
         self.observers: list[Observer] = []
+        self.send_observers: list[SendObserver] = []
+        """Observers told of every message sent (few: it is the kernel's busiest path)."""
         self.steps = 0
         self.last_node: NodeId | None = None
         """The node that handled the latest step (None for scheduled actions)."""
@@ -340,7 +353,10 @@ class Simulator:
         target = self.nodes.get(receiver)
         if target is None:
             return
-        for delay in self.network.delays(sender, receiver):
+        delays = self.network.delays(sender, receiver)
+        for observer in self.send_observers:
+            observer.on_send(sender, receiver, effect.message, len(delays))
+        for delay in delays:
             self._push(
                 self.now + delay, receiver, target.epoch, MessageReceived(sender, effect.message)
             )

@@ -64,6 +64,7 @@ from interlace.runtime.sim.kernel import (
     Livelock,
     NodeFailed,
     ProgressLimits,
+    SendObserver,
     Simulator,
 )
 from interlace.runtime.sim.network import LinkProfile
@@ -213,6 +214,7 @@ class World:
         )
         self.checkers: list[Checker] = [cls(CHECKER_NAMES[cls], self) for cls in classes]
         self.sim.observers.extend(self.checkers)
+        self.sim.send_observers.extend(c for c in self.checkers if isinstance(c, SendObserver))
         self._down: set[NodeId] = set()
         self.stopped: Livelock | NodeFailed | None = None
         """Why the kernel stopped the run early, if it did (a liveness bug)."""
