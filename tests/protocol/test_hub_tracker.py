@@ -453,6 +453,65 @@ def test_rebuilt_block_without_the_old_dependency_survives_its_invalidation() ->
     assert level(tracker, B, 1) == PRE  # the rebuilt block depends on nothing
 
 
+def test_second_block_waits_for_its_dependency_and_a_rebuild_is_no_equivocation() -> None:
+    # Explorer seed 6446: a restarted hub replays one chain after another, so it held
+    # 902's rebuild of block 2 before the 901 block whose invalidity had made the first
+    # version invalid. Judged then, the first version looked like equivocation.
+    a, b = Rollup(A), Rollup(B)
+    tracker = tracker_for(a, b)
+    source = a.add(1)
+    ingest_all(tracker, B, [b.add(1)])
+    first = b.add(1, deps=[a.dep(1)])
+    b.chain.rewind(1)
+    ingest_all(tracker, B, [b.add(1, extra=b"rebuilt")])
+    assert tracker.ingest_envelope(B, first, NOW) == WAITING
+    assert not tracker.clients[B].frozen
+    # 901 equivocated at the source: the first version is invalid and refused, no evidence.
+    ingest_all(tracker, A, [source])
+    assert (
+        tracker.ingest_envelope(A, Rollup(A).add(1, extra=b"equivocation"), NOW).evidence
+        is not None
+    )
+    tracker.retry_pending(NOW)
+    assert not tracker.clients[B].frozen
+    assert [e.chain_id for e in tracker.evidence] == [A]
+    assert not tracker.clients[B].pending
+    assert level(tracker, B, 2) == PRE
+
+
+def test_second_block_whose_dependency_arrives_valid_is_then_equivocation() -> None:
+    a, b = Rollup(A), Rollup(B)
+    tracker = tracker_for(a, b)
+    source = a.add(1)
+    ingest_all(tracker, B, [b.add(1)])
+    fork = Rollup(B)
+    fork.append(fork.build(1))
+    ingest_all(tracker, B, [b.add(1)])
+    second = fork.add(1, deps=[a.dep(1)])
+    assert tracker.ingest_envelope(B, second, NOW) == WAITING
+    assert not tracker.clients[B].frozen
+    ingest_all(tracker, A, [source])
+    tracker.retry_pending(NOW)
+    assert tracker.clients[B].frozen
+    assert [(e.chain_id, e.number) for e in tracker.evidence] == [(B, 2)]
+
+
+def test_second_block_on_a_dependency_version_the_hub_did_not_accept_is_refused() -> None:
+    a, b = Rollup(A), Rollup(B)
+    tracker = tracker_for(a, b)
+    ingest_all(tracker, A, [a.add(1)])
+    ingest_all(tracker, B, [b.add(1)])
+    fork = Rollup(B)
+    fork.append(fork.build(1))
+    ingest_all(tracker, B, [b.add(1)])
+    other = Dependency(A, 1, Hash32(keccak256(b"some other 901 block 1")))
+    before = snapshot(tracker)
+    with pytest.raises(Rejected, match="a version the hub did not accept"):
+        tracker.ingest_envelope(B, fork.add(1, deps=[other]), NOW)
+    assert snapshot(tracker) == before
+    assert not tracker.clients[B].frozen
+
+
 # ---- dependencies ---------------------------------------------------------------------------
 
 

@@ -177,6 +177,17 @@ class _Verdict(Enum):
     DROP = "drop"
 
 
+class _Dependencies(Enum):
+    """What the hub holds of a block's declared dependencies (``_dependency_standing``)."""
+
+    HELD = "held"
+    """Every one is a block the hub accepted and does not hold invalid."""
+    WAIT = "wait"
+    """One has not arrived yet (nor its rebuild, when the hub invalidated the source)."""
+    INVALID = "invalid"
+    """One is on no registered chain, invalid, or a version the hub did not accept."""
+
+
 @dataclass(slots=True)
 class RollupLightClient:
     """The light client of one rollup."""
@@ -407,22 +418,10 @@ class HubTracker:
         deps = declared_dependencies(payload.transactions)
         if deps is None:
             raise Rejected("malformed dependency declaration")
-        invalid_dep = False
-        for dep in deps:
-            other = self.clients.get(dep.chain_id)
-            held = other.blocks.get(dep.number) if other else None
-            if other is None:
-                invalid_dep = True  # no such chain
-            elif held is None or (
-                held.block_hash != dep.block_hash
-                and held.level == SafetyLevel.INVALID
-                and not other.frozen
-            ):
-                if not other.frozen:
-                    return _Verdict.WAIT  # the source block (or its rebuild) has not arrived yet
-                invalid_dep = True
-            elif held.block_hash != dep.block_hash or held.cross_level == SafetyLevel.INVALID:
-                invalid_dep = True  # a version the hub did not accept, or an invalid block
+        standing = self._dependency_standing(deps)
+        if standing is _Dependencies.WAIT:
+            return _Verdict.WAIT
+        invalid_dep = standing is _Dependencies.INVALID
         block = TrackedBlock(
             chain_id=client.chain_id,
             number=number,
@@ -477,7 +476,14 @@ class HubTracker:
           replaced: the sequencer rebuilt it when it heard of that block, as the hub
           asks (explorer seed 7: the hub never
           held the first version, a verifier forwarded the pair, and an honest chain
-          was frozen).
+          was frozen), or one the hub would hold INVALID for a dependency
+          (``_dependency_standing``).
+
+        While a dependency has not arrived the conflict waits too: the block may be
+        the one its sequencer rebuilt once that dependency turned out invalid, which
+        the hub learns only when it arrives (explorer seed 6446: a restarted hub
+        replays its chains one after another, held a block's rebuild before the
+        source chain that made the first version invalid, and froze an honest chain).
         """
         number = payload.block_number
         if payload.parent_hash != existing.parent_hash:
@@ -494,21 +500,42 @@ class HubTracker:
                 f"chain {client.chain_id} block {number}: "
                 f"L1Origin {origin_number} is on another fork"
             )
-        for dep in declared_dependencies(payload.transactions) or ():
+        deps = declared_dependencies(payload.transactions) or ()
+        for dep in deps:
             other = self.clients.get(dep.chain_id)
-            if other is None:
-                continue
-            held = other.blocks.get(dep.number)
-            if dep.block_hash in other.superseded or (
-                held is not None
-                and held.block_hash == dep.block_hash
-                and SafetyLevel.INVALID in (held.level, held.cross_level)
-            ):
+            if other is not None and dep.block_hash in other.superseded:
                 raise Rejected(
                     f"chain {client.chain_id} block {number} depends on an invalid block "
                     f"(chain {dep.chain_id} block {dep.number}): its rebuild replaced it"
                 )
-        return True
+        standing = self._dependency_standing(deps)
+        if standing is _Dependencies.INVALID:
+            raise Rejected(
+                f"chain {client.chain_id} block {number} depends on an invalid block or on "
+                "a version the hub did not accept: its sequencer rebuilds it"
+            )
+        return standing is _Dependencies.HELD
+
+    def _dependency_standing(self, deps: Iterable[Dependency]) -> _Dependencies:
+        """Whether the hub holds every dependency valid, waits on one, or holds one invalid
+        (or another version of it, or has no such chain)."""
+        invalid = False
+        for dep in deps:
+            other = self.clients.get(dep.chain_id)
+            held = other.blocks.get(dep.number) if other else None
+            if other is None:
+                invalid = True  # no such chain
+            elif held is None or (
+                held.block_hash != dep.block_hash
+                and held.level == SafetyLevel.INVALID
+                and not other.frozen
+            ):
+                if not other.frozen:
+                    return _Dependencies.WAIT  # the source (or its rebuild) has not arrived yet
+                invalid = True
+            elif held.block_hash != dep.block_hash or held.cross_level == SafetyLevel.INVALID:
+                invalid = True  # a version the hub did not accept, or an invalid block
+        return _Dependencies.INVALID if invalid else _Dependencies.HELD
 
     @staticmethod
     def _on_replaced_branch(client: RollupLightClient, payload: ExecutionPayload) -> bool:
