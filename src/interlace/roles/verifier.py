@@ -178,6 +178,12 @@ class VerifierNode(Role):
         entries after it that failed on top of the derived chain, each with the L1 block
         that carried it (``_hold_aside``)."""
         self.hub_invalid: set[tuple[int, Hash32]] = set()
+        self.hub_replaced: set[tuple[int, Hash32]] = set()
+        """(height, hash) of this chain's blocks the hub published INVALID in a hub block
+        that does not freeze the chain: for an L1 reorg or a dependency, never for
+        equivocation (the hub freezes the chain as it invalidates the pair's height), so
+        their sequencer re-signs those heights and a block at one is its rebuild, also
+        once the hub froze the chain for an equivocation elsewhere."""
         self.invalid_contents: set[tuple[int, Hash32]] = set()
         """(height, digest of the user transactions) of signed blocks the hub invalidated."""
         self.invalid_sources: set[tuple[int, int, Hash32]] = set()
@@ -264,33 +270,38 @@ class VerifierNode(Role):
         return effects
 
     def _judge(self, number: int) -> list[Effect]:
-        """Two signed blocks at ``number``: a rebuild the hub asked for, or equivocation."""
+        """Two signed blocks at ``number``: a rebuild the hub asked for, or equivocation.
+
+        Only blocks that could both stand are a pair: one on L1 history a reorg replaced,
+        or on a block the hub invalidated (``_standing``), is a version the sequencer
+        re-signed, on the new fork (an unsafe reorg) or without the invalid dependency.
+        It is left out before the rest is judged, so it neither makes a pair nor counts
+        against a rebuild (explorer seed 2674: after an L1 reorg the height had the old
+        block, its re-sign on the new fork and that one's rebuild; the old block kept
+        the rebuild waiting for a verdict the hub had given, and a later freeze of the
+        chain for a real equivocation turned the rebuild into evidence).
+        """
         seen = self.unsafe[number]
-        pair = _fork_in(seen.values())
+        standing = {h: self._standing(envelope) for h, envelope in seen.items()}
+        pair = _fork_in(e for h, e in seen.items() if standing[h] != "stale")
         fork = {h: e for h, e in seen.items() if e in pair}
         if not fork:
-            # Blocks at one height on different parents: an old branch a rebuild replaced,
-            # or blocks above a fork that is judged at its own height (the hub's rule too;
-            # explorer seed 1299 froze an honest chain on such a pair).
+            # At most one block that could stand, or blocks on different parents: an old
+            # branch a rebuild replaced, or blocks above a fork that is judged at its own
+            # height (the hub's rule too; explorer seed 1299 froze an honest chain on
+            # such a pair).
             self.suspects.pop(number, None)
             return []
-        origins = [self._standing(envelope) for envelope in fork.values()]
-        if origins.count("canonical") + origins.count("unknown") < 2:
-            # One of them sits on L1 history a reorg replaced, or on a block the hub
-            # invalidated: the sequencer re-signed the height on the new fork (an unsafe
-            # reorg) or without the invalid dependency, which is not equivocation.
-            self.suspects.pop(number, None)
-            return []
-        if "unknown" in origins:
+        if any(standing[h] == "unknown" for h in fork):
             self.suspects.setdefault(number, 0)
             return []  # judged once this verifier's L1 view reaches both origins
+        replaced = [h for h in fork if (number, h) in self.hub_replaced]
+        if replaced and len(fork) - len(replaced) <= 1:
+            for h in replaced:  # the sequencer rebuilt what the hub invalidated
+                del seen[h]
+            self.suspects.pop(number, None)
+            return [record("verifier.rebuild_seen", chain=self.chain_id, number=number)]
         if self.params.follow_hub and self.chain_id not in self.hub_frozen:
-            stale = [h for h in fork if (number, h) in self.hub_invalid]
-            if len(fork) - len(stale) <= 1 and stale:
-                for h in stale:  # the sequencer rebuilt without an invalid dependency
-                    del seen[h]
-                self.suspects.pop(number, None)
-                return [record("verifier.rebuild_seen", chain=self.chain_id, number=number)]
             self.suspects.setdefault(number, 0)
             return []  # wait for the hub's judgement
         self.frozen = True
@@ -330,6 +341,8 @@ class VerifierNode(Role):
             self.invalid_sources.add((change.chain_id, change.number, Hash32(change.block_hash)))
             if change.chain_id == self.chain_id:
                 self.hub_invalid.add((change.number, Hash32(change.block_hash)))
+                if self.chain_id not in message.frozen:
+                    self.hub_replaced.add((change.number, Hash32(change.block_hash)))
                 self._note_invalid_contents(change.number, Hash32(change.block_hash))
         self.hub_frozen = set(message.frozen)
         self.hub_finalized = hub_finalized_through(self.chain, message.changes, self.hub_finalized)
