@@ -5,9 +5,10 @@ the lowest one that no canonical L1 block holds yet (as OP's batcher polls
 its rollup node rather than trusting gossip), and posts that range as one
 compressed batch in one L1 transaction signed by the
 registered batcher key. It tracks which L1 block holds each rollup block,
-so when an L1 reorg drops a batch the range becomes unposted and is sent
-again. A batch in flight that has not landed after ``resubmit_after`` L1
-blocks is sent again with the same nonce. ``SetOutage`` pauses it.
+so when an L1 reorg drops a batch, or re-includes it with blocks on an L1
+origin the reorg replaced, the range becomes unposted and is sent again.
+A batch in flight that has not landed after ``resubmit_after`` L1 blocks
+is sent again with the same nonce. ``SetOutage`` pauses it.
 """
 
 from dataclasses import dataclass
@@ -178,10 +179,17 @@ class Batcher(Role):
                 self.recheck_from = min(self.recheck_from or change.number, change.number)
 
     def _first_unposted(self) -> int:
-        """Lowest block not on L1 as it is now: never posted, or posted in a version the
-        sequencer has since rebuilt (a dependency was invalidated)."""
+        """Lowest block not on L1 as it is now: never posted, posted on an L1 origin a reorg
+        has since replaced, or posted in a version the sequencer has since rebuilt (a
+        dependency was invalidated)."""
         first = 1
         while first in self.included_in:
+            if not self._origin_standing(self.posted[first]):
+                # Derivation refuses it: a batch re-included after an L1 reorg can carry
+                # blocks on the old fork, which the sequencer re-signs on the new one. Counted
+                # as posted, they went again only once fetches walked back to them, one block
+                # per L1 block, or never after a restart (explorer seeds 7185, 6105).
+                break
             if first in self.blocks:
                 if self.posted.get(first) != self.blocks[first][1]:
                     break
@@ -265,11 +273,21 @@ class Batcher(Role):
             if self.in_flight is not None and self.in_flight.nonce == tx.nonce:
                 self.in_flight = None
 
+    def _origin_standing(self, entry: BatchBlock) -> bool:
+        """Whether ``entry``'s L1 origin is still canonical in this batcher's L1 view (or
+        above it): derivation refuses an entry on an origin a reorg replaced."""
+        known = self.l1.hash_at(entry.origin_number)
+        return known is None or known == entry.origin_hash
+
     def _next_nonce(self) -> int:
         return self.l1.sent_count(self.params.batcher_key.address)
 
     def _postable(self, number: int) -> bool:
-        """With ``follow_hub``, the hub must hold every dependency, valid, at that hash."""
+        """The block's L1 origin must be canonical (else its sequencer has yet to re-sign it
+        on the new fork), and with ``follow_hub`` the hub must hold every dependency, valid,
+        at that hash."""
+        if not self._origin_standing(self.blocks[number][1]):
+            return False
         if not self.params.follow_hub:
             return True
         own = self.hub_status.get((self.params.chain_id, number))
