@@ -324,8 +324,7 @@ class VerifierNode(Role):
             number, origin_hash = payload_origin(transactions)
         except InterlaceError:
             return "stale"  # not a block anyone can accept
-        deps = declared_dependencies(transactions) or ()
-        if any((d.chain_id, d.number, d.block_hash) in self.invalid_sources for d in deps):
+        if self._depends_on_invalid(transactions):
             return "stale"
         if number > self.l1.head_number:
             return "unknown"
@@ -378,14 +377,41 @@ class VerifierNode(Role):
         self.invalid_contents.add((number, _contents_digest(payload.transactions)))
 
     def _hub_invalidated(self, block: Block) -> bool:
-        """Whether the hub invalidated ``block``, or a signed block at its height with the
-        same user transactions (``_note_invalid_contents``)."""
+        """Whether the hub invalidated ``block``, a signed block at its height with the
+        same user transactions (``_note_invalid_contents``), or a block ``block`` declares
+        as a dependency.
+
+        The last is the hub's cascade rule (and the sequencer's rebuild rule), applied
+        here because the hub can only publish a block INVALID that it has heard: when
+        the gossip of a dependent block was lost, the hub never names it, the sequencer
+        still rebuilds it, and the rebuild's batch was held aside for a verdict that
+        never came (explorer seed 9248).
+        """
         if (block.number, block.hash) in self.hub_invalid:
+            return True
+        raw = tuple(tx.raw for tx in block.transactions)
+        if self._depends_on_invalid(raw):
             return True
         if not self.invalid_contents:
             return False
-        raw = tuple(tx.raw for tx in block.transactions)
         return (block.number, _contents_digest(raw)) in self.invalid_contents
+
+    def _replaced_by_rebuild(self, number: int, block_hash: Hash32, envelope: bytes) -> bool:
+        """Whether a signed block is one the hub invalidated, or one that declares a block
+        the hub invalidated as a dependency (the sequencer rebuilds both)."""
+        if (number, block_hash) in self.hub_invalid:
+            return True
+        try:
+            transactions = decode_envelope(envelope)[2].transactions
+        except InterlaceError:
+            return False
+        return self._depends_on_invalid(transactions)
+
+    def _depends_on_invalid(self, transactions: tuple[bytes, ...]) -> bool:
+        """Whether a block with these transactions declares a dependency the hub published
+        INVALID (the hub cascades such a block to INVALID, and its sequencer rebuilds it)."""
+        deps = declared_dependencies(transactions) or ()
+        return any((d.chain_id, d.number, d.block_hash) in self.invalid_sources for d in deps)
 
     def _forward_suspects(self) -> list[Effect]:
         """Gossip again the lowest fork the hub has not judged after a whole hub block.
@@ -424,8 +450,12 @@ class VerifierNode(Role):
         signed = self.unsafe.get(number)
         if derived is None or not signed or derived.hash in signed or number == 0:
             return []
-        if (number, derived.hash) in self.hub_invalid:
+        if (number, derived.hash) in self.hub_invalid or self._depends_on_invalid(
+            tuple(tx.raw for tx in derived.transactions)
+        ):
             return []  # L1 still carries a version the hub invalidated; its rebuild follows
+        if all(self._replaced_by_rebuild(number, h, e) for h, e in signed.items()):
+            return []  # the signed versions heard were rebuilt; L1 carries the rebuild
         if any(e.kind == "l1_conflict" and e.number == number for e in self.evidence):
             return []
         evidence = Evidence("l1_conflict", self.chain_id, number, (derived.hash, *signed))
