@@ -648,10 +648,18 @@ class VerifierNode(Role):
             return []
         if entry.number <= self.hub_finalized:
             return []
+        if self._continues_held_aside(entry):
+            # The next block of the held-aside chain, at a height derived too: a rebuild
+            # re-signs the blocks above on the new parent, and an entry does not name its
+            # parent, so it may even equal the derived one. Dropped, the held chain
+            # stopped below it for good (explorer seed 9248 with the verifier cut off
+            # from the hub: the safe head stayed one above the rebuild).
+            self.held_aside.append((entry, l1_number))
+            return []
         if _entry_describes(entry, derived, self.chain.origin_at(entry.number)):
             return []
         if self.held_aside and self.held_aside[0][0].number < entry.number:
-            return []  # a differing copy above the one held: it follows that one
+            return []  # a differing copy above the held ones, not next to them
         self.held_aside = [(entry, l1_number)]
         return [
             record("verifier.held_aside", chain=self.chain_id, number=entry.number, l1=l1_number)
