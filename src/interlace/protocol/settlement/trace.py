@@ -1,6 +1,6 @@
 """The execution trace of one L2 block and its one-step proof (the fault game's VM).
 
-Inside the fault dispute game (``dispute.py``) the last stage bisects over
+Inside the fault dispute game (``dispute/``) the last stage bisects over
 the execution of the single disputed block ``k+1`` on top of the agreed
 output ``k``. Its trace has a fixed length ``L`` (a power of two)::
 
