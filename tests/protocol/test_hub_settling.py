@@ -55,6 +55,23 @@ def test_an_output_confirms_its_block_and_ancestors_once_they_are_safe() -> None
     assert level(tracker, A, 3) == (CONFIRMED, CONFIRMED)
 
 
+def test_an_output_heard_before_its_block_confirms_the_ancestors_with_the_next_output() -> None:
+    # Explorer seed 8649: a restarted hub re-read an output valid at block 3 before its
+    # replayed envelopes reached block 3, so the walk to the ancestors stopped there; the
+    # next output's walk stopped at block 3 (already known) and blocks 1-2 never rose.
+    a, b = Rollup(A), Rollup(B)
+    tracker = tracker_for(a, b)
+    envelopes = [a.add(1) for _ in range(4)]
+    ingest_all(tracker, A, envelopes[:2])
+    assert tracker.confirm(A, 3, _hash(a, 3), ancestors=True) == 0  # block 3 not held yet
+    ingest_all(tracker, A, envelopes[2:])
+    _make_safe(tracker, a, 1, 2, 3, 4)
+    assert level(tracker, A, 3) == (CONFIRMED, SAFE)
+    tracker.confirm(A, 4, _hash(a, 4), ancestors=True)
+    for number in (1, 2, 3, 4):
+        assert level(tracker, A, number) == (CONFIRMED, CONFIRMED)
+
+
 def test_a_proof_confirms_one_block_and_only_the_version_it_names() -> None:
     tracker, a, _b = _world()
     _make_safe(tracker, a, 1, 2, 3)

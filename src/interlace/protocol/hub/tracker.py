@@ -700,8 +700,10 @@ class HubTracker:
 
         ``ancestors`` (an optimistic output that resolved valid) confirms every
         held ancestor too, following parent links back to the last confirmed
-        block; a validity proof confirms one block (L1 accepts them in order).
-        A block that is not SAFE yet rises when its batch is seen.
+        block whose parent is confirmed as well (an earlier walk may have stopped
+        at a block the hub did not hold yet: explorer seed 8649); a validity
+        proof confirms one block (L1 accepts them in order). A block that is not
+        SAFE yet rises when its batch is seen.
         """
         client = self.clients.get(chain_id)
         if client is None:
@@ -710,7 +712,7 @@ class HubTracker:
         raised = 0
         want: Hash32 | None = block_hash
         while number >= 1 and want is not None:
-            if known.get(number) == want:
+            if known.get(number) == want and not (ancestors and self._walk_stopped(client, number)):
                 break
             known[number] = want
             block = client.blocks.get(number)
@@ -721,6 +723,13 @@ class HubTracker:
                 break
             want, number = block.parent_hash, number - 1
         return raised
+
+    def _walk_stopped(self, client: RollupLightClient, number: int) -> bool:
+        """Whether a confirmation walk ended at ``number`` before reaching its parent: the
+        block is held now, above the genesis, and its parent's confirmation is unknown."""
+        block = client.blocks.get(number)
+        known = self.confirmations.get(client.chain_id, {})
+        return block is not None and number > 1 and known.get(number - 1) != block.parent_hash
 
     def _promote(self, block: TrackedBlock) -> int:
         confirmed = self.confirmations.get(block.chain_id, {}).get(block.number)

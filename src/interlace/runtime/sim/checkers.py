@@ -36,7 +36,10 @@ from interlace.roles.messages import BlockGossip
 from interlace.roles.names import HUB_NODE, sequencer_node, verifier_node
 
 if TYPE_CHECKING:
+    from collections.abc import Set
+
     from interlace.primitives.receipt import Receipt
+    from interlace.protocol.hub.tracker import HubTracker
     from interlace.roles.verifier import VerifierNode
     from interlace.runtime.sim.kernel import Simulator
     from interlace.runtime.sim.scenario import Scenario
@@ -581,8 +584,10 @@ class HonestChainsLive(Checker):
 
     def _finalizing(self, chain: int) -> bool:
         """An honest chain finalizes: every block made more than ``finality_allowance`` before
-        the end is finalized, unless it took messages from a faulty chain (those blocks wait
-        on the faulty chain, by design: then at least one block must finalize)."""
+        the end is finalized, except from the first block that took a message from a faulty
+        chain's unfinalized block, directly or through another chain (``first_exposed``):
+        those wait on the faulty chain, by design, and on an optimistic chain so do the
+        blocks back to the last output below the first of them (explorer seed 5941)."""
         world = self.world
         hub = world.hub()
         assert hub is not None
@@ -606,9 +611,15 @@ class HonestChainsLive(Checker):
         allowance = finality_allowance(world.scenario, optimistic=optimistic)
         end = float(world.sim.now)
         wanted = int((end - allowance) / world.scenario.rollups.block_time)
-        exposed = any(d.chain_id in faulty for b in client.blocks.values() for d in b.deps)
-        if exposed:
-            wanted = min(wanted, 1)
+        exposed = first_exposed(hub.tracker, faulty).get(chain)
+        if exposed is not None:
+            # Blocks from the first one that waits on a faulty chain up wait with it (by
+            # design); those below finalize, as far as the last output below it on an
+            # optimistic chain (an aggregate must reach an output's block).
+            below = exposed - 1
+            if own == "optimistic":
+                below -= below % world.scenario.settlement.output_interval
+            wanted = min(wanted, below)
         if finalized < wanted:
             self.fail(
                 world.sim.now,
@@ -617,6 +628,39 @@ class HonestChainsLive(Checker):
             )
             return False
         return True
+
+
+def first_exposed(tracker: "HubTracker", faulty: "Set[int]") -> dict[int, int]:
+    """Per honest chain, the lowest block the hub holds that depends, directly or through
+    other chains' blocks, on a block of a faulty chain that is not finalized (such a block,
+    and every block above it, waits on the faulty chain)."""
+    exposed: dict[int, int] = {}
+    changed = True
+    while changed:
+        changed = False
+        for chain, client in tracker.clients.items():
+            if chain in faulty:
+                continue
+            for number in sorted(client.blocks):
+                if number >= exposed.get(chain, number + 1):
+                    break
+                if any(
+                    _waits_on_faulty(tracker, faulty, exposed, dep.chain_id, dep.number)
+                    for dep in client.blocks[number].deps
+                ):
+                    exposed[chain] = number
+                    changed = True
+                    break
+    return exposed
+
+
+def _waits_on_faulty(
+    tracker: "HubTracker", faulty: "Set[int]", exposed: dict[int, int], chain: int, number: int
+) -> bool:
+    if chain not in faulty:
+        return number >= exposed.get(chain, number + 1)
+    held = tracker.clients[chain].blocks.get(number) if chain in tracker.clients else None
+    return held is None or held.level != SafetyLevel.FINALIZED
 
 
 def evidence_grace(scenario: "Scenario") -> float:
