@@ -4,7 +4,7 @@ from types import ModuleType
 from typing import TypeVar
 from unittest.mock import patch
 
-from interlace.roles.challenger import GamePlayer
+from interlace.roles.game_player import GamePlayer
 from interlace.runtime.sim.scenario import load_scenario
 from interlace.runtime.sim.world import World
 

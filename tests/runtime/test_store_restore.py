@@ -18,7 +18,7 @@ from interlace.primitives.types import Hash32
 from interlace.protocol.chain.block import Block
 from interlace.protocol.hub.state import hub_header_hash
 from interlace.roles.base import NodeId, Role
-from interlace.roles.challenger import GamePlayer
+from interlace.roles.game_player import GamePlayer
 from interlace.roles.hub import Hub
 from interlace.roles.l1_node import L1Node
 from interlace.roles.prover import Coordinator

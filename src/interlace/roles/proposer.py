@@ -1,6 +1,6 @@
 """The proposer role: posts output roots of SAFE blocks as dispute games, and defends them.
 
-It is a ``GamePlayer`` (``challenger.py``): an embedded verifier node gives
+It is a ``GamePlayer`` (``game_player.py``): an embedded verifier node gives
 it the SAFE chain (derived from L1 alone), and it rebuilds the games of its
 chain from L1 logs. Every ``interval`` blocks it proposes the output of the
 block (``createGame`` with the bond) once that block is SAFE, above the
@@ -21,7 +21,7 @@ from interlace.protocol.settlement.dispute import GameStatus, GameView
 from interlace.protocol.settlement.outputs import Output
 from interlace.protocol.settlement.trace import BlockTrace
 from interlace.roles.base import Effect, NodeId, PersistBatch, StoreView, record
-from interlace.roles.challenger import ChainSource, GamePlayer, PlayerParams
+from interlace.roles.game_player import ChainSource, GamePlayer, PlayerParams
 from interlace.roles.settlement_messages import SetProposerFault
 
 _LIE_KEY: Final = b"prop/lie_at"
