@@ -81,7 +81,7 @@ SCENARIOS = _scenarios()
 def held(role: Role) -> tuple[str, Sequence[Hash32]]:
     """What a restart must give back: the block hashes of the chain the role holds."""
     if isinstance(role, GamePlayer):
-        role = role.verifier
+        return "GamePlayer", _hashes(role.follower.chain.blocks)
     if isinstance(role, Sequencer | VerifierNode | Coordinator):
         return type(role).__name__, _hashes(role.chain.blocks)
     if isinstance(role, L1Node):

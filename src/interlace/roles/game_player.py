@@ -1,9 +1,9 @@
 """The game player: the core the proposer and the challenger share to play dispute games.
 
-A ``GamePlayer`` runs its own verifier node inside it (``VerifierNode``,
-deriving the rollup from L1 data alone, persisted under the verifier's
-keys in the player's store), so what it believes about outputs is its own
-derivation, not another node's word. From the L1 blocks that node follows,
+A ``GamePlayer`` follows the rollup itself (a ``RollupFollower``, deriving
+the rollup from L1 data alone, persisted under the verifier's keys in the
+player's store), so what it believes about outputs is its own derivation,
+not another node's word. From the L1 blocks its follower reads,
 it rebuilds every dispute game of its chain from the ``DisputeGameFactory``
 logs (creation calldata for the output preimage, L1 timestamps for the
 chess clocks) and plays OP's honest-actor rules (``plan_moves``): it
@@ -16,14 +16,14 @@ in flight, and a transaction that has not landed after ``resubmit_after``
 L1 blocks is planned again. Which games it plays, and what else it sends,
 is up to the subclass: the ``Challenger`` (``challenger.py``) and the
 ``Proposer`` (``proposer.py``). A restart loses nothing: games come back
-from L1, the chain from the embedded verifier's store.
+from L1, the chain from the follower's store.
 
 A game over block ``N`` disputes ``(anchor, N]``: playing it reads the
 outputs and block traces of those blocks, so the player keeps the states
 from the lowest anchor any game may still need: the chain's anchor and
 those of the games in progress, as of the finalized L1 blocks (a reorg
 above finality can undo a resolution, never one below). It releases older
-states itself (not its embedded verifier), after scanning each L1 block.
+states and L1 bodies itself, after scanning each L1 block.
 """
 
 from abc import abstractmethod
@@ -76,7 +76,8 @@ from interlace.roles.messages import (
     SubmitL1Transaction,
 )
 from interlace.roles.names import L1_NODE
-from interlace.roles.verifier import VerifierNode, VerifierParams
+from interlace.roles.rollup_follower import RollupFollower
+from interlace.roles.verifier import VerifierParams
 
 MAX_FEE_PER_GAS: Final = 10**10
 """10 gwei: far above the L1's base fee, and a small reserve per transaction."""
@@ -92,7 +93,8 @@ class PlayerParams:
     """What a proposer or challenger needs to play its chain's games."""
 
     verifier: VerifierParams
-    """Its embedded verifier node (the rollup's genesis, sequencer, batcher, L1 node)."""
+    """The rollup it follows (genesis, batcher, L1 node, hub; the sequencer's address is
+    unused: a player does not hear the unsafe feed)."""
     l1_chain_id: ChainId
     """The L1's chain id (transactions are EIP-155 signed for it)."""
     key: PrivateKey
@@ -116,19 +118,19 @@ class _Pending:
 
 
 class ChainSource:
-    """Outputs and block traces of the embedded verifier's (safe) chain; cached by block hash."""
+    """Outputs and block traces of the follower's (safe) chain; cached by block hash."""
 
-    def __init__(self, verifier: VerifierNode) -> None:
-        self.verifier = verifier
+    def __init__(self, follower: RollupFollower) -> None:
+        self.follower = follower
         self._outputs: dict[tuple[int, Hash32], Output] = {}
         self._traces: dict[tuple[int, Hash32], BlockTrace] = {}
 
     def block(self, number: int) -> Block | None:
         """The derived block at ``number``."""
-        return self.verifier.chain.block_at(number)
+        return self.follower.chain.block_at(number)
 
     def output(self, number: int) -> Output | None:
-        chain = self.verifier.chain
+        chain = self.follower.chain
         block = chain.block_at(number)
         if block is None:
             return None
@@ -139,7 +141,7 @@ class ChainSource:
         return cached
 
     def block_trace(self, number: int) -> BlockTrace | None:
-        chain = self.verifier.chain
+        chain = self.follower.chain
         block = chain.block_at(number)
         if block is None or number == 0:
             return None
@@ -176,10 +178,10 @@ class GamePlayer(Role):
         self.params = params
         self.chain_id = params.verifier.genesis.chain_id
         self.me = params.key.address
-        self.verifier = VerifierNode(node_id, params.verifier, store)
-        self.verifier.releases_l1 = False  # released after ``_refresh`` scanned the blocks
-        self.verifier.releases_states = False  # released below what games need, too
-        self.honest = ChainSource(self.verifier)
+        self.follower = RollupFollower(params.verifier.follower, store)
+        """The rollup's safe chain; it releases L1 bodies and states only when told, so
+        ``_refresh`` scans the blocks first and the games' states are kept."""
+        self.honest = ChainSource(self.follower)
         self.honest.output(0)  # every rebuild starts from the genesis output: cache it now
         self.games: dict[int, GameView] = {}
         """This chain's games, rebuilt from canonical L1 logs."""
@@ -194,33 +196,32 @@ class GamePlayer(Role):
         """Highest L1 block whose own game events are already in the timeline."""
 
     def subscriptions(self) -> tuple[str, ...]:
-        # The embedded verifier's topics but the sequencer's unsafe gossip: L1 blocks,
-        # and hub blocks when it follows the hub (rebuilds of invalidated blocks).
-        return tuple(
-            t for t in self.verifier.subscriptions() if t in (L1_BLOCKS_TOPIC, HUB_BLOCKS_TOPIC)
-        )
+        # L1 blocks, and hub blocks when it follows the hub (rebuilds of invalidated blocks).
+        follow_hub = self.follower.params.follow_hub
+        return (L1_BLOCKS_TOPIC, HUB_BLOCKS_TOPIC) if follow_hub else (L1_BLOCKS_TOPIC,)
 
     # ---- events -------------------------------------------------------------------------------
 
     def handle(self, event: Event, now: Timestamp) -> list[Effect]:
+        follower = self.follower
         if isinstance(event, Started):
-            return self._inner(self.verifier.handle(event, now))
+            return follower.start(now)
         if not isinstance(event, MessageReceived):
             return []
         message = event.message
         if isinstance(message, L1BlockPublished):
-            effects = self._inner(self.verifier.handle(event, now))
+            effects = self._inner(follower.on_l1(message, now))
             effects.extend(self._refresh())
-            self.verifier.release_l1(self.verifier.l1.complete_through + 1)
-            kept = self.verifier.chain.release_states_below(
-                min(self.verifier.state_floor(), self.games_floor)
+            follower.release_l1(follower.l1.complete_through + 1)
+            kept = follower.chain.release_states_below(
+                min(follower.state_floor(), self.games_floor)
             )
             self.honest.forget_below(kept)
             if self._synced():
                 effects.extend(self.act())
             return effects
         if isinstance(message, HubBlockPublished):
-            return self._inner(self.verifier.handle(event, now))
+            return self._inner(follower.on_hub(event.sender, message, now))
         return self.on_message(message)
 
     def on_message(self, message: object) -> list[Effect]:
@@ -229,24 +230,24 @@ class GamePlayer(Role):
         return []
 
     def _inner(self, effects: Iterable[Effect]) -> list[Effect]:
-        """The embedded verifier's effects: its store writes and L1 syncs, not its timeline."""
+        """The follower's effects: its store writes and L1 syncs, not its timeline."""
         return [e for e in effects if not isinstance(e, RecordEvent)]
 
     def _synced(self) -> bool:
-        l1 = self.verifier.l1
+        l1 = self.follower.l1
         return l1.head_number >= 0 and l1.complete_through == l1.head_number
 
     @property
     def l1_now(self) -> int:
         """Timestamp of the L1 head."""
-        l1 = self.verifier.l1
+        l1 = self.follower.l1
         head = l1.block(l1.head_number)  # the head is never released
         return 0 if head is None else head.header.timestamp
 
     # ---- following games on L1 ----------------------------------------------------------------
 
     def _refresh(self) -> list[Effect]:
-        l1 = self.verifier.l1
+        l1 = self.follower.l1
         changed = False
         for number in [n for n, s in self._scans.items() if l1.hash_at(n) != s.block_hash]:
             del self._scans[number]
@@ -265,7 +266,7 @@ class GamePlayer(Role):
         self.games = {}
         effects: list[Effect] = []
         newest = self._recorded_through
-        finalized = self.verifier.l1.finalized_number
+        finalized = self.follower.l1.finalized_number
         floor: int | None = None
         for number in sorted(self._scans):
             if floor is None and number > finalized:
@@ -447,7 +448,7 @@ class GamePlayer(Role):
                 tag = f"{game.game_id}:step:{plan.claim_index}"
                 if tag in self._pending:
                     continue
-                chain = self.verifier.chain
+                chain = self.follower.chain
                 try:
                     proof = build_step_proof(game, self.params.game, plan, chain, source)
                 except StatePruned:
@@ -480,7 +481,7 @@ class GamePlayer(Role):
     # ---- transactions ------------------------------------------------------------------------
 
     def _confirmed_nonce(self) -> int:
-        return self.verifier.l1.sent_count(self.me)
+        return self.follower.l1.sent_count(self.me)
 
     def _expire_pending(self) -> None:
         """Forget landed transactions; once one has waited ``resubmit_after`` L1 blocks,
@@ -490,7 +491,7 @@ class GamePlayer(Role):
         pending: after an L1 reorg dropped them all (the mempool has none), every new
         transaction left a gap below it and none could land again (explorer seed 269).
         """
-        head, confirmed = self.verifier.l1.head_number, self._confirmed_nonce()
+        head, confirmed = self.follower.l1.head_number, self._confirmed_nonce()
         for tag in [t for t, p in self._pending.items() if p.nonce < confirmed]:
             del self._pending[tag]
         if any(head - p.sent_at >= self.params.resubmit_after for p in self._pending.values()):
@@ -517,7 +518,7 @@ class GamePlayer(Role):
             data=data,
             value=value,
         )
-        self._pending[tag] = _Pending(nonce, self.verifier.l1.head_number)
+        self._pending[tag] = _Pending(nonce, self.follower.l1.head_number)
         return [SendMessage(self.params.l1_node, SubmitL1Transaction(tx.raw))]
 
 
