@@ -4,7 +4,7 @@ from types import ModuleType
 from typing import TypeVar
 from unittest.mock import patch
 
-from interlace.roles.challenger import GamePlayer
+from interlace.roles.game_player import GamePlayer
 from interlace.runtime.sim.scenario import load_scenario
 from interlace.runtime.sim.world import World
 
@@ -12,11 +12,11 @@ T = TypeVar("T")
 
 
 def held_by_roles(world: World, attribute: str, kind: type[T]) -> dict[str, T]:
-    """Each node's ``attribute`` if it is a ``kind`` (a game player's from its verifier)."""
+    """Each node's ``attribute`` if it is a ``kind`` (a game player's from its follower)."""
     found: dict[str, T] = {}
     for node in world.sim.nodes:
         role = world.sim.role(node)
-        holder = role.verifier if isinstance(role, GamePlayer) else role
+        holder = role.follower if isinstance(role, GamePlayer) else role
         value = getattr(holder, attribute, None)
         if isinstance(value, kind):
             found[node] = value

@@ -13,6 +13,7 @@ import pytest
 from interlace.protocol.hub.tracker import HubTracker, Rejected
 from interlace.protocol.interop import messenger
 from interlace.roles.base import Effect, Event, Timestamp, record
+from interlace.roles.rollup_follower import RollupFollower
 from interlace.roles.verifier import VerifierNode
 from interlace.runtime.sim import checkers
 from interlace.runtime.sim.scenario import load_scenario, parse_scenario
@@ -67,8 +68,8 @@ depth = 4
 
 def test_inv7_fails_when_a_verifier_ignores_an_l1_reorg(monkeypatch: pytest.MonkeyPatch) -> None:
     assert run(SHALLOW_ORIGINS)["inv7_origins_canonical"] == "ok"
-    monkeypatch.setattr(VerifierNode, "_rewind", lambda self, replaced: [])
-    monkeypatch.setattr(VerifierNode, "_first_stale_inclusion", lambda self: None)
+    monkeypatch.setattr(RollupFollower, "_rewind", lambda self, replaced: [])
+    monkeypatch.setattr(RollupFollower, "_first_stale_inclusion", lambda self: None)
     result = run(SHALLOW_ORIGINS)["inv7_origins_canonical"]
     assert "has a non-canonical origin" in result
 

@@ -92,9 +92,9 @@ def test_finalized_checker_catches_a_block_settled_before_its_dependency(
 ) -> None:
     """Inv. 1 is not vacuous: with the dependency rules off on L1 and at the hub, a block
     that consumed an unproven message finalizes and the checker fails."""
-    from interlace.protocol.settlement import aggregate
+    from interlace.protocol.settlement.aggregate import rules
 
-    monkeypatch.setattr(aggregate, "_own_fault", lambda *args, **kwargs: None)
+    monkeypatch.setattr(rules, "_own_fault", lambda *args, **kwargs: None)
 
     def own_level_only(self: HubTracker, start: TrackedBlock) -> None:
         if start.level != SafetyLevel.INVALID:

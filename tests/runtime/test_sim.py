@@ -364,15 +364,15 @@ def test_cli_bad_scenario_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_deposit_checker_catches_a_lost_deposit(monkeypatch: pytest.MonkeyPatch) -> None:
     """Inv. 4 is not vacuous: derivation that drops deposits breaks conservation."""
-    import interlace.roles.verifier as verifier_module
+    import interlace.roles.rollup_follower as follower_module
 
-    real = verifier_module.deposits_in_l1_block
+    real = follower_module.deposits_in_l1_block
 
     def lossy(*args: object, **kwargs: object) -> object:
         found = real(*args, **kwargs)  # type: ignore[arg-type]
         return found[1:]
 
-    monkeypatch.setattr(verifier_module, "deposits_in_l1_block", lossy)
+    monkeypatch.setattr(follower_module, "deposits_in_l1_block", lossy)
     metrics = World(small(), 5).run()
     assert "minted by deposits" in metrics["invariants"]["inv4_deposits_conserved"]
 

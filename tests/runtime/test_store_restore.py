@@ -18,7 +18,7 @@ from interlace.primitives.types import Hash32
 from interlace.protocol.chain.block import Block
 from interlace.protocol.hub.state import hub_header_hash
 from interlace.roles.base import NodeId, Role
-from interlace.roles.challenger import GamePlayer
+from interlace.roles.game_player import GamePlayer
 from interlace.roles.hub import Hub
 from interlace.roles.l1_node import L1Node
 from interlace.roles.prover import Coordinator
@@ -81,7 +81,7 @@ SCENARIOS = _scenarios()
 def held(role: Role) -> tuple[str, Sequence[Hash32]]:
     """What a restart must give back: the block hashes of the chain the role holds."""
     if isinstance(role, GamePlayer):
-        role = role.verifier
+        return "GamePlayer", _hashes(role.follower.chain.blocks)
     if isinstance(role, Sequencer | VerifierNode | Coordinator):
         return type(role).__name__, _hashes(role.chain.blocks)
     if isinstance(role, L1Node):

@@ -1,6 +1,6 @@
 """The proposer role: posts output roots of SAFE blocks as dispute games, and defends them.
 
-It is a ``GamePlayer`` (``challenger.py``): an embedded verifier node gives
+It is a ``GamePlayer`` (``game_player.py``): its ``RollupFollower`` gives
 it the SAFE chain (derived from L1 alone), and it rebuilds the games of its
 chain from L1 logs. Every ``interval`` blocks it proposes the output of the
 block (``createGame`` with the bond) once that block is SAFE, above the
@@ -21,7 +21,7 @@ from interlace.protocol.settlement.dispute import GameStatus, GameView
 from interlace.protocol.settlement.outputs import Output
 from interlace.protocol.settlement.trace import BlockTrace
 from interlace.roles.base import Effect, NodeId, PersistBatch, StoreView, record
-from interlace.roles.challenger import ChainSource, GamePlayer, PlayerParams
+from interlace.roles.game_player import ChainSource, GamePlayer, PlayerParams
 from interlace.roles.settlement_messages import SetProposerFault
 
 _LIE_KEY: Final = b"prop/lie_at"
@@ -39,7 +39,7 @@ class LyingSource(ChainSource):
     """The honest chain, except block ``lie_at``'s output (a wrong state root)."""
 
     def __init__(self, honest: ChainSource, lie_at: int) -> None:
-        super().__init__(honest.verifier)
+        super().__init__(honest.follower)
         self.honest = honest
         self.lie_at = lie_at
 
@@ -92,7 +92,7 @@ class Proposer(GamePlayer):
         anchor = self.anchor
         if anchor is None:
             return []
-        safe = self.verifier.safe_head
+        safe = self.follower.safe_head
         limit = min(safe, anchor.number + (1 << self.params.game.split_depth))
         targets = [n for n in range(anchor.number + 1, limit + 1) if n % self.interval == 0]
         if self.lie_at is not None and anchor.number < self.lie_at <= limit:

@@ -1,15 +1,16 @@
-"""The verifier node: derives a rollup from L1 data alone, giving its safe head.
+"""The verifier node: derives a rollup from L1 data alone, giving its safe head, and checks
+the sequencer's signed blocks against it.
 
-It reads every canonical L1 block in order, takes the batches the rollup's
-registered batcher posted to the inbox and the deposits the portal
-announced, and rebuilds each block with the same rules the sequencer uses.
-A block derived this way is *safe*. A batch entry that breaks the rules
-(wrong number, an origin that is not canonical or skips ahead, a drifted
-block with user transactions, an invalid transaction) is dropped, as OP
-drops invalid batches.
+The derivation is its ``RollupFollower`` (``rollup_follower.py``): every
+canonical L1 block in order, the registered batcher's batches and the
+portal's deposits, rebuilt with the sequencer's rules into the *safe*
+chain, rewound on an L1 reorg (and, when it follows the hub, a block the
+hub invalidated replaced by its rebuild). The node releases L1 bodies and
+rollup states as soon as derivation is done with them (``state_floor``).
 
 It also follows the sequencer's gossip (*unsafe* blocks, signature
-checked) and reports conflicts as evidence:
+checked) and reports conflicts as evidence, checked as the follower
+derives and takes in the hub's verdicts (``FollowerChecks``):
 - ``equivocation``: two validly signed envelopes at one height with
   different hashes; the chain's unsafe feed is then frozen. When it follows
   the hub, a second block may also be a rebuild the hub asked for, so the
@@ -18,32 +19,17 @@ checked) and reports conflicts as evidence:
   gossips the pair again for it, backing off, until the hub has spoken;
 - ``l1_conflict``: the block derived from L1 at a height differs from the
   one the sequencer signed.
-On an L1 reorg it rewinds the safe chain to the blocks whose batches are
-still canonical and derives again.
 
-States are released below the lowest block a rewind can still reach
-(``state_floor``): the last block whose batch is in a finalized L1 block,
-and, when it follows the hub, the last block the hub reported
-cross-FINALIZED (only a block the hub invalidated is ever replaced).
-
-Durability: every derived block is persisted with the L1 block (number and
-hash) that carried its batch, together with the derivation cursor, and
-evidence is persisted as it is found. The stored blocks are always exactly
-the chain in memory: each L1 block derived, and each L1 reorg rewind, ends
-in one batch that rewrites every height a rewind replaced (a hub rebuild
-re-derives a height in the same L1 block) and deletes those above the head.
-A restart replays the stored blocks, re-syncs L1, and rewinds whatever was
-derived from L1 blocks that are no longer canonical.
+Durability: the follower persists the derived chain and its cursor (see
+there); evidence is persisted as it is found, and a restart reloads it.
 """
 
-from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
 from interlace.primitives.envelope import decode_envelope, verify_envelope
 from interlace.primitives.errors import InterlaceError
-from interlace.primitives.hashing import keccak256
 from interlace.primitives.rlp_codec import (
     decode_rlp,
     encode_rlp,
@@ -53,27 +39,11 @@ from interlace.primitives.rlp_codec import (
     read_list,
     read_u64,
 )
-from interlace.primitives.tx import (
-    DepositTransaction,
-    Transaction,
-    decode_transaction,
-)
 from interlace.primitives.types import Address, ChainId, Hash32
-from interlace.protocol.chain.block import Block
 from interlace.protocol.hub.state import SafetyLevel
-from interlace.protocol.hub.tracker import batch_content, payload_origin
-from interlace.protocol.interop.messenger import (
-    declared_dependencies,
-)
+from interlace.protocol.hub.tracker import payload_origin
 from interlace.protocol.l1.view import L1View
 from interlace.protocol.rollup.chain import RollupChain, RollupGenesis
-from interlace.protocol.rollup.derivation import (
-    BatchBlock,
-    L1Origin,
-    batches_in_l1_block,
-    decode_batch,
-    deposits_in_l1_block,
-)
 from interlace.roles.base import (
     Broadcast,
     Effect,
@@ -87,27 +57,16 @@ from interlace.roles.base import (
     Timestamp,
     record,
 )
-from interlace.roles.hub_sync import HubFollower
-from interlace.roles.l1_node import decode_stored_block, encode_stored_block
-from interlace.roles.l1_sync import L1Sync
 from interlace.roles.messages import (
     HUB_BLOCKS_TOPIC,
     L1_BLOCKS_TOPIC,
     BlockGossip,
     HubBlockPublished,
     L1BlockPublished,
-    follow_l1,
     rollup_blocks_topic,
 )
 from interlace.roles.names import L1_NODE
-from interlace.roles.sequencer import (
-    OriginFacts,
-    decode_origin,
-    encode_origin,
-    hub_finalized_through,
-    origin_at,
-    release_origin_bodies,
-)
+from interlace.roles.rollup_follower import FollowerParams, RollupFollower
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +87,13 @@ class VerifierParams:
     """Follow hub blocks: a second signed block at a height the hub invalidated (a
     dependency rebuild) is not equivocation; with a hub, a conflict is judged when the
     hub has spoken (it freezes equivocating chains)."""
+
+    @property
+    def follower(self) -> FollowerParams:
+        """What its ``RollupFollower`` needs (all but the sequencer's address)."""
+        return FollowerParams(
+            self.genesis, self.batcher_address, self.l1_node, self.max_drift, self.follow_hub
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,50 +119,14 @@ class VerifierNode(Role):
         self.node_id = node_id
         self.params = params
         self.chain_id = params.genesis.chain_id
-        self.chain = RollupChain(params.genesis)
-        self.l1 = L1View()
-        self.l1_sync = L1Sync(self.params.l1_node)
-        self.released_origins: dict[int, OriginFacts] = {}
-        """Facts of the L1 blocks whose bodies ``l1`` released (a rebuild may build on them)."""
-        self.releases_l1 = True
-        """Release L1 bodies after each L1 block; an embedding role that reads them clears it."""
-        self.releases_states = True
-        """Release rollup states after L1 and hub blocks; an embedding role that reads old
-        states clears it and releases them itself."""
-        self.hub_finalized = 0
-        """Highest derived block the hub reported cross-FINALIZED."""
-        self.derived_l1 = -1
-        """Highest L1 block whose batches have been derived."""
-        self.included_in: dict[int, tuple[int, Hash32]] = {}
-        """Rollup block number → (L1 number, L1 hash) of the block that carried its batch."""
+        self.follower = RollupFollower(params.follower, store, checks=self)
+        """The safe chain, derived from L1 (and the hub's verdicts)."""
         self.unsafe: dict[int, dict[Hash32, bytes]] = {}
         self.evidence: list[Evidence] = []
         self.frozen = False
-        self.invalid_batches = 0
-        self.held_aside: list[tuple[BatchBlock, int]] = []
-        """A batch entry at a derived height that differs from the derived block, and the
-        entries after it that failed on top of the derived chain, each with the L1 block
-        that carried it (``_hold_aside``)."""
-        self.hub_invalid: set[tuple[int, Hash32]] = set()
-        self.hub_replaced: set[tuple[int, Hash32]] = set()
-        """(height, hash) of this chain's blocks the hub published INVALID in a hub block
-        that does not freeze the chain: for an L1 reorg or a dependency, never for
-        equivocation (the hub freezes the chain as it invalidates the pair's height), so
-        their sequencer re-signs those heights and a block at one is its rebuild, also
-        once the hub froze the chain for an equivocation elsewhere."""
-        self.invalid_contents: set[tuple[int, Hash32]] = set()
-        """(height, digest of the user transactions) of signed blocks the hub invalidated."""
-        self.invalid_sources: set[tuple[int, int, Hash32]] = set()
-        """(chain, height, hash) of every block the hub published INVALID (any chain)."""
-        self.hub_frozen: set[int] = set()
-        self.hub = HubFollower()
         self.suspects: dict[int, int] = {}
         """Heights with two signed blocks, waiting for the hub to say which case it is, with
         the hub deliveries heard since (see ``_forward_suspects``)."""
-        self._stored_through = 0
-        """Highest height whose stored block is the one in memory (``_persist`` writes above)."""
-        self._stored_head = 0
-        """Highest height with a stored block."""
         self._restore(store)
 
     def subscriptions(self) -> tuple[str, ...]:
@@ -204,48 +134,68 @@ class VerifierNode(Role):
         return (*topics, HUB_BLOCKS_TOPIC) if self.params.follow_hub else topics
 
     @property
+    def chain(self) -> RollupChain:
+        """The safe chain."""
+        return self.follower.chain
+
+    @property
+    def l1(self) -> L1View:
+        """Its view of L1."""
+        return self.follower.l1
+
+    @property
     def safe_head(self) -> int:
         """Number of the highest block derived from L1."""
-        return self.chain.head.number
+        return self.follower.safe_head
+
+    @property
+    def invalid_batches(self) -> int:
+        """Batch entries dropped, and batches that did not decode."""
+        return self.follower.invalid_batches
 
     def carried_through(self, l1_number: int) -> int:
-        """Highest derived block whose batch is in L1 block ``l1_number`` or below (0 if none).
-
-        Batches are derived in L1 order, so the carrying L1 numbers never go down.
-        """
-        head = self.chain.head.number
-        return bisect_right(range(1, head + 1), l1_number, key=lambda n: self.included_in[n][0])
-
-    def state_floor(self) -> int:
-        """Lowest block a rewind can still reach (see the module docstring)."""
-        floor = self.carried_through(self.l1.settled_through)
-        if self.params.follow_hub:
-            floor = min(floor, self.hub_finalized)
-        return floor
+        """See ``RollupFollower.carried_through``."""
+        return self.follower.carried_through(l1_number)
 
     def handle(self, event: Event, now: Timestamp) -> list[Effect]:
+        follower = self.follower
         if isinstance(event, Started):
-            return self.l1_sync.request(0, now)
+            return follower.start(now)
         if not isinstance(event, MessageReceived):
             return []
         message = event.message
         if isinstance(message, BlockGossip):
             return self._on_gossip(message)
         if isinstance(message, L1BlockPublished):
-            effects = self._on_l1(message, now)
+            effects = follower.on_l1(message, now)
+            follower.release_l1(follower.derived_l1 + 1)
         elif isinstance(message, HubBlockPublished):
-            steps = self.hub.accept(event.sender, message, now)
-            effects = list(steps.effects)
-            for block in steps.ready:
-                effects.extend(self._on_hub(block))
-            if steps.ready:  # once per delivery, however many blocks it let through
-                effects.extend(self._forward_suspects())
-                effects.extend(self._apply_held_aside())
+            effects = follower.on_hub(event.sender, message, now)
         else:
             return []
-        if self.releases_states:
-            self.chain.release_states_below(self.state_floor())
+        follower.chain.release_states_below(follower.state_floor())
         return effects
+
+    # ---- checks as the follower goes (``FollowerChecks``) --------------------------
+
+    def on_derived(self, number: int) -> list[Effect]:
+        """Compare the derived block with the signed ones heard at its height."""
+        return self._compare(number)
+
+    def on_l1_derived(self) -> list[Effect]:
+        """Judge again the pairs that waited for L1 to reach an origin."""
+        return self._judge_suspects() if self.suspects else []
+
+    def on_hub_block(self, message: HubBlockPublished) -> list[Effect]:
+        """Note what the hub invalidated among the blocks heard, and judge waiting pairs."""
+        for change in message.changes:
+            if change.level == SafetyLevel.INVALID and change.chain_id == self.chain_id:
+                self._note_invalid_contents(change.number, Hash32(change.block_hash))
+        return self._judge_suspects()
+
+    def on_hub_delivery(self) -> list[Effect]:
+        """Gossip again a pair the hub has not judged."""
+        return self._forward_suspects()
 
     # ---- unsafe gossip -----------------------------------------------------------
 
@@ -295,13 +245,13 @@ class VerifierNode(Role):
         if any(standing[h] == "unknown" for h in fork):
             self.suspects.setdefault(number, 0)
             return []  # judged once this verifier's L1 view reaches both origins
-        replaced = [h for h in fork if (number, h) in self.hub_replaced]
+        replaced = [h for h in fork if (number, h) in self.follower.hub_replaced]
         if replaced and len(fork) - len(replaced) <= 1:
             for h in replaced:  # the sequencer rebuilt what the hub invalidated
                 del seen[h]
             self.suspects.pop(number, None)
             return [record("verifier.rebuild_seen", chain=self.chain_id, number=number)]
-        if self.params.follow_hub and self.chain_id not in self.hub_frozen:
+        if self.params.follow_hub and self.chain_id not in self.follower.hub_frozen:
             self.suspects.setdefault(number, 0)
             return []  # wait for the hub's judgement
         self.frozen = True
@@ -324,7 +274,7 @@ class VerifierNode(Role):
             number, origin_hash = payload_origin(transactions)
         except InterlaceError:
             return "stale"  # not a block anyone can accept
-        if self._depends_on_invalid(transactions):
+        if self.follower.depends_on_invalid(transactions):
             return "stale"
         if number > self.l1.head_number:
             return "unknown"
@@ -332,20 +282,6 @@ class VerifierNode(Role):
         if known is None:
             return "unknown"
         return "canonical" if known == origin_hash else "stale"
-
-    def _on_hub(self, message: HubBlockPublished) -> list[Effect]:
-        for change in message.changes:
-            if change.level != SafetyLevel.INVALID:
-                continue
-            self.invalid_sources.add((change.chain_id, change.number, Hash32(change.block_hash)))
-            if change.chain_id == self.chain_id:
-                self.hub_invalid.add((change.number, Hash32(change.block_hash)))
-                if self.chain_id not in message.frozen:
-                    self.hub_replaced.add((change.number, Hash32(change.block_hash)))
-                self._note_invalid_contents(change.number, Hash32(change.block_hash))
-        self.hub_frozen = set(message.frozen)
-        self.hub_finalized = hub_finalized_through(self.chain, message.changes, self.hub_finalized)
-        return self._judge_suspects()
 
     def _judge_suspects(self) -> list[Effect]:
         """Judge again each pair that waited (for the hub's word, or for L1 to reach an
@@ -374,44 +310,18 @@ class VerifierNode(Role):
             payload = decode_envelope(envelope)[2]
         except InterlaceError:
             return
-        self.invalid_contents.add((number, _contents_digest(payload.transactions)))
-
-    def _hub_invalidated(self, block: Block) -> bool:
-        """Whether the hub invalidated ``block``, a signed block at its height with the
-        same user transactions (``_note_invalid_contents``), or a block ``block`` declares
-        as a dependency.
-
-        The last is the hub's cascade rule (and the sequencer's rebuild rule), applied
-        here because the hub can only publish a block INVALID that it has heard: when
-        the gossip of a dependent block was lost, the hub never names it, the sequencer
-        still rebuilds it, and the rebuild's batch was held aside for a verdict that
-        never came (explorer seed 9248).
-        """
-        if (block.number, block.hash) in self.hub_invalid:
-            return True
-        raw = tuple(tx.raw for tx in block.transactions)
-        if self._depends_on_invalid(raw):
-            return True
-        if not self.invalid_contents:
-            return False
-        return (block.number, _contents_digest(raw)) in self.invalid_contents
+        self.follower.note_invalid_contents(number, payload.transactions)
 
     def _replaced_by_rebuild(self, number: int, block_hash: Hash32, envelope: bytes) -> bool:
         """Whether a signed block is one the hub invalidated, or one that declares a block
         the hub invalidated as a dependency (the sequencer rebuilds both)."""
-        if (number, block_hash) in self.hub_invalid:
+        if (number, block_hash) in self.follower.hub_invalid:
             return True
         try:
             transactions = decode_envelope(envelope)[2].transactions
         except InterlaceError:
             return False
-        return self._depends_on_invalid(transactions)
-
-    def _depends_on_invalid(self, transactions: tuple[bytes, ...]) -> bool:
-        """Whether a block with these transactions declares a dependency the hub published
-        INVALID (the hub cascades such a block to INVALID, and its sequencer rebuilds it)."""
-        deps = declared_dependencies(transactions) or ()
-        return any((d.chain_id, d.number, d.block_hash) in self.invalid_sources for d in deps)
+        return self.follower.depends_on_invalid(transactions)
 
     def _forward_suspects(self) -> list[Effect]:
         """Gossip again the lowest fork the hub has not judged after a whole hub block.
@@ -450,7 +360,7 @@ class VerifierNode(Role):
         signed = self.unsafe.get(number)
         if derived is None or not signed or derived.hash in signed or number == 0:
             return []
-        if (number, derived.hash) in self.hub_invalid or self._depends_on_invalid(
+        if (number, derived.hash) in self.follower.hub_invalid or self.follower.depends_on_invalid(
             tuple(tx.raw for tx in derived.transactions)
         ):
             return []  # L1 still carries a version the hub invalidated; its rebuild follows
@@ -470,319 +380,15 @@ class VerifierNode(Role):
         key = _EVIDENCE_KEY + len(self.evidence).to_bytes(4, "big")
         return PersistBatch(((key, _encode_evidence(evidence)),))
 
-    # ---- derivation ----------------------------------------------------------------
-
-    def _on_l1(self, message: L1BlockPublished, now: Timestamp) -> list[Effect]:
-        replaced = follow_l1(self.l1, message)
-        effects: list[Effect] = []
-        stale = self._first_stale_inclusion()
-        if stale is not None:
-            replaced = stale if replaced is None else min(replaced, stale)
-        if replaced is not None and replaced <= self.derived_l1:
-            effects.extend(self._rewind(replaced))
-        effects.extend(self._derive_ready())
-        if self.suspects:
-            effects.extend(self._judge_suspects())
-        if self.derived_l1 < self.l1.head_number:
-            # From the first block the view lacks: after a restart the view is empty below
-            # the restored cursor, and a view with a hole never completes (explorer seed 40).
-            first = min(self.derived_l1 + 1, self.l1.complete_through + 1)
-            effects.extend(self.l1_sync.request(first, now))
-        if self.releases_l1:
-            self.release_l1(self.derived_l1 + 1)
-        return effects
-
-    def _derive_ready(self) -> list[Effect]:
-        """Derive the complete L1 blocks not yet derived, in order, each persisted with the
-        cursor."""
-        effects: list[Effect] = []
-        while self.derived_l1 + 1 <= self.l1.complete_through:
-            effects.extend(self._derive_from(self.derived_l1 + 1))
-            self.derived_l1 += 1
-            effects.append(self._persist())
-        return effects
-
-    def release_l1(self, cursor: int) -> None:
-        """Release L1 bodies below ``cursor`` and below what derivation still reads."""
-        release_origin_bodies(
-            self.l1, self.released_origins, min(cursor, self.derived_l1 + 1), self.chain_id
-        )
-
-    def _first_stale_inclusion(self) -> int | None:
-        """Lowest L1 number carrying one of our batches whose block is no longer canonical."""
-        stale = [
-            number
-            for number, block_hash in set(self.included_in.values())
-            if self.l1.hash_at(number) not in (None, block_hash)
-        ]
-        return min(stale, default=None)
-
-    def _rewind(self, replaced: int) -> list[Effect]:
-        keep = self.chain.head.number
-        while keep > 0 and self.included_in.get(keep, (-1, b""))[0] >= replaced:
-            keep -= 1
-        dropped = self._drop_above(keep)
-        self.derived_l1 = min(self.derived_l1, replaced - 1)
-        kept = [i for i, (_entry, l1_number) in enumerate(self.held_aside) if l1_number >= replaced]
-        if kept:
-            del self.held_aside[kept[0] :]  # what the reorg took is derived again, if still there
-        return [
-            self._persist(),
-            record("verifier.safe_reorg", chain=self.chain_id, to=keep, dropped=len(dropped)),
-        ]
-
-    def _rewind_invalid(self, number: int) -> list[Effect]:
-        """Drop the blocks from ``number`` up; the caller derives their replacement and persists
-        the result with the L1 block that carried it (``_persist``)."""
-        dropped = self._drop_above(number - 1)
-        return [
-            record(
-                "verifier.safe_reorg",
-                chain=self.chain_id,
-                to=number - 1,
-                dropped=len(dropped),
-                cause="hub_invalid",
-            ),
-        ]
-
-    def _drop_above(self, keep: int) -> list[Block]:
-        """Rewind the safe chain to ``keep``; the one way blocks leave it (see ``_persist``)."""
-        dropped = self.chain.rewind(keep)
-        for block in dropped:
-            self.included_in.pop(block.number, None)
-        self._stored_through = min(self._stored_through, keep)
-        return dropped
-
-    def _persist(self) -> PersistBatch:
-        """Write the store to exactly the chain in memory, with the derivation cursor.
-
-        The blocks above ``_stored_through`` are rewritten (a rewind may have replaced them
-        with others at the same heights) and stored ones above the head are deleted, so a
-        restart replays a chain whose every parent is the block stored below it.
-        """
-        head = self.chain.head.number
-        writes: list[tuple[bytes, bytes | None]] = [
-            (_CURSOR_KEY, self.derived_l1.to_bytes(8, "big", signed=True))
-        ]
-        for number in range(self._stored_through + 1, head + 1):
-            l1_number, l1_hash = self.included_in[number]
-            stored = [
-                encode_stored_block(self.chain.blocks[number]),
-                encode_origin(self.chain.origin_at(number)),
-                encode_uint(l1_number),
-                l1_hash,
-            ]
-            writes.append((_block_key(number), encode_rlp(stored)))
-        writes.extend((_block_key(n), None) for n in range(head + 1, self._stored_head + 1))
-        self._stored_through = self._stored_head = head
-        return PersistBatch(tuple(writes))
-
-    def _derive_from(self, l1_number: int) -> list[Effect]:
-        """Derive the batches of one L1 block."""
-        l1_block = self.l1.block(l1_number)
-        assert l1_block is not None  # derivation runs only up to complete_through
-        receipts = self.l1.receipts_at(l1_number)
-        effects: list[Effect] = []
-        for data in batches_in_l1_block(
-            l1_block, receipts, self.chain_id, self.params.batcher_address
-        ):
-            try:
-                batch = decode_batch(data)
-            except InterlaceError as exc:
-                self.invalid_batches += 1
-                effects.append(record("verifier.bad_batch", chain=self.chain_id, reason=str(exc)))
-                continue
-            for entry in batch.blocks:
-                if entry.number <= self.chain.head.number:
-                    derived = self.chain.blocks[entry.number]
-                    if entry.number == 0:
-                        continue
-                    if not self._hub_invalidated(derived):
-                        effects.extend(self._hold_aside(entry, derived, l1_number))
-                        continue  # already derived (a resubmitted batch), or held aside
-                    # A replacement for a block the hub proved invalid (its dependency was):
-                    # the one case where the safe head may move back (DESIGN.md §5, inv. 5).
-                    effects.extend(self._rewind_invalid(entry.number))
-                problem = self._apply_entry(entry, l1_number)
-                if problem is not None and self._continues_held_aside(entry):
-                    self.held_aside.append((entry, l1_number))
-                    continue  # built on the held-aside block, not on ours
-                if problem is None and self.held_aside:
-                    self.held_aside = []  # our chain went on: what was held aside was stale
-                effects.append(self._outcome(entry, l1_number, problem))
-                if problem is not None:
-                    break
-                effects.extend(self._compare(entry.number))
-        return effects
-
-    def _outcome(self, entry: BatchBlock, l1_number: int, problem: str | None) -> Effect:
-        """The record of one applied (or refused) batch entry."""
-        if problem is not None:
-            self.invalid_batches += 1
-            return record(
-                "verifier.bad_batch", chain=self.chain_id, number=entry.number, reason=problem
-            )
-        return record(
-            "verifier.safe",
-            chain=self.chain_id,
-            number=entry.number,
-            hash=self.chain.head.hash.hex()[:16],
-            l1=l1_number,
-        )
-
-    def _hold_aside(self, entry: BatchBlock, derived: Block, l1_number: int) -> list[Effect]:
-        """Keep a batch entry at a derived height that is another block than the derived one,
-        in case the hub invalidates the derived block.
-
-        A sequencer rebuilds a block only after the hub published it INVALID, and
-        the rebuilt batch can reach L1 before that hub block reaches this verifier
-        (it was cut off, or down). Dropping the entry as already derived lost the
-        rebuild for good: every later batch builds on it and failed (explorer seed
-        247). So the entry, and the entries after it that fail on the derived chain,
-        are held aside and applied when the hub's verdict arrives
-        (``_apply_held_aside``). Most such entries are stale copies (a batch re-sent
-        around an L1 reorg): the derived chain then goes on and they are dropped, as
-        OP drops a batch for a past height. Without the hub nothing is held.
-        """
-        if not self.params.follow_hub or self.chain_id in self.hub_frozen:
-            return []
-        if entry.number <= self.hub_finalized:
-            return []
-        if self._continues_held_aside(entry):
-            # The next block of the held-aside chain, at a height derived too: a rebuild
-            # re-signs the blocks above on the new parent, and an entry does not name its
-            # parent, so it may even equal the derived one. Dropped, the held chain
-            # stopped below it for good (explorer seed 9248 with the verifier cut off
-            # from the hub: the safe head stayed one above the rebuild).
-            self.held_aside.append((entry, l1_number))
-            return []
-        if _entry_describes(entry, derived, self.chain.origin_at(entry.number)):
-            return []
-        if self.held_aside and self.held_aside[0][0].number < entry.number:
-            return []  # a differing copy above the held ones, not next to them
-        self.held_aside = [(entry, l1_number)]
-        return [
-            record("verifier.held_aside", chain=self.chain_id, number=entry.number, l1=l1_number)
-        ]
-
-    def _continues_held_aside(self, entry: BatchBlock) -> bool:
-        return (
-            bool(self.held_aside)
-            and entry.number == self.held_aside[-1][0].number + 1
-            and len(self.held_aside) < MAX_HELD_ASIDE
-        )
-
-    def _apply_held_aside(self) -> list[Effect]:
-        """Replace the derived chain with the held-aside entries once the hub has
-        invalidated the derived block they replace."""
-        if not self.held_aside:
-            return []
-        first = self.held_aside[0][0].number
-        derived = self.chain.block_at(first)
-        if derived is None or not self._hub_invalidated(derived):
-            return []
-        held, self.held_aside = self.held_aside, []
-        effects = self._rewind_invalid(first)
-        for entry, l1_number in held:
-            problem = self._apply_entry(entry, l1_number)
-            effects.append(self._outcome(entry, l1_number, problem))
-            if problem is not None:
-                break
-        effects.append(self._persist())
-        return effects
-
-    def _apply_entry(self, entry: BatchBlock, l1_number: int) -> str | None:
-        chain = self.chain
-        if entry.number != chain.head.number + 1:
-            return f"expected block {chain.head.number + 1}, batch has {entry.number}"
-        parent_origin = chain.origins[-1]
-        if entry.origin_number not in (parent_origin.number, parent_origin.number + 1):
-            return "origin skips L1 blocks"
-        if entry.origin_number > l1_number:
-            return "origin is newer than the L1 block carrying the batch"
-        origin = origin_at(self.l1, self.released_origins, entry.origin_number)
-        if origin is None or origin.hash != entry.origin_hash:
-            return "origin is not canonical"
-        if entry.timestamp < chain.head.header.timestamp:
-            return "timestamp goes backwards"
-        if entry.timestamp < origin.timestamp:
-            return "block is older than its origin"
-        if entry.transactions and entry.timestamp > origin.timestamp + self.params.max_drift:
-            return "drifted block carries user transactions"
-        txs: list[Transaction] = []
-        try:
-            txs.extend(decode_transaction(raw, self.chain_id) for raw in entry.transactions)
-        except InterlaceError as exc:
-            return f"undecodable transaction: {exc}"
-        deposits = []
-        if origin.hash != parent_origin.hash:
-            deposits = self._deposits_of(origin)
-        built = chain.build_next(
-            origin, deposits, txs, entry.timestamp, hub_updates=entry.hub_updates
-        )
-        if built.rejected:
-            return f"invalid transaction: {built.rejected[0][1]}"
-        chain.append(built, origin)
-        l1_hash = self.l1.hash_at(l1_number)
-        assert l1_hash is not None
-        self.included_in[entry.number] = (l1_number, l1_hash)
-        return None
-
-    def _deposits_of(self, origin: L1Origin) -> list[DepositTransaction]:
-        facts = self.released_origins.get(origin.number)
-        if facts is not None and facts.origin.hash == origin.hash:
-            return list(facts.deposits)
-        block = self.l1.block(origin.number)
-        assert block is not None and block.hash == origin.hash
-        return deposits_in_l1_block(block, self.l1.receipts_at(origin.number), self.chain_id)
-
     # ---- restart ---------------------------------------------------------------------
 
     def _restore(self, store: StoreView) -> None:
-        for _key, raw in store.iterate_prefix(_BLOCK_KEY):
-            block_raw, origin_item, l1_number, l1_hash = read_list(
-                decode_rlp(raw), 4, "verifier block"
-            )
-            block = decode_stored_block(read_bytes(block_raw))
-            self.chain.replay(block, decode_origin(origin_item))
-            self.included_in[block.number] = (
-                read_u64(l1_number),
-                read_hash32(l1_hash),
-            )
-        self._stored_through = self._stored_head = self.chain.head.number
-        cursor = store.get(_CURSOR_KEY)
-        if cursor is not None:
-            self.derived_l1 = int.from_bytes(cursor, "big", signed=True)
         for _key, raw in store.iterate_prefix(_EVIDENCE_KEY):
             self.evidence.append(_decode_evidence(self.chain_id, raw))
         self.frozen = any(e.kind == "equivocation" for e in self.evidence)
 
 
-MAX_HELD_ASIDE: Final = 4096
-"""Most batch entries a verifier holds aside for a replacement the hub has not judged."""
-_BLOCK_KEY: Final = b"ver/block/"
-_CURSOR_KEY: Final = b"ver/cursor"
 _EVIDENCE_KEY: Final = b"ver/evidence/"
-
-
-def _entry_describes(entry: BatchBlock, block: Block, origin: L1Origin) -> bool:
-    """Whether a batch entry is the one ``block`` was derived from (a resubmitted batch):
-    the hub's content match (``batch_content``), with the timestamp and the origin."""
-    if entry.timestamp != block.header.timestamp or entry.origin_hash != origin.hash:
-        return False
-    content = batch_content(tuple(tx.raw for tx in block.transactions))
-    return content == (entry.transactions, entry.hub_updates)
-
-
-def _contents_digest(transactions: tuple[bytes, ...]) -> Hash32:
-    """keccak256 of the RLP list of a block's user transactions (what its dependencies come
-    from; the deposits differ with the header chain: the dependency declaration's source
-    hash covers the parent hash)."""
-    return keccak256(encode_rlp(list(batch_content(transactions)[0])))
-
-
-def _block_key(number: int) -> bytes:
-    return _BLOCK_KEY + number.to_bytes(8, "big")
 
 
 def _fork_in(envelopes: Iterable[bytes]) -> tuple[bytes, ...]:
