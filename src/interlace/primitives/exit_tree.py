@@ -31,8 +31,10 @@ __all__ = [
     "ZERO_HASHES",
     "ExitTree",
     "ExitTreeFull",
+    "append_to_frontier",
     "compute_root_from_proof",
     "exit_leaf_hash",
+    "frontier_root",
     "verify_exit_proof",
 ]
 
@@ -119,15 +121,10 @@ class ExitTree:
             raise ExitTreeFull(f"exit tree is full ({EXIT_TREE_CAPACITY} leaves)")
         leaf = Hash32(bytes(leaf))
         index = self._count
-        self._count = size = index + 1
+        self._count = index + 1
         self._spine = None
 
-        node = leaf
-        for height in range(EXIT_TREE_DEPTH):
-            if (size >> height) & 1:
-                self._branch[height] = node
-                break
-            node = keccak256(self._branch[height] + node)
+        append_to_frontier(index, self._branch, leaf)
 
         # The same walk, recorded: every node this append completes.
         node = leaf
@@ -141,14 +138,7 @@ class ExitTree:
 
     def root(self) -> Hash32:
         """Return the current root (``getRoot``), O(depth)."""
-        node = ZERO_HASH
-        size = self._count
-        for height in range(EXIT_TREE_DEPTH):
-            if (size >> height) & 1:
-                node = keccak256(self._branch[height] + node)
-            else:
-                node = keccak256(node + ZERO_HASHES[height])
-        return node
+        return frontier_root(self._count, self._branch)
 
     def frontier(self) -> tuple[Hash32, ...]:
         """The 32-entry branch array, as the contract stores it in ``_branch``.
@@ -190,6 +180,30 @@ class ExitTree:
                 spine[height] = keccak256(left + right)
         self._spine = spine
         return spine
+
+
+def frontier_root(count: int, frontier: Sequence[Hash32]) -> Hash32:
+    """The root of a tree of ``count`` leaves from its 32-entry branch array (``getRoot``)."""
+    node = ZERO_HASH
+    for height in range(EXIT_TREE_DEPTH):
+        if (count >> height) & 1:
+            node = keccak256(frontier[height] + node)
+        else:
+            node = keccak256(node + ZERO_HASHES[height])
+    return node
+
+
+def append_to_frontier(count: int, frontier: list[Hash32], leaf: Hash32) -> int:
+    """Append ``leaf`` to a tree of ``count`` leaves given by its branch array, in place
+    (``_addLeaf``); return the new count. The caller checks the capacity."""
+    size = count + 1
+    node = leaf
+    for height in range(EXIT_TREE_DEPTH):
+        if (size >> height) & 1:
+            frontier[height] = node
+            break
+        node = keccak256(frontier[height] + node)
+    return size
 
 
 def compute_root_from_proof(leaf: Hash32, index: int, proof: Sequence[bytes]) -> Hash32:

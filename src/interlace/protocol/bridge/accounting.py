@@ -40,8 +40,12 @@ rule exists once.
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from interlace.primitives.exit_tree import EMPTY_EXIT_ROOT, EXIT_TREE_DEPTH, ZERO_HASHES, ExitTree
-from interlace.primitives.hashing import keccak256
+from interlace.primitives.exit_tree import (
+    EXIT_TREE_DEPTH,
+    ExitTree,
+    append_to_frontier,
+    frontier_root,
+)
 from interlace.primitives.types import ZERO_HASH, Hash32
 from interlace.protocol.bridge.claim import ClaimProof, verify_claim
 from interlace.protocol.bridge.errors import (
@@ -170,30 +174,7 @@ class NetworkState:
     @property
     def local_exit_root(self) -> Hash32:
         """The exit tree's root (``getRoot``)."""
-        return _frontier_root(self.exit_count, self.exit_frontier)
-
-
-def _frontier_root(count: int, frontier: Sequence[Hash32]) -> Hash32:
-    if count == 0:
-        return EMPTY_EXIT_ROOT
-    node = ZERO_HASH
-    for height in range(EXIT_TREE_DEPTH):
-        if (count >> height) & 1:
-            node = keccak256(frontier[height] + node)
-        else:
-            node = keccak256(node + ZERO_HASHES[height])
-    return node
-
-
-def _append_frontier(count: int, frontier: list[Hash32], leaf: Hash32) -> int:
-    size = count + 1
-    node = leaf
-    for height in range(EXIT_TREE_DEPTH):
-        if (size >> height) & 1:
-            frontier[height] = node
-            break
-        node = keccak256(frontier[height] + node)
-    return size
+        return frontier_root(self.exit_count, self.exit_frontier)
 
 
 def _balance_value(balance: int) -> Hash32:
@@ -268,8 +249,8 @@ def apply_certificate(
     frontier = list(state.exit_frontier)
     for exit_ in certificate.bridge_exits:
         _check_exit(network, exit_)
-        count = _append_frontier(count, frontier, exit_.leaf_hash())
-    new_root = _frontier_root(count, frontier)
+        count = append_to_frontier(count, frontier, exit_.leaf_hash())
+    new_root = frontier_root(count, frontier)
     if certificate.new_local_exit_root != new_root:
         raise LocalExitRootMismatch(
             f"network {network}: new local exit root {_hex(certificate.new_local_exit_root)}, "
@@ -419,5 +400,5 @@ class ChainLedger:
         count = len(self.exits)
         frontier = list(self.exits.frontier())
         for exit_ in bridge_exits:
-            count = _append_frontier(count, frontier, exit_.leaf_hash())
-        return _frontier_root(count, frontier)
+            count = append_to_frontier(count, frontier, exit_.leaf_hash())
+        return frontier_root(count, frontier)
