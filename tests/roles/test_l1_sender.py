@@ -184,13 +184,14 @@ def test_replace_sends_another_call_at_the_same_nonce() -> None:
     assert decode_transaction(sent_raw(replaced)).nonce == 0
 
 
-def test_give_up_frees_the_nonce_for_the_next_submit() -> None:
+def test_give_up_frees_the_nonce_once_nothing_pending_is_above_it() -> None:
     sender = L1Sender(params())
     sender.submit("a", call(b"\x01"), at(0))
     sender.submit("b", call(b"\x02"), at(0))
     sender.give_up(0)
-    assert sender.submit("c", call(b"\x03"), at(1)).tx.nonce == 0  # the lowest free nonce
-    assert sender.next_nonce() == 2
+    assert sender.next_nonce() == 2  # b still waits at 1: no nonce below it is reused
+    sender.give_up(1)
+    assert sender.submit("c", call(b"\x03"), at(1)).tx.nonce == 0
     with pytest.raises(NotInFlight):
         sender.give_up(7)
 

@@ -6,14 +6,19 @@ holds the account key and signs every transaction (EIP-1559, EIP-155 for
 the L1's chain id). It learns the account's confirmed nonce from the
 canonical L1 blocks its owner shows it (``scan``, and ``forget_from`` after
 an L1 reorg), so a restart needs nothing stored to get it right: the L1
-re-sync brings it back. The next nonce is the lowest one at or above the
-confirmed nonce that no transaction in flight holds.
+re-sync brings it back. The next nonce is one above the highest tracked
+transaction (pending, or included and not yet final), or the confirmed
+nonce if that is higher: a nonce below a pending transaction is not taken
+again while it waits (an owner that gives one up and wants its nonce back
+gives up those above it too), and a nonce seen on L1 is never signed again,
+even while the owner's view of L1 has a gap below it.
 
 Each transaction is a ``SentTx`` in one of three states (``TxState``, its
 moves in ``_NEXT``): ``PENDING`` (sent, in no canonical L1 block),
 ``LANDED`` or ``REVERTED`` (in a canonical L1 block that is not finalized
 yet: a reorg can still take it out, and then it is ``PENDING`` again and
-due at once, as the L1 node keeps no transaction a reorg dropped). Once its
+due at once, as the L1 node may have lost it with the replaced blocks; a
+copy it still holds makes the resend a harmless duplicate). Once its
 L1 block is finalized it is forgotten (``forget_final``). ``scan`` and
 ``forget_from`` report what changed as ``Included`` and ``Dropped`` values.
 
@@ -215,11 +220,8 @@ class L1Sender:
         return self._confirmed
 
     def next_nonce(self) -> int:
-        """The lowest nonce at or above the confirmed one no pending transaction holds."""
-        nonce = self._confirmed
-        while (held := self._txs.get(nonce)) is not None and held.state is TxState.PENDING:
-            nonce += 1
-        return nonce
+        """The confirmed nonce, or one above the highest tracked transaction if higher."""
+        return max([self._confirmed, *(nonce + 1 for nonce in self._txs)])
 
     def transactions(self) -> tuple[SentTx, ...]:
         """Every tracked transaction, by nonce."""
@@ -260,8 +262,9 @@ class L1Sender:
         return self._send(SentTx(nonce, tag, self._sign(nonce, call), now))
 
     def give_up(self, nonce: int) -> tuple[Effect, ...]:
-        """Forget a pending transaction: its nonce is free for the next ``submit``. (The L1
-        node may still hold it, so the next transaction at that nonce may lose to it.)"""
+        """Forget a pending transaction: its nonce is free for the next ``submit`` once no
+        pending one is above it. (The L1 node may still hold it, so the next transaction at
+        that nonce may lose to it.)"""
         self._pending_at(nonce)
         del self._txs[nonce]
         return self._delete((nonce,))
