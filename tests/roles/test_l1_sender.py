@@ -268,3 +268,18 @@ def test_a_dropped_transaction_survives_a_restart_as_pending() -> None:
     assert [tx.state for tx in restarted.transactions()] == [TxState.PENDING]
     store.apply(restarted.give_up(0))
     assert store.data == {}
+
+
+def test_a_nonce_seen_on_l1_is_not_signed_again_while_the_view_has_a_gap_below_it() -> None:
+    # l1-reorg: the owner's view lacked the block holding nonce 0 but held nonce 1's, so a
+    # count of its transactions said 1; signing at 1 again was refused as a double spend.
+    sender = L1Sender(params())
+    a = sender.submit("a", call(b"\x01"), at(0))
+    b = sender.submit("b", call(b"\x02"), at(0))
+    sender.scan(1, block(1, (sent_raw(a),)), receipts(1))
+    sender.scan(2, block(2, (sent_raw(b),)), receipts(1))
+    sender.forget_from(1)  # a reorg; the new block 1 is not here yet, the new block 2 is
+    sender.give_up(0)
+    sender.scan(2, block(2, (sent_raw(b),), salt=b"fork"), receipts(1))
+    assert sender.confirmed_nonce == 1
+    assert sender.submit("c", call(b"\x03"), at(4)).tx.nonce == 2
