@@ -10,13 +10,14 @@ chess clocks) and plays OP's honest-actor rules (``plan_moves``): it
 attacks what it disagrees with, defends what it agrees with, sends a
 one-step proof at the maximum depth (dry-run first with the module's own
 check), and resolves a game once no clock is left. Its ``L1Sender`` signs
-the transactions with the player's L1 key, numbers them and tracks them:
-one in flight per move (its tag), and once one has not landed
+the transactions with the player's L1 key, numbers them and tracks them,
+one in flight per move (tagged with the move); once one has not landed
 ``resubmit_after`` seconds (of the L1's clock) after it was sent, every one
-in flight is given up and planned again. Which games it plays, and what else it sends,
-is up to the subclass: the ``Challenger`` (``challenger.py``) and the
-``Proposer`` (``proposer.py``). A restart loses nothing: games come back
-from L1, the chain from the follower's store.
+in flight is given up and planned again. Which games it plays, and what
+else it sends, is up to the subclass: the ``Challenger``
+(``challenger.py``) and the ``Proposer`` (``proposer.py``). A restart
+loses nothing: games come back from L1, the chain from the follower's
+store.
 
 A game over block ``N`` disputes ``(anchor, N]``: playing it reads the
 outputs and block traces of those blocks, so the player keeps the states
