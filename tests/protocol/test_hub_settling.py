@@ -11,7 +11,6 @@ from interlace.protocol.hub.tracker import HubTracker, Outcome
 from interlace.protocol.l1.modules import RollupKind
 from interlace.protocol.settlement.confirmation import read_output_reference
 from tests.protocol.hub_support import (
-    HUB_KEY,
     INVALID,
     A,
     B,
@@ -101,7 +100,6 @@ def test_finalized_blocks_survive_a_later_equivocation() -> None:
 def _follower(**kinds: RollupKind) -> SettlementFollower:
     a, b = Rollup(A), Rollup(B)
     return SettlementFollower(
-        hub_address=HUB_KEY.address,
         kinds={A: kinds.get("a", RollupKind.VALIDITY), B: kinds.get("b", RollupKind.VALIDITY)},
         genesis={A: a.genesis_hash, B: b.genesis_hash},
     )

@@ -1,6 +1,7 @@
 """The network plan: one description, one parser, the same nodes in both runtimes."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -217,3 +218,18 @@ def test_check_plan_accepts_the_defaults_of_both_runtimes() -> None:
         build_plan(DEVNET_PLAN, 0).chain(999)
     with pytest.raises(PlanError, match="no node 'seq-999'"):
         build_plan(DEVNET_PLAN, 0).node("seq-999")
+
+
+@pytest.mark.parametrize("l1_block_time", [0.5, 1.0])
+def test_every_l1_sender_waits_as_many_l1_block_times_as_its_role_did(
+    l1_block_time: float,
+) -> None:
+    spec = replace(DEVNET_PLAN, l1=replace(DEVNET_PLAN.l1, block_time=l1_block_time))
+    blocks = {RoleKind.BATCHER: 3, RoleKind.PROVER: 3, RoleKind.PROPOSER: 4, RoleKind.CHALLENGER: 4}
+    waits = {
+        node.kind: node.params.resubmit_after
+        for node in build_plan(spec, 0).nodes
+        if node.kind in blocks
+    }
+    assert set(waits) == set(blocks)
+    assert waits == {kind: blocks[kind] * l1_block_time for kind in waits}

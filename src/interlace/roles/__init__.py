@@ -5,7 +5,9 @@ The roles: ``l1_node`` (produces L1 blocks), ``sequencer``, ``batcher``,
 messages), ``prover`` (a validity rollup's coordinator and workers),
 ``proposer`` and ``challenger`` (fault dispute games) and ``client`` (the
 workload). Beside them: ``base`` (the event and effect contract), ``messages``
-and ``settlement_messages``, and the follower rules ``l1_sync`` and ``hub_sync``.
+and ``settlement_messages``, the follower rules ``l1_sync`` and ``hub_sync``,
+and ``l1_sender`` (one L1 account's transactions, for every role that sends
+them).
 
 Each role is a state machine: an event and the current time go in, a list of
 effects comes out. Roles never read a clock, a socket, a random source or the

@@ -7,8 +7,10 @@ compressed batch in one L1 transaction signed by the
 registered batcher key. It tracks which L1 block holds each rollup block,
 so when an L1 reorg drops a batch, or re-includes it with blocks on an L1
 origin the reorg replaced, the range becomes unposted and is sent again.
-A batch in flight that has not landed after ``resubmit_after`` L1 blocks
-is sent again with the same nonce. ``SetOutage`` pauses it.
+Its ``L1Sender`` signs the batch and keeps it in flight (one at a time); a
+batch not on L1 ``resubmit_after`` seconds after it was sent, by the L1's
+clock, or taken out by an L1 reorg, is planned again at the same nonce.
+``SetOutage`` pauses it.
 """
 
 from dataclasses import dataclass
@@ -21,7 +23,6 @@ from interlace.primitives.tx import (
     DEPOSIT_TX_TYPE,
     DepositTransaction,
     decode_transaction,
-    sign_dynamic_fee,
 )
 from interlace.primitives.types import U64, Address, ChainId, Hash32
 from interlace.protocol.chain.block import Block
@@ -55,6 +56,7 @@ from interlace.roles.base import (
     record,
 )
 from interlace.roles.hub_sync import HubFollower
+from interlace.roles.l1_sender import L1Call, L1Sender, L1SenderParams, l1_time
 from interlace.roles.l1_sync import L1Sync
 from interlace.roles.messages import (
     HUB_BLOCKS_TOPIC,
@@ -64,17 +66,15 @@ from interlace.roles.messages import (
     HubBlockPublished,
     L1BlockPublished,
     SetOutage,
-    SubmitL1Transaction,
     follow_l1,
 )
 from interlace.roles.names import L1_NODE
 
 BATCH_GAS_FLOOR: Final = 100_000
-MAX_FEE_PER_GAS: Final = 10**11
 
-
-RESUBMIT_AFTER: Final = 3
-"""L1 blocks a batcher waits for a batch in flight before re-sending it (the default)."""
+RESUBMIT_L1_BLOCKS: Final = 3
+"""L1 blocks' worth of time a batcher waits for a batch in flight before planning it again
+(the plan sets ``resubmit_after`` to this many L1 block times)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,22 +97,15 @@ class BatcherParams:
     """Largest range in one batch (a range that does not fit L1 is halved until it does)."""
     l1_gas_limit: int = 30_000_000
     """The L1 block gas limit: a batch transaction must fit one L1 block."""
-    resubmit_after: int = RESUBMIT_AFTER
-    """L1 blocks to wait before re-sending a batch that has not landed."""
+    resubmit_after: float = 6.0
+    """Seconds (of the L1's clock) before a batch that has not landed is planned again
+    (three blocks of the default 2-second L1)."""
     follow_hub: bool = False
     """Post a block only once the hub has accepted the exact version of each of its
     dependencies and not invalidated it, so L1 does not carry a block built on a source
     the hub never saw or already rejected. (Waiting for dependencies to be SAFE would
     serialise mutually dependent chains one L1 block per hop; a dependency invalidated
     after posting is excluded at settlement instead.)"""
-
-
-@dataclass(slots=True)
-class _InFlight:
-    first: int
-    last: int
-    nonce: int
-    sent_at_l1: int
 
 
 class Batcher(Role):
@@ -139,7 +132,15 @@ class Batcher(Role):
         next fetch starts there)."""
         self.verify_from: int | None = None
         """Posted blocks from here on must be compared with the sequencer's chain again."""
-        self.in_flight: _InFlight | None = None
+        self.sender = L1Sender(
+            L1SenderParams(
+                key=params.batcher_key,
+                l1_chain_id=params.l1_chain_id,
+                resubmit_after=params.resubmit_after,
+                l1_node=params.l1_node,
+            )
+        )
+        """The batcher's L1 account: the batch in flight, its nonce and resubmission."""
         self.paused = False
         self.batches_posted = 0
         self.too_large: int | None = None
@@ -233,6 +234,7 @@ class Batcher(Role):
         replaced = follow_l1(self.l1, message)
         effects: list[Effect] = []
         if replaced is not None:
+            self.sender.forget_from(replaced)  # a batch it held is planned again (due now)
             lost = [n for n, l1_number in self.included_in.items() if l1_number >= replaced]
             for n in lost:
                 del self.included_in[n]
@@ -242,6 +244,7 @@ class Batcher(Role):
                     record("batcher.batch_dropped", chain=self.params.chain_id, blocks=len(lost))
                 )
         self._scan(message.block)
+        self.sender.forget_final(self.l1.finalized_number)
         # Each block is scanned as it arrives; after that only hashes and counts are read.
         self.l1.release_below(self.l1.complete_through + 1)
         gap = self.l1.missing_below(message.block.number)
@@ -259,6 +262,7 @@ class Batcher(Role):
 
     def _scan(self, l1_block: Block) -> None:
         receipts = self.l1.receipts_at(l1_block.number)
+        self.sender.scan(l1_block.number, l1_block, receipts)  # the batch in flight landed
         for tx, receipt in zip(l1_block.transactions, receipts, strict=True):
             if tx.sender != self.params.batcher_key.address or not receipt.success:
                 continue
@@ -270,17 +274,12 @@ class Batcher(Role):
             for entry in batch.blocks:
                 self.included_in[entry.number] = l1_block.number
                 self.posted[entry.number] = entry
-            if self.in_flight is not None and self.in_flight.nonce == tx.nonce:
-                self.in_flight = None
 
     def _origin_standing(self, entry: BatchBlock) -> bool:
         """Whether ``entry``'s L1 origin is still canonical in this batcher's L1 view (or
         above it): derivation refuses an entry on an origin a reorg replaced."""
         known = self.l1.hash_at(entry.origin_number)
         return known is None or known == entry.origin_hash
-
-    def _next_nonce(self) -> int:
-        return self.l1.sent_count(self.params.batcher_key.address)
 
     def _postable(self, number: int) -> bool:
         """The block's L1 origin must be canonical (else its sequencer has yet to re-sign it
@@ -323,11 +322,12 @@ class Batcher(Role):
     def _maybe_post(self) -> list[Effect]:
         if self.paused:
             return []
-        head_l1 = self.l1.head_number
-        if self.in_flight is not None:
-            if head_l1 - self.in_flight.sent_at_l1 < self.params.resubmit_after:
-                return []
-            self.in_flight = None
+        now = l1_time(self.l1)
+        in_flight = self.sender.pending()
+        if any(not self.sender.is_due(tx, now) for tx in in_flight):
+            return []
+        for tx in in_flight:
+            self.sender.give_up(tx.nonce)  # plan again: the range may have grown or moved
         first = self._first_unposted()
         if first not in self.blocks:
             return []
@@ -347,28 +347,19 @@ class Batcher(Role):
                 return [record("batcher.block_too_large", chain=self.params.chain_id, number=first)]
             return []
         last, data, calldata = fitted
-        nonce = self._next_nonce()
-        tx = sign_dynamic_fee(
-            self.params.batcher_key,
-            chain_id=self.params.l1_chain_id,
-            nonce=nonce,
-            to=INBOX_ADDRESS,
-            gas_limit=_batch_gas(calldata),
-            max_priority_fee_per_gas=1,
-            max_fee_per_gas=MAX_FEE_PER_GAS,
-            data=calldata,
+        sent = self.sender.submit(
+            f"batch:{first}-{last}", L1Call(INBOX_ADDRESS, calldata, _batch_gas(calldata)), now
         )
-        self.in_flight = _InFlight(first, last, nonce, head_l1)
         self.batches_posted += 1
         return [
-            SendMessage(self.params.l1_node, SubmitL1Transaction(tx.raw)),
+            *sent.effects,
             record(
                 "batcher.batch",
                 chain=self.params.chain_id,
                 first=first,
                 last=last,
                 bytes=len(data),
-                nonce=nonce,
+                nonce=sent.tx.nonce,
             ),
         ]
 

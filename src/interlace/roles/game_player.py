@@ -9,14 +9,15 @@ logs (creation calldata for the output preimage, L1 timestamps for the
 chess clocks) and plays OP's honest-actor rules (``plan_moves``): it
 attacks what it disagrees with, defends what it agrees with, sends a
 one-step proof at the maximum depth (dry-run first with the module's own
-check), and resolves a game once no clock is left. Transactions are
-EIP-1559, signed by the player's L1 key and sent to the L1 node; nonces
-come from the player's own transactions in canonical L1 blocks plus those
-in flight, and a transaction that has not landed after ``resubmit_after``
-L1 blocks is planned again. Which games it plays, and what else it sends,
-is up to the subclass: the ``Challenger`` (``challenger.py``) and the
-``Proposer`` (``proposer.py``). A restart loses nothing: games come back
-from L1, the chain from the follower's store.
+check), and resolves a game once no clock is left. Its ``L1Sender`` signs
+the transactions with the player's L1 key, numbers them and tracks them,
+one in flight per move (tagged with the move); once one has not landed
+``resubmit_after`` seconds (of the L1's clock) after it was sent, every one
+in flight is given up and planned again. Which games it plays, and what
+else it sends, is up to the subclass: the ``Challenger``
+(``challenger.py``) and the ``Proposer`` (``proposer.py``). A restart
+loses nothing: games come back from L1, the chain from the follower's
+store.
 
 A game over block ``N`` disputes ``(anchor, N]``: playing it reads the
 outputs and block traces of those blocks, so the player keeps the states
@@ -34,7 +35,6 @@ from typing import Final
 from interlace.primitives.errors import InterlaceError
 from interlace.primitives.keys import PrivateKey
 from interlace.primitives.receipt import Receipt
-from interlace.primitives.tx import sign_dynamic_fee
 from interlace.primitives.types import U64, Address, ChainId, Hash32
 from interlace.protocol.chain.block import Block
 from interlace.protocol.rollup.chain import StatePruned
@@ -62,18 +62,17 @@ from interlace.roles.base import (
     PersistBatch,
     RecordEvent,
     Role,
-    SendMessage,
     Started,
     StoreView,
     Timestamp,
     record,
 )
+from interlace.roles.l1_sender import L1Call, L1Sender, L1SenderParams, l1_time
 from interlace.roles.messages import (
     HUB_BLOCKS_TOPIC,
     L1_BLOCKS_TOPIC,
     HubBlockPublished,
     L1BlockPublished,
-    SubmitL1Transaction,
 )
 from interlace.roles.names import L1_NODE
 from interlace.roles.rollup_follower import RollupFollower
@@ -86,6 +85,9 @@ GAS_CREATE: Final = 1_000_000
 GAS_RESOLVE: Final = 6_000_000
 GAS_STEP: Final = 3_000_000
 _RECORDED_KEY: Final = b"game/recorded"
+RESUBMIT_L1_BLOCKS: Final = 4
+"""L1 blocks' worth of time a player waits for a transaction before planning again (the
+plan sets ``resubmit_after`` to this many L1 block times)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,14 +109,9 @@ class PlayerParams:
     """Where to send L1 transactions."""
     clock_margin: int = 24
     """Seconds a move needs to land; a move the clock would not allow by then is skipped."""
-    resubmit_after: int = 4
-    """L1 blocks to wait for a transaction before planning it again."""
-
-
-@dataclass(slots=True)
-class _Pending:
-    nonce: int
-    sent_at: int
+    resubmit_after: float = 8.0
+    """Seconds (of the L1's clock) to wait for a transaction before planning again (four
+    blocks of the default 2-second L1)."""
 
 
 class ChainSource:
@@ -190,7 +187,16 @@ class GamePlayer(Role):
         self.games_floor = 0
         """Lowest block a game may still dispute from, as of the finalized L1 blocks."""
         self._scans: dict[int, _Scan] = {}
-        self._pending: dict[str, _Pending] = {}
+        self.sender = L1Sender(
+            L1SenderParams(
+                key=params.key,
+                l1_chain_id=params.l1_chain_id,
+                resubmit_after=params.resubmit_after,
+                l1_node=params.l1_node,
+                max_fee_per_gas=MAX_FEE_PER_GAS,
+            )
+        )
+        """The player's L1 account: its moves in flight, their nonces and resubmission."""
         recorded = store.get(_RECORDED_KEY)
         self._recorded_through = int.from_bytes(recorded, "big") if recorded else -1
         """Highest L1 block whose own game events are already in the timeline."""
@@ -249,15 +255,24 @@ class GamePlayer(Role):
     def _refresh(self) -> list[Effect]:
         l1 = self.follower.l1
         changed = False
-        for number in [n for n, s in self._scans.items() if l1.hash_at(n) != s.block_hash]:
+        stale = [n for n, s in self._scans.items() if l1.hash_at(n) != s.block_hash]
+        for number in stale:
             del self._scans[number]
             changed = True
+        if stale:
+            # What an L1 reorg took out is forgotten, as when it landed: the games say
+            # what is still to do, and the next sends take the nonces from L1 again.
+            for dropped in self.sender.forget_from(min(stale)):
+                self.sender.give_up(dropped.tx.nonce)
         for number in range(l1.complete_through + 1):
-            if number not in self._scans:
+            if number not in self._scans or (stale and number > min(stale)):
                 block = l1.block(number)
                 assert block is not None  # unscanned blocks are above the release cursor
-                self._scans[number] = _scan(block, l1.receipts_at(number))
-                changed = True
+                receipts = l1.receipts_at(number)
+                self.sender.scan(number, block, receipts)
+                if number not in self._scans:
+                    self._scans[number] = _scan(block, receipts)
+                    changed = True
         return self._rebuild() if changed else []
 
     def _rebuild(self) -> list[Effect]:
@@ -446,7 +461,7 @@ class GamePlayer(Role):
                 )
             elif isinstance(plan, PlannedStep):
                 tag = f"{game.game_id}:step:{plan.claim_index}"
-                if tag in self._pending:
+                if self._in_flight(tag):
                     continue
                 chain = self.follower.chain
                 try:
@@ -480,46 +495,32 @@ class GamePlayer(Role):
 
     # ---- transactions ------------------------------------------------------------------------
 
-    def _confirmed_nonce(self) -> int:
-        return self.follower.l1.sent_count(self.me)
+    def _in_flight(self, tag: str) -> bool:
+        return any(tx.tag == tag for tx in self.sender.pending())
 
     def _expire_pending(self) -> None:
-        """Forget landed transactions; once one has waited ``resubmit_after`` L1 blocks,
-        forget them all, so the next sends start again at the confirmed nonce.
+        """Once a transaction has waited ``resubmit_after`` seconds, give them all up, so
+        the next sends start again at the confirmed nonce.
 
         Expiring one at a time let each re-send take a nonce above the others still
         pending: after an L1 reorg dropped them all (the mempool has none), every new
         transaction left a gap below it and none could land again (explorer seed 269).
         """
-        head, confirmed = self.follower.l1.head_number, self._confirmed_nonce()
-        for tag in [t for t, p in self._pending.items() if p.nonce < confirmed]:
-            del self._pending[tag]
-        if any(head - p.sent_at >= self.params.resubmit_after for p in self._pending.values()):
-            self._pending.clear()
+        self.sender.forget_final(self.follower.l1.finalized_number)
+        if self.sender.due(l1_time(self.follower.l1)):
+            for tx in self.sender.pending():
+                self.sender.give_up(tx.nonce)
 
     def send(
         self, tag: str, function: str, *args: object, value: int = 0, gas: int | None = None
     ) -> list[Effect]:
         """Sign and submit one call to the dispute-game module, once per ``tag`` in flight."""
-        if tag in self._pending:
+        if self._in_flight(tag):
             return []
-        confirmed = self._confirmed_nonce()
-        nonce = max([confirmed, *(p.nonce + 1 for p in self._pending.values())])
         data = DISPUTE_GAME_ABI.function(function).encode_call(*args)
         default = {"createGame": GAS_CREATE, "resolve": GAS_RESOLVE}.get(function, GAS_MOVE)
-        tx = sign_dynamic_fee(
-            self.params.key,
-            chain_id=self.params.l1_chain_id,
-            nonce=nonce,
-            to=DISPUTE_GAME_ADDRESS,
-            gas_limit=(gas or default) + 16 * len(data),
-            max_priority_fee_per_gas=1,
-            max_fee_per_gas=MAX_FEE_PER_GAS,
-            data=data,
-            value=value,
-        )
-        self._pending[tag] = _Pending(nonce, self.follower.l1.head_number)
-        return [SendMessage(self.params.l1_node, SubmitL1Transaction(tx.raw))]
+        call = L1Call(DISPUTE_GAME_ADDRESS, data, (gas or default) + 16 * len(data), value)
+        return list(self.sender.submit(tag, call, l1_time(self.follower.l1)).effects)
 
 
 _EVENTS: Final = {

@@ -14,8 +14,10 @@ says about rollup blocks from *finalized* L1 blocks (accepted validity
 proofs, resolved fault games, settled aggregates: ``protocol.hub.settling``)
 and raises blocks to CONFIRMED and FINALIZED. Every
 ``aggregate_every`` seconds it posts the next aggregate of cross-confirmed
-blocks, with its latest hub state root, to the L1 settlement module (one in
-flight at a time; its nonce comes from the hub's transactions on L1).
+blocks, with its latest hub state root, to the L1 settlement module through
+its ``L1Sender`` (one in flight at a time; one not on L1 after
+``resend_after`` seconds, or taken out by an L1 reorg, is built again at the
+same nonce).
 
 Durability: every envelope that passes the signature check is persisted in
 arrival order, and every hub block with its changes; a restart replays both
@@ -37,7 +39,6 @@ from interlace.primitives.rlp_codec import (
     read_list,
     read_u64,
 )
-from interlace.primitives.tx import sign_dynamic_fee
 from interlace.primitives.types import U64, ZERO_HASH, ChainId, Hash32
 from interlace.protocol.hub.settling import (
     FactKind,
@@ -87,6 +88,7 @@ from interlace.roles.base import (
     Timestamp,
     record,
 )
+from interlace.roles.l1_sender import L1Call, L1Sender, L1SenderParams
 from interlace.roles.l1_sync import L1Sync
 from interlace.roles.messages import (
     HUB_BLOCKS_TOPIC,
@@ -100,7 +102,6 @@ from interlace.roles.messages import (
     HubSyncRequest,
     L1BlockPublished,
     StatusChange,
-    SubmitL1Transaction,
     follow_l1,
     rollup_blocks_topic,
 )
@@ -131,7 +132,6 @@ _BLOCK_KEY: Final = b"hub/block/"
 _KEEP_SNAPSHOTS: Final = 512
 AGGREGATE_GAS_BASE: Final = 200_000
 AGGREGATE_GAS_PER_BLOCK: Final = 60_000
-MAX_FEE_PER_GAS: Final = 10**11
 EVIDENCE_RETELL_BLOCKS: Final = 32
 """Hub blocks after freezing a chain during which the hub gossips the pair again."""
 
@@ -147,7 +147,8 @@ class HubSettlementParams:
     aggregate_every: float = 4.0
     """Seconds between aggregates."""
     resend_after: float = 20.0
-    """Seconds after which an aggregate not yet on L1 is posted again (same nonce)."""
+    """Seconds after which an aggregate not yet on L1 is built and posted again (same
+    nonce)."""
     max_blocks_per_chain: int = 256
     """Cap on one chain's run in one aggregate."""
 
@@ -196,15 +197,22 @@ class Hub(Role):
         self._evidence_told: dict[int, int] = {}
         """Index in ``tracker.evidence`` → the hub block that first gossiped the pair."""
         self.follower: SettlementFollower | None = None
+        self.sender: L1Sender | None = None
+        """The hub's L1 account: its aggregates, their nonces and resubmission."""
         if params.settlement is not None:
             self.follower = SettlementFollower(
-                hub_address=params.key.address,
                 kinds={r.chain_id: r.kind for r, _ in params.rollups},
                 genesis={r.chain_id: genesis for r, genesis in params.rollups},
                 readers=params.settlement.readers,
             )
-        self._in_flight: tuple[int, float] | None = None
-        """(nonce, sent at) of the aggregate on its way to L1."""
+            self.sender = L1Sender(
+                L1SenderParams(
+                    key=params.key,
+                    l1_chain_id=ChainId(params.settlement.l1_chain_id),
+                    resubmit_after=params.settlement.resend_after,
+                    l1_node=params.l1_node,
+                )
+            )
         self.aggregates_posted = 0
         self._restore(store)
 
@@ -353,6 +361,8 @@ class Hub(Role):
             self.tracker.set_l1_block(replaced, ZERO_HASH)  # forget the replaced range
             if self.follower is not None:
                 self.follower.forget_from(replaced)
+            if self.sender is not None:
+                self.sender.forget_from(replaced)
         while self.processed_l1 + 1 <= self.l1.complete_through:
             number = self.processed_l1 + 1
             block = self.l1.block(number)
@@ -368,7 +378,11 @@ class Hub(Role):
                     self.tracker.apply_batch(chain_id, batch.blocks, (number, block.hash))
             if self.follower is not None:
                 self.follower.scan(number, block, receipts)
+            if self.sender is not None:
+                self.sender.scan(number, block, receipts)
             self.processed_l1 = number
+        if self.sender is not None:
+            self.sender.forget_final(self.l1.finalized_number)
         effects.extend(self._settlement_facts())
         if self.processed_l1 < self.l1.head_number:
             effects.extend(self.l1_sync.request(self.processed_l1 + 1, now))
@@ -431,14 +445,15 @@ class Hub(Role):
         return self._notes()
 
     def _aggregate(self, now: Timestamp) -> list[Effect]:
-        follower, settlement = self.follower, self.params.settlement
-        if follower is None or settlement is None or not self.head.number:
+        follower, settlement, sender = self.follower, self.params.settlement, self.sender
+        if follower is None or settlement is None or sender is None or not self.head.number:
             return []
-        nonce = follower.next_nonce()
-        if self._in_flight is not None:
-            sent_nonce, sent_at = self._in_flight
-            if nonce <= sent_nonce and now - sent_at < settlement.resend_after:
-                return []  # the last one is still on its way
+        waiting = sender.pending()
+        if any(not sender.is_due(tx, now) for tx in waiting):
+            return []  # the last one is still on its way
+        # Due (or dropped by a reorg): build the aggregate again, from what L1 holds now.
+        for tx in waiting:
+            sender.give_up(tx.nonce)
         aggregate = follower.build_aggregate(
             self.tracker,
             self.head.number,
@@ -446,34 +461,24 @@ class Hub(Role):
             limit=settlement.max_blocks_per_chain,
         )
         if aggregate is None:
-            self._in_flight = None
             return []
         raw = encode_aggregate(aggregate)
         calldata = SETTLEMENT_ABI.function("submitAggregate").encode_call(
             raw, sign_aggregate(aggregate, self.params.key)
         )
-        tx = sign_dynamic_fee(
-            self.params.key,
-            chain_id=settlement.l1_chain_id,
-            nonce=nonce,
-            to=SETTLEMENT_ADDRESS,
-            gas_limit=AGGREGATE_GAS_BASE
-            + AGGREGATE_GAS_PER_BLOCK * len(aggregate.blocks)
-            + 16 * len(calldata),
-            max_priority_fee_per_gas=1,
-            max_fee_per_gas=MAX_FEE_PER_GAS,
-            data=calldata,
+        gas = AGGREGATE_GAS_BASE + AGGREGATE_GAS_PER_BLOCK * len(aggregate.blocks)
+        sent = sender.submit(
+            "aggregate", L1Call(SETTLEMENT_ADDRESS, calldata, gas + 16 * len(calldata)), now
         )
-        self._in_flight = (nonce, float(now))
         self.aggregates_posted += 1
         return [
-            SendMessage(self.params.l1_node, SubmitL1Transaction(tx.raw)),
+            *sent.effects,
             record(
                 "hub.aggregate",
                 hub_number=aggregate.hub_number,
                 blocks=len(aggregate.blocks),
                 chains=len({b.chain_id for b in aggregate.blocks}),
-                nonce=nonce,
+                nonce=sent.tx.nonce,
             ),
         ]
 

@@ -23,14 +23,16 @@ zero-knowledge. With this backend the checked witness is the proof; a
 zkVM backend would run its prover from the same job.
 
 The coordinator submits proofs to the L1 ``ValidityVerifier`` in block
-order, one ``submitProof`` transaction each (EIP-1559, its own key and
-nonces), at most ``max_in_flight`` not yet on L1. It reads back what is
-proven from ``BlockProven`` logs in canonical L1 blocks (from anyone), and
-its own transactions' receipts: a transaction not on L1 after
-``resubmit_after`` L1 blocks, or removed by an L1 reorg, is sent again with
-the same bytes (so the same nonce: it can land once); a transaction that
-landed but reverted is replaced by a new one. Submission records are kept
-until the L1 block holding them is finalized.
+order, one ``submitProof`` transaction each, at most ``max_in_flight`` not
+yet on L1, through its ``L1Sender`` (which signs them with the prover key,
+numbers them and tracks them). It reads back what is proven from
+``BlockProven`` logs in canonical L1 blocks (from anyone), and its own
+transactions from what the sender reports: a transaction not on L1
+``resubmit_after`` seconds (of the L1's clock) after it was sent, or
+removed by an L1 reorg, is sent again with the same bytes (so the same
+nonce: it can land once); a transaction that landed but reverted is
+replaced by a new one. The sender keeps each transaction until the L1
+block holding it is finalized.
 
 A sequencer that signs two blocks at one height: the coordinator keeps the
 first version it executed unless the sequencer's own canonical chain says
@@ -49,8 +51,8 @@ L1 blocks that are not yet finalized. So it releases the states below
 finalized L1 blocks.
 
 Durability. Coordinator: the blocks it executed (with their L1Origin), its
-submission records (nonce, block, raw transaction, L1 head when sent) and
-the withhold switch; a restart replays the blocks, re-syncs L1 (which
+sender's transactions in flight (nonce, block, raw transaction, when sent)
+and the withhold switch; a restart replays the blocks, re-syncs L1 (which
 restores what is proven and which nonces landed), and re-sends only what
 is neither on L1 nor recently sent — never a second transaction for a
 block whose first is still live. Worker: its queued jobs, deleted when
@@ -84,7 +86,7 @@ from interlace.primitives.rlp_codec import (
     read_list,
     read_u64,
 )
-from interlace.primitives.tx import DepositTransaction, sign_dynamic_fee
+from interlace.primitives.tx import DepositTransaction
 from interlace.primitives.types import U64, U256, Address, ChainId, Hash32
 from interlace.protocol.chain.block import Block, ChainConfig
 from interlace.protocol.hub.state import SafetyLevel
@@ -122,6 +124,7 @@ from interlace.roles.base import (
 )
 from interlace.roles.hub_sync import HubFollower
 from interlace.roles.l1_node import decode_stored_block, encode_stored_block
+from interlace.roles.l1_sender import L1Call, L1Sender, L1SenderParams, SentTx, TxState, l1_time
 from interlace.roles.l1_sync import L1Sync
 from interlace.roles.messages import (
     HUB_BLOCKS_TOPIC,
@@ -131,7 +134,6 @@ from interlace.roles.messages import (
     BlocksResponse,
     HubBlockPublished,
     L1BlockPublished,
-    SubmitL1Transaction,
     follow_l1,
     rollup_blocks_topic,
 )
@@ -151,7 +153,9 @@ __all__ = [
     "worker_node",
 ]
 
-MAX_FEE_PER_GAS: Final = 10**11
+RESUBMIT_L1_BLOCKS: Final = 3
+"""L1 blocks' worth of time a coordinator waits for a proof transaction before sending it
+again (the plan sets ``resubmit_after`` to this many L1 block times)."""
 _BLOCK_PROVEN: Final = VALIDITY_VERIFIER_ABI.event("BlockProven")
 _SUBMIT: Final = VALIDITY_VERIFIER_ABI.function("submitProof")
 _MAX_EARLY_BLOCKS: Final = 256
@@ -248,8 +252,9 @@ class CoordinatorParams:
     """At most one ``BlocksRequest`` to the sequencer per this many seconds."""
     max_in_flight: int = 8
     """Proof transactions sent and not yet on L1."""
-    resubmit_after: int = 3
-    """L1 blocks to wait before re-sending a proof transaction that has not landed."""
+    resubmit_after: float = 6.0
+    """Seconds (of the L1's clock) before a proof transaction that has not landed is sent
+    again (three blocks of the default 2-second L1)."""
     follow_hub: bool = False
     """Submit a proof only once the hub holds the block cross-SAFE (its batch and every
     dependency's are on L1). L1's proven chain cannot be rewound, so a block the hub may
@@ -280,16 +285,6 @@ class _Job:
     deadline: float
 
 
-@dataclass(slots=True)
-class _Submission:
-    number: int
-    block_hash: Hash32
-    raw: bytes
-    sent_at_l1: int
-    landed_at: int | None = None
-    failed: bool = False
-
-
 class Coordinator(Role):
     """See the module docstring."""
 
@@ -307,10 +302,18 @@ class Coordinator(Role):
         self.failures: Counter[int] = Counter()
         self.proofs: dict[int, tuple[Hash32, bytes, bytes]] = {}
         """Block number → (block hash, claim, proof), until proven on L1."""
-        self.submissions: dict[int, _Submission] = {}
-        """Nonce → proof transaction, until its L1 block is finalized."""
-        self.landed: dict[int, int] = {}
-        """Nonce → L1 block of each of our transactions on canonical L1."""
+        self.sender = L1Sender(
+            L1SenderParams(
+                key=params.prover_key,
+                l1_chain_id=params.l1_chain_id,
+                resubmit_after=params.resubmit_after,
+                l1_node=params.l1_node,
+                store_prefix=_SUBMISSION_KEY,
+            ),
+            store,
+        )
+        """The prover's L1 account: its proof transactions (tagged with the block each
+        proves), their nonces, resubmission and inclusion."""
         self.proven: dict[int, tuple[Hash32, int]] = {}
         """Rollup block number → (hash, L1 block) from canonical ``BlockProven`` logs."""
         self.proven_head = 0
@@ -642,9 +645,9 @@ class Coordinator(Role):
         return effects
 
     def _forget_l1_from(self, replaced: int) -> list[Effect]:
-        """An L1 reorg: what landed in the replaced blocks is no longer on L1."""
-        for nonce in [n for n, at in self.landed.items() if at >= replaced]:
-            del self.landed[nonce]
+        """An L1 reorg: what landed in the replaced blocks is no longer on L1 (the sender
+        holds those transactions pending again, due at once)."""
+        self.sender.forget_from(replaced)
         unproven = [n for n, (_h, at) in self.proven.items() if at >= replaced]
         for number in unproven:
             del self.proven[number]
@@ -654,11 +657,6 @@ class Coordinator(Role):
             if self.reported > self.proven_head:
                 self.reported = self.proven_head
                 effects.append(PersistBatch(((_REPORTED_KEY, encode_uint(self.reported)),)))
-        head = self.l1.head_number
-        for submission in self.submissions.values():
-            if submission.landed_at is not None and submission.landed_at >= replaced:
-                submission.landed_at, submission.failed = None, False
-                submission.sent_at_l1 = head - self.params.resubmit_after  # re-send now
         if self.conflict is not None and self.conflict not in self.proven:
             self.conflict = None
         effects.append(
@@ -668,23 +666,23 @@ class Coordinator(Role):
 
     def _scan(self, l1_block: Block, l1_number: int) -> list[Effect]:
         effects: list[Effect] = []
-        me = self.params.prover_key.address
-        for tx, receipt in zip(l1_block.transactions, self.l1.receipts_at(l1_number), strict=True):
-            if tx.sender == me:
-                self.landed[tx.nonce] = l1_number
-                submission = self.submissions.get(tx.nonce)
-                if submission is not None and submission.landed_at != l1_number:
-                    submission.landed_at = l1_number
-                    submission.failed = not receipt.success
-                    if submission.failed:
-                        effects.append(
-                            record(
-                                "prover.reverted",
-                                chain=self.chain_id,
-                                number=submission.number,
-                                nonce=tx.nonce,
-                            )
-                        )
+        receipts = self.l1.receipts_at(l1_number)
+        reverted = {
+            i.tx.nonce: i.tx
+            for i in self.sender.scan(l1_number, l1_block, receipts)
+            if not i.success
+        }
+        for tx, receipt in zip(l1_block.transactions, receipts, strict=True):
+            mine = reverted.get(tx.nonce) if tx.sender == self.sender.address else None
+            if mine is not None:
+                effects.append(
+                    record(
+                        "prover.reverted",
+                        chain=self.chain_id,
+                        number=_proves(mine)[0],
+                        nonce=mine.nonce,
+                    )
+                )
             for log in receipt.logs:
                 if (
                     log.address != VALIDITY_VERIFIER_ADDRESS
@@ -728,74 +726,53 @@ class Coordinator(Role):
         return head >= 0 and self.l1.missing_below(head) is None and self.conflict is None
 
     def _forget_finalized(self) -> list[Effect]:
-        """Drop submission records whose transaction is in a finalized L1 block."""
-        done = [
-            nonce
-            for nonce, s in self.submissions.items()
-            if s.landed_at is not None and s.landed_at <= self.l1.finalized_number
-        ]
-        for nonce in done:
-            del self.submissions[nonce]
-        return [PersistBatch(tuple((_submission_key(n), None) for n in done))] if done else []
+        """Drop the transactions in finalized L1 blocks."""
+        return list(self.sender.forget_final(self.l1.finalized_number))
 
     def _resend(self) -> list[Effect]:
         """Re-send proof transactions that have not landed in time, or were removed by an L1
         reorg, with the same nonce: the same bytes, or — if the block at that height was
         replaced since (the sequencer rebuilt it) — the proof of the current version."""
         effects: list[Effect] = []
-        head = self.l1.head_number
-        for nonce, submission in sorted(self.submissions.items()):
-            if submission.landed_at is not None:
+        now = l1_time(self.l1)
+        for tx in self.sender.pending():
+            number, block_hash = _proves(tx)
+            if self.withhold_from is not None and number >= self.withhold_from:
                 continue
-            if self.withhold_from is not None and submission.number >= self.withhold_from:
-                continue
-            current = self.chain.block_at(submission.number)
-            stale = current is None or current.hash != submission.block_hash
+            current = self.chain.block_at(number)
+            stale = current is None or current.hash != block_hash
             if stale:
-                proof = self.proofs.get(submission.number)
+                proof = self.proofs.get(number)
                 if proof is None or current is None or proof[0] != current.hash:
                     continue  # wait for the current version's proof
-                submission.block_hash = current.hash
-                submission.raw = self._sign_proof(nonce, proof[1], proof[2])
-            elif head - submission.sent_at_l1 < self.params.resubmit_after:
+                call = self._proof_call(proof[1], proof[2])
+                sent = self.sender.replace(tx.nonce, _tag(number, current.hash), call, now)
+            elif self.sender.is_due(tx, now):
+                sent = self.sender.resend(tx.nonce, now)
+            else:
                 continue
-            submission.sent_at_l1 = head
-            effects.append(
-                PersistBatch(((_submission_key(nonce), _encode_submission(submission)),))
-            )
-            effects.append(SendMessage(self.params.l1_node, SubmitL1Transaction(submission.raw)))
+            effects.extend(sent.effects)
             effects.append(
                 record(
                     "prover.resubmitted",
                     chain=self.chain_id,
-                    number=submission.number,
-                    nonce=nonce,
+                    number=number,
+                    nonce=tx.nonce,
                     replaced=stale,
                 )
             )
         return effects
 
-    def _next_nonce(self) -> int:
-        used = [*self.landed, *self.submissions]
-        return max(used) + 1 if used else 0
-
-    def _sign_proof(self, nonce: int, claim: bytes, proof: bytes) -> bytes:
+    def _proof_call(self, claim: bytes, proof: bytes) -> L1Call:
         calldata = _SUBMIT.encode_call(self.chain_id, claim, proof)
-        return sign_dynamic_fee(
-            self.params.prover_key,
-            chain_id=self.params.l1_chain_id,
-            nonce=nonce,
-            to=VALIDITY_VERIFIER_ADDRESS,
-            gas_limit=submit_proof_gas(calldata, len(proof)),
-            max_priority_fee_per_gas=1,
-            max_fee_per_gas=MAX_FEE_PER_GAS,
-            data=calldata,
-        ).raw
+        return L1Call(VALIDITY_VERIFIER_ADDRESS, calldata, submit_proof_gas(calldata, len(proof)))
 
     def _submit(self) -> list[Effect]:
         """Send the proofs of the next blocks, in order, that no live transaction covers."""
-        covered = {s.number for s in self.submissions.values() if not s.failed}
-        in_flight = sum(1 for s in self.submissions.values() if s.landed_at is None)
+        txs = self.sender.transactions()
+        covered = {_proves(tx)[0] for tx in txs if tx.state is not TxState.REVERTED}
+        in_flight = sum(1 for tx in txs if tx.state is TxState.PENDING)
+        now = l1_time(self.l1)
         effects: list[Effect] = []
         number = self.proven_head + 1
         while self.withhold_from is None or number < self.withhold_from:
@@ -808,21 +785,16 @@ class Coordinator(Role):
             block_hash, claim, proof_bytes = proof
             if not self._cleared(number, block_hash):
                 break
-            nonce = self._next_nonce()
-            raw = self._sign_proof(nonce, claim, proof_bytes)
-            submission = _Submission(number, block_hash, raw, self.l1.head_number)
-            self.submissions[nonce] = submission
+            call = self._proof_call(claim, proof_bytes)
+            sent = self.sender.submit(_tag(number, block_hash), call, now)
             in_flight += 1
-            effects.append(
-                PersistBatch(((_submission_key(nonce), _encode_submission(submission)),))
-            )
-            effects.append(SendMessage(self.params.l1_node, SubmitL1Transaction(raw)))
+            effects.extend(sent.effects)
             effects.append(
                 record(
                     "prover.submitted",
                     chain=self.chain_id,
                     number=number,
-                    nonce=nonce,
+                    nonce=sent.tx.nonce,
                     hash=block_hash.hex()[:16],
                     bytes=len(proof_bytes),
                 )
@@ -838,9 +810,6 @@ class Coordinator(Role):
             self.chain.replay(
                 decode_stored_block(read_bytes(block_raw)), decode_origin(origin_item)
             )
-        for key, raw in store.iterate_prefix(_SUBMISSION_KEY):
-            nonce = int.from_bytes(key[len(_SUBMISSION_KEY) :], "big")
-            self.submissions[nonce] = _decode_submission(raw)
         reported = store.get(_REPORTED_KEY)
         if reported is not None:
             self.reported = int.from_bytes(reported, "big")
@@ -868,7 +837,7 @@ def _origin_of(block: Block) -> L1Origin:
 
 
 _BLOCK_KEY: Final = b"prv/block/"
-_SUBMISSION_KEY: Final = b"prv/sub/"
+_SUBMISSION_KEY: Final = b"prv/tx/"
 _WITHHOLD_KEY: Final = b"prv/withhold"
 _REPORTED_KEY: Final = b"prv/reported"
 _HUB_KEY: Final = b"prv/hub/"
@@ -882,26 +851,15 @@ def _block_key(number: int) -> bytes:
     return _BLOCK_KEY + number.to_bytes(8, "big")
 
 
-def _submission_key(nonce: int) -> bytes:
-    return _SUBMISSION_KEY + nonce.to_bytes(8, "big")
+def _tag(number: int, block_hash: Hash32) -> str:
+    """The sender's tag of the proof transaction of one block: ``<number>:<hash hex>``."""
+    return f"{number}:{block_hash.hex()}"
 
 
-def _encode_submission(submission: _Submission) -> bytes:
-    return encode_rlp(
-        [
-            encode_uint(submission.number),
-            submission.block_hash,
-            submission.raw,
-            encode_uint(max(submission.sent_at_l1, 0)),
-        ]
-    )
-
-
-def _decode_submission(raw: bytes) -> _Submission:
-    number, block_hash, tx_raw, sent_at = read_list(decode_rlp(raw), 4, "proof submission")
-    return _Submission(
-        read_u64(number), read_hash32(block_hash), read_bytes(tx_raw), read_u64(sent_at)
-    )
+def _proves(tx: SentTx) -> tuple[int, Hash32]:
+    """The block a proof transaction proves, from its tag."""
+    number, block_hash = tx.tag.split(":")
+    return int(number), Hash32(bytes.fromhex(block_hash))
 
 
 # ---- the worker ----------------------------------------------------------------------------

@@ -59,9 +59,10 @@ from interlace.protocol.rollup.derivation import L1Origin, origin_of
 from interlace.protocol.settlement.confirmation import settlement_readers
 from interlace.protocol.settlement.dispute import GameConfig, dispute_seconds, game_depths
 from interlace.roles.base import NodeId, Role, StoreView
-from interlace.roles.batcher import Batcher, BatcherParams
+from interlace.roles.batcher import RESUBMIT_L1_BLOCKS, Batcher, BatcherParams
 from interlace.roles.challenger import Challenger, ChallengerParams
 from interlace.roles.client import dev_key
+from interlace.roles.game_player import RESUBMIT_L1_BLOCKS as PLAYER_RESUBMIT_L1_BLOCKS
 from interlace.roles.hub import Hub, HubParams, HubSettlementParams
 from interlace.roles.l1_node import L1Node, L1Params
 from interlace.roles.names import (
@@ -77,6 +78,7 @@ from interlace.roles.names import (
     worker_node,
 )
 from interlace.roles.proposer import Proposer, ProposerParams
+from interlace.roles.prover import RESUBMIT_L1_BLOCKS as PROVER_RESUBMIT_L1_BLOCKS
 from interlace.roles.prover import Coordinator, CoordinatorParams, ProverWorker, WorkerParams
 from interlace.roles.relayer import Relayer, RelayerParams
 from interlace.roles.sequencer import RollupParams, Sequencer
@@ -765,6 +767,7 @@ def _rollup_nodes(
         batcher_key=chain.batcher_key,
         sequencer_address=chain.sequencer_key.address,
         sequencer_node=sequencer_node(chain_id),
+        resubmit_after=RESUBMIT_L1_BLOCKS * spec.l1.block_time,
         follow_hub=follow_hub,
     )
     verifier = VerifierParams(
@@ -798,6 +801,7 @@ def _prover_nodes(spec: PlanSpec, seed: int, chain: ChainPlan) -> list[NodePlan]
         prover_key=dev_key(seed, "prover", chain_id),
         l1_chain_id=L1_CHAIN_ID,
         workers=workers,
+        resubmit_after=PROVER_RESUBMIT_L1_BLOCKS * spec.l1.block_time,
         follow_hub=True,
     )
     worker = WorkerParams(
@@ -828,6 +832,7 @@ def _player_nodes(spec: PlanSpec, seed: int, verifier: VerifierParams) -> list[N
         game=game,
         max_clock=s.challenge_window,
         clock_margin=spec.clock_margin(),
+        resubmit_after=PLAYER_RESUBMIT_L1_BLOCKS * spec.l1.block_time,
         interval=s.output_interval,
     )
     challenger = ChallengerParams(
@@ -837,6 +842,7 @@ def _player_nodes(spec: PlanSpec, seed: int, verifier: VerifierParams) -> list[N
         game=game,
         max_clock=s.challenge_window,
         clock_margin=spec.clock_margin(),
+        resubmit_after=PLAYER_RESUBMIT_L1_BLOCKS * spec.l1.block_time,
     )
     return [
         NodePlan(proposer_node(chain_id), RoleKind.PROPOSER, chain_id, Proposer, proposer),

@@ -10,9 +10,9 @@ announces them) and keeps two things apart:
   the returned ``SettlementFact``\\s to the ``HubTracker``.
 - **Bookkeeping from every canonical L1 block** (``scan``): which blocks
   aggregates have settled so far (finalized or not), so the next aggregate
-  starts after them, and how many transactions the hub's L1 account has had
-  included, which is its next nonce. ``forget_from`` drops what an L1 reorg
-  replaced; the hub then posts again.
+  starts after them. ``forget_from`` drops what an L1 reorg replaced; the
+  hub then posts again. (The hub's own transactions and nonce are its
+  ``L1Sender``'s.)
 
 ``build_aggregate`` gathers, per chain in ascending id order, the run of
 blocks after the chain's settled head whose cross level is CONFIRMED or
@@ -31,7 +31,7 @@ from enum import Enum
 from interlace.primitives.receipt import Log, Receipt
 from interlace.primitives.rlp_codec import encode_rlp, encode_uint
 from interlace.primitives.tx import Transaction
-from interlace.primitives.types import U64, Address, Hash32
+from interlace.primitives.types import U64, Hash32
 from interlace.protocol.chain.block import Block
 from interlace.protocol.hub.state import SafetyLevel
 from interlace.protocol.hub.tracker import HubTracker
@@ -86,8 +86,6 @@ def read_settled_fact(log: Log, _tx: Transaction) -> SettlementFact | None:
 class SettlementFollower:
     """See the module docstring."""
 
-    hub_address: Address
-    """The hub's L1 account (sender of aggregates)."""
     kinds: Mapping[int, RollupKind]
     """How each registered chain settles."""
     genesis: Mapping[int, Hash32]
@@ -96,8 +94,6 @@ class SettlementFollower:
     """Readers of confirmation logs, besides the settlement module's own."""
     settled_at: dict[int, list[tuple[int, int, Hash32]]] = field(default_factory=dict)
     """Canonical L1 block → (chain, number, hash) its aggregates settled."""
-    hub_txs_at: dict[int, int] = field(default_factory=dict)
-    """Canonical L1 block → transactions from the hub's account it includes."""
     finalized_through: int = -1
     """Highest L1 block whose facts were returned by ``scan_finalized``."""
     confirmed_by: dict[tuple[int, int], int] = field(default_factory=dict)
@@ -108,26 +104,17 @@ class SettlementFollower:
     def scan(self, number: int, block: Block, receipts: Sequence[Receipt]) -> None:
         """Account for one canonical L1 block (in order; again after a reorg)."""
         settled: list[tuple[int, int, Hash32]] = []
-        hub_txs = 0
         for tx, receipt in zip(block.transactions, receipts, strict=True):
-            if tx.sender == self.hub_address:
-                hub_txs += 1
             for log in receipt.logs:
                 fact = read_settled_fact(log, tx)
                 if fact is not None:
                     settled.append((fact.chain_id, fact.number, fact.block_hash))
         self.settled_at[number] = settled
-        self.hub_txs_at[number] = hub_txs
 
     def forget_from(self, number: int) -> None:
         """An L1 reorg replaced blocks ``number`` and up."""
-        for table in (self.settled_at, self.hub_txs_at):
-            for stale in [n for n in table if n >= number]:
-                del table[stale]
-
-    def next_nonce(self) -> int:
-        """The hub account's next L1 nonce, from its included transactions."""
-        return sum(self.hub_txs_at.values())
+        for stale in [n for n in self.settled_at if n >= number]:
+            del self.settled_at[stale]
 
     def settled_heads(self) -> dict[int, tuple[int, Hash32]]:
         """Per chain, the settled head on the canonical L1 chain (genesis if none)."""

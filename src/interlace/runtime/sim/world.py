@@ -28,7 +28,7 @@ from interlace.protocol.l1.genesis import (
 )
 from interlace.protocol.l1.modules import RollupKind
 from interlace.roles.base import NodeId, RecordEvent, Role, StoreView, Timestamp, fields_dict
-from interlace.roles.batcher import RESUBMIT_AFTER
+from interlace.roles.batcher import RESUBMIT_L1_BLOCKS
 from interlace.roles.client import ClientParams, WorkloadClient
 from interlace.roles.hub import Hub
 from interlace.roles.l1_node import L1Node
@@ -526,7 +526,7 @@ class World:
         finally:
             gc.unfreeze()
 
-    batcher_resubmit_after = RESUBMIT_AFTER
+    batcher_resubmit_after = RESUBMIT_L1_BLOCKS
     """L1 blocks a batcher waits for a posted batch before resubmitting it."""
 
     def _run_phases(self, progress: Callable[[float], None] | None) -> dict[str, Any]:
