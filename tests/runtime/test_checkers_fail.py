@@ -12,7 +12,8 @@ import pytest
 
 from interlace.protocol.hub.tracker import HubTracker, Rejected
 from interlace.protocol.interop import messenger
-from interlace.roles.base import Effect, Event, Timestamp, record
+from interlace.roles.base import Effect, Event, Timestamp
+from interlace.roles.records import VerifierSafeReorg
 from interlace.roles.rollup_follower import RollupFollower
 from interlace.roles.verifier import VerifierNode
 from interlace.runtime.sim import checkers
@@ -36,9 +37,7 @@ def test_inv5_fails_when_a_verifier_moves_its_safe_head_back_without_a_reorg(
         if now > 10 and self.chain_id not in moved and self.chain.head.number > 2:
             moved.add(self.chain_id)
             head = self.chain.head.number
-            effects.append(
-                record("verifier.safe_reorg", chain=self.chain_id, to=head - 1, dropped=1)
-            )
+            effects.append(VerifierSafeReorg(chain=self.chain_id, to=head - 1, dropped=1))
         return effects
 
     monkeypatch.setattr(VerifierNode, "handle", moving_back)
