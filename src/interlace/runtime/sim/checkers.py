@@ -1,7 +1,8 @@
 """Invariant checkers (DESIGN.md §5) that watch a simulated world from outside.
 
-Each checker reads records and node state after every step and keeps the
-first violation it sees, described in words; ``finish`` runs the end-of-run
+Each checker reads records (matched by class, ``interlace.roles.records``) and,
+through ``WorldView``, node state after every step, and keeps the first
+violation it sees, described in words; ``finish`` runs the end-of-run
 checks of the liveness phase. Checkers implemented here: 2 (a message runs
 at most once), 3 (a message runs only if its log is on the source, in the
 named block, on the same L1 history), 5 (safety only moves forward), 6
