@@ -22,13 +22,13 @@ from aiohttp.test_utils import TestServer
 
 from interlace.api.rpc import build_rpc_app
 from interlace.primitives.keys import PrivateKey
+from interlace.primitives.record import Record
 from interlace.roles.base import (
     Effect,
     Event,
     Message,
     MessageReceived,
     NodeId,
-    RecordEvent,
     Role,
     SendMessage,
     Started,
@@ -102,11 +102,11 @@ class Mailbox(Role):
 
 
 class _RecordTap:
-    def __init__(self, node: NodeId, callback: Callable[[RecordEvent], None]) -> None:
+    def __init__(self, node: NodeId, callback: Callable[[Record], None]) -> None:
         self.node = node
         self.callback = callback
 
-    def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
+    def on_record(self, now: Timestamp, node: NodeId, event: Record) -> None:
         if node == self.node:
             self.callback(event)
 
@@ -164,7 +164,7 @@ class SimHost:
     def deliver(self, message: Message) -> None:
         self._mailbox(message)
 
-    def subscribe_records(self, callback: Callable[[RecordEvent], None]) -> Callable[[], None]:
+    def subscribe_records(self, callback: Callable[[Record], None]) -> Callable[[], None]:
         tap = _RecordTap(self._node, callback)
         self.world.sim.observers.append(tap)
         return lambda: self.world.sim.observers.remove(tap)

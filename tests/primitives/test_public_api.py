@@ -114,6 +114,7 @@ EXPECTED_ALL: dict[str, list[str]] = {
         "trie_root",
         "verify_proof",
     ],
+    "interlace.primitives.record": ["OMIT", "Record", "record_fields"],
     "interlace.primitives.receipt": [
         "BLOOM_BYTES",
         "DEPOSIT_TX_TYPE",

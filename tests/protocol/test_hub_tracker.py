@@ -18,6 +18,7 @@ from interlace.primitives.errors import InvalidSignature
 from interlace.primitives.hashing import keccak256
 from interlace.primitives.keys import private_key_from_seed
 from interlace.primitives.types import U64, ZERO_HASH, Hash32
+from interlace.protocol.hub.records import HubFinalized, HubRebuilt, HubRejected
 from interlace.protocol.hub.state import (
     BlockStatus,
     HubHeader,
@@ -199,9 +200,7 @@ def test_header_with_the_wrong_parent_is_refused_and_changes_nothing() -> None:
         tracker.ingest_envelope(A, orphan, NOW)
     assert snapshot(tracker) == before
     assert tracker.status(A, 2) is None
-    assert ("hub.rejected", {"chain": A, "reason": "chain 901 block 2 has the wrong parent"}) in (
-        tracker.notes
-    )
+    assert HubRejected(chain=A, reason="chain 901 block 2 has the wrong parent") in tracker.notes
 
 
 def test_header_with_the_wrong_parent_raises_wrong_parent() -> None:
@@ -217,7 +216,8 @@ def test_first_block_not_on_the_registered_genesis_is_refused() -> None:
     with pytest.raises(WrongParent):
         tracker.ingest_envelope(A, stranger.add(1), NOW)
     assert snapshot(tracker) == before
-    assert "wrong parent" in str(tracker.notes[-1][1]["reason"])
+    last = tracker.notes[-1]
+    assert isinstance(last, HubRejected) and "wrong parent" in str(last.reason)
 
 
 # ---- 4. L1Origin ------------------------------------------------------------------------------
@@ -237,10 +237,7 @@ def test_origin_on_another_fork_is_refused_and_changes_nothing() -> None:
         tracker.ingest_envelope(A, envelope, NOW)
     assert snapshot(tracker) == before
     assert tracker.notes == [
-        (
-            "hub.rejected",
-            {"chain": A, "reason": "chain 901 block 1: L1Origin 1 is on another fork"},
-        )
+        HubRejected(chain=A, reason="chain 901 block 1: L1Origin 1 is on another fork")
     ]
 
 
@@ -393,7 +390,7 @@ def test_rebuild_at_an_invalid_height_is_accepted_not_equivocation() -> None:
         b.chain.blocks[2].hash, SafetyLevel.PRECONFIRMED, SafetyLevel.PRECONFIRMED
     )
     assert level(tracker, B, 3) == PRE
-    assert ("hub.rebuilt", {"chain": B, "number": 2}) in tracker.notes
+    assert HubRebuilt(chain=B, number=2) in tracker.notes
     assert set(tracker.take_changes()) == {(B, 2), (B, 3)}
 
 
@@ -802,7 +799,7 @@ def test_settlement_of_a_block_still_waiting_finalizes_it_on_arrival_in_order() 
         SafetyLevel.FINALIZED,
         SafetyLevel.PRECONFIRMED,  # L1 settled another hash at 3: not this block
     ]
-    assert [kind for kind, _ in tracker.notes].count("hub.finalized") == 2
+    assert sum(isinstance(note, HubFinalized) for note in tracker.notes) == 2
 
 
 def test_hub_asks_from_below_a_block_on_a_parent_it_does_not_hold_and_finds_the_fork() -> None:

@@ -5,6 +5,7 @@ applies ``PersistBatch`` effects to a ``MemoryStore`` itself, as a runtime would
 """
 
 from collections.abc import Sequence
+from typing import TypeVar
 
 from interlace.primitives.hashing import keccak256
 from interlace.primitives.receipt import Receipt
@@ -32,7 +33,6 @@ from interlace.roles.base import (
     MessageReceived,
     NodeId,
     PersistBatch,
-    RecordEvent,
     SetTimer,
     Started,
     TimerFired,
@@ -40,6 +40,7 @@ from interlace.roles.base import (
 )
 from interlace.roles.l1_node import L1Node, L1Params
 from interlace.roles.messages import InjectReorg, L1BlockPublished, SubmitL1Transaction
+from interlace.roles.records import L1ReorgRefused, L1TxRejected, Record
 from interlace.runtime.store import MemoryStore
 from tests.protocol.support import (
     ADMIN,
@@ -307,8 +308,11 @@ def _published(effects: list[Effect]) -> list[L1BlockPublished]:
     ]
 
 
-def _records(effects: list[Effect], kind: str) -> list[RecordEvent]:
-    return [e for e in effects if isinstance(e, RecordEvent) and e.kind == kind]
+R = TypeVar("R", bound=Record)
+
+
+def _records(effects: list[Effect], kind: type[R]) -> list[R]:
+    return [e for e in effects if isinstance(e, kind)]
 
 
 def test_started_arms_the_block_timer() -> None:
@@ -334,8 +338,8 @@ def test_node_produces_blocks_with_submitted_transactions() -> None:
 def test_node_records_rejected_transactions() -> None:
     harness = Harness()
     effects = harness.submit(transfer(ALICE, 0, BOB.address, 1, chain_id=12345))
-    (rejected,) = _records(effects, "l1.tx_rejected")
-    assert dict(rejected.fields)["error"] == "WrongChainTransaction"
+    (rejected,) = _records(effects, L1TxRejected)
+    assert rejected.error == "WrongChainTransaction"
     assert len(harness.node.mempool) == 0
 
 
@@ -410,7 +414,7 @@ def test_reorg_is_refused_when_everything_is_final() -> None:
     harness.produce(3)
     head = harness.node.head.hash
     effects = harness.handle(MessageReceived(NodeId("fault"), InjectReorg(2)))
-    assert _records(effects, "l1.reorg_refused")
+    assert _records(effects, L1ReorgRefused)
     assert _published(effects) == []
     assert harness.node.head.hash == head
 

@@ -12,6 +12,7 @@ from interlace.primitives.types import U64, ChainId, Hash32
 from interlace.protocol.rollup.derivation import MAX_BATCH_BYTES, BatchBlock, decode_batch
 from interlace.roles.base import NodeId
 from interlace.roles.batcher import Batcher, BatcherParams
+from interlace.roles.records import BatcherBlockTooLarge, Record
 from interlace.runtime.store import MemoryStore
 
 KEY = private_key_from_seed(b"batcher-test")
@@ -67,5 +68,5 @@ def test_a_block_too_large_for_any_batch_is_reported_once_and_not_posted() -> No
     batcher = batcher_with([2_000_000])  # 32M gas of calldata alone
     assert batcher._fit(1, 1) is None
     first = batcher._maybe_post()
-    assert [e.kind for e in first if hasattr(e, "kind")] == ["batcher.block_too_large"]
+    assert [type(e) for e in first if isinstance(e, Record)] == [BatcherBlockTooLarge]
     assert batcher._maybe_post() == []

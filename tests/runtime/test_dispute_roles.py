@@ -9,7 +9,7 @@ clock per side at one-second L1 blocks.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, TypeVar
 
 import pytest
 
@@ -32,11 +32,18 @@ from interlace.protocol.settlement.dispute import (
     read_resolved_output,
 )
 from interlace.protocol.settlement.outputs import compute_output
-from interlace.roles.base import NodeId, RecordEvent, Role, StoreView, Timestamp, fields_dict
+from interlace.roles.base import NodeId, Role, StoreView, Timestamp
 from interlace.roles.batcher import Batcher, BatcherParams
 from interlace.roles.challenger import Challenger, ChallengerParams
 from interlace.roles.l1_node import L1Node, L1Params
 from interlace.roles.proposer import Proposer, ProposerParams
+from interlace.roles.records import (
+    GameCreated,
+    GameMove,
+    GameResolved,
+    GameStep,
+    Record,
+)
 from interlace.roles.sequencer import RollupParams, Sequencer
 from interlace.roles.settlement_messages import SetProposerFault
 from interlace.roles.verifier import VerifierParams
@@ -109,20 +116,23 @@ class _EmptyStore:
         return iter(())
 
 
+R = TypeVar("R", bound=Record)
+
+
 @dataclass
 class Timeline:
     """Record events of every node."""
 
-    events: list[tuple[float, NodeId, RecordEvent]] = field(default_factory=list)
+    events: list[tuple[float, NodeId, Record]] = field(default_factory=list)
 
-    def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
+    def on_record(self, now: Timestamp, node: NodeId, event: Record) -> None:
         self.events.append((now, node, event))
 
     def after_step(self, sim: Simulator) -> None:
         del sim
 
-    def kinds(self, kind: str) -> list[dict[str, object]]:
-        return [dict(fields_dict(e)) for _t, _n, e in self.events if e.kind == kind]
+    def kinds(self, kind: type[R]) -> list[R]:
+        return [e for _t, _n, e in self.events if isinstance(e, kind)]
 
 
 def player_params(key: PrivateKey) -> dict[str, object]:
@@ -172,9 +182,9 @@ def test_honest_outputs_resolve_defender_wins_and_the_challenger_stays_out() -> 
     assert resolved is not None and resolved.status == GameStatus.DEFENDER_WINS
     anchor = read_anchor(state, CHAIN)
     assert anchor is not None and anchor.output.number >= 4
-    assert timeline.kinds("game.move") == []
-    assert any(e["number"] == 4 for e in timeline.kinds("game.created"))
-    assert any(e["status"] == "DEFENDER_WINS" for e in timeline.kinds("game.resolved"))
+    assert timeline.kinds(GameMove) == []
+    assert any(e.number == 4 for e in timeline.kinds(GameCreated))
+    assert any(e.status == "DEFENDER_WINS" for e in timeline.kinds(GameResolved))
 
 
 @pytest.mark.parametrize("restart", [False, True])
@@ -193,8 +203,8 @@ def test_a_lying_proposer_loses_by_a_one_step_proof(restart: bool) -> None:
     assert game is not None
     assert any(c.countered_by == CHALLENGER.address for c in game.claims)
     assert len(game.claims) == GAMES.max_depth + 1  # bisected to a leaf
-    steps = timeline.kinds("game.step")
-    assert any(e["game"] == resolved.game_id and e["role"] == "challenger" for e in steps)
+    steps = timeline.kinds(GameStep)
+    assert any(e.game == resolved.game_id and e.role == "challenger" for e in steps)
     # The honest chain keeps being proposed past the lie and confirmed.
     honest = read_resolved_output(state, CHAIN, 8)
     assert honest is not None and honest.status == GameStatus.DEFENDER_WINS

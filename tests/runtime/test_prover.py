@@ -9,7 +9,7 @@ if blocks are proven out of order, twice, not at all, or past a withhold.
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, TypeVar
 
 import pytest
 
@@ -32,11 +32,9 @@ from interlace.protocol.rollup.derivation import L1Origin, origin_of
 from interlace.roles.base import (
     MessageReceived,
     NodeId,
-    RecordEvent,
     SendMessage,
     StoreView,
     Timestamp,
-    fields_dict,
 )
 from interlace.roles.l1_node import L1Node, L1Params
 from interlace.roles.messages import InjectReorg, SetByzantine, SubmitTransaction
@@ -51,6 +49,18 @@ from interlace.roles.prover import (
     WorkerParams,
     coordinator_node,
     worker_node,
+)
+from interlace.roles.records import (
+    ProverConfirmed,
+    ProverConflict,
+    ProverJob,
+    ProverL1Reorg,
+    ProverProved,
+    ProverResubmitted,
+    ProverReverted,
+    ProverSecondVersion,
+    ProverSubmitted,
+    Record,
 )
 from interlace.roles.sequencer import RollupParams, Sequencer
 from interlace.runtime.sim.kernel import Simulator
@@ -87,22 +97,25 @@ class VerifierL1(L1Node):
         self.blocks[0] = Block(genesis_header(config, state, params.genesis.timestamp), ())
 
 
+R = TypeVar("R", bound=Record)
+
+
 @dataclass
 class Recorder:
     """Observer: every record, by kind."""
 
-    events: list[tuple[float, NodeId, RecordEvent]] = field(default_factory=list)
+    events: list[tuple[float, NodeId, Record]] = field(default_factory=list)
 
-    def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
+    def on_record(self, now: Timestamp, node: NodeId, event: Record) -> None:
         self.events.append((now, node, event))
 
     def after_step(self, sim: Simulator) -> None:
         pass
 
-    def of(self, kind: str) -> Iterator[dict[str, object]]:
-        for _now, node, event in self.events:
-            if event.kind == kind:
-                yield {**fields_dict(event), "node": node}
+    def of(self, kind: type[R]) -> Iterator[R]:
+        for _now, _node, event in self.events:
+            if isinstance(event, kind):
+                yield event
 
 
 @dataclass
@@ -218,7 +231,7 @@ def assert_proven_in_order(world: World) -> int:
     assert (block_hash, state_root) == (canonical.hash, canonical.header.state_root)
     landed = world.proof_transactions()
     assert len(landed) == len(set(landed)), f"a block was proven by two transactions: {landed}"
-    confirmed = [f["number"] for f in world.recorder.of("prover.confirmed")]
+    confirmed = [f.number for f in world.recorder.of(ProverConfirmed)]
     # The coordinator learns of the latest L1 block a network delay after the L1 made it.
     coordinator = world.sim.role(COORDINATOR)
     assert isinstance(coordinator, Coordinator)
@@ -242,12 +255,12 @@ def test_blocks_get_proven_on_l1_in_order() -> None:
     proven = assert_proven_in_order(world)
     assert proven >= 25  # 1 s blocks, proofs keep up, L1 lags by a few blocks
     # A job (0.8 s + 0.1 s per transaction) outlasts a block time: both workers are busy.
-    jobs = list(world.recorder.of("prover.job"))
-    assert {j["worker"] for j in jobs} == set(world.workers)
-    submitted = [f["number"] for f in world.recorder.of("prover.submitted")]
+    jobs = list(world.recorder.of(ProverJob))
+    assert {j.worker for j in jobs} == set(world.workers)
+    submitted = [f.number for f in world.recorder.of(ProverSubmitted)]
     assert submitted == sorted(submitted) == list(range(1, len(submitted) + 1))
     # Every block carried user transfers, so the proofs covered real execution.
-    assert all(isinstance(j["txs"], int) and j["txs"] > 1 for j in jobs[3:])
+    assert all(j.txs > 1 for j in jobs[3:])
 
 
 def test_more_workers_prove_more_blocks_in_the_same_virtual_time() -> None:
@@ -266,7 +279,7 @@ def test_withhold_stops_proofs_from_that_number() -> None:
     world.sim.inject(COORDINATOR, WithholdProofs(6))
     world.run(40)
     assert assert_proven_in_order(world) == 5
-    assert max(f["number"] for f in world.recorder.of("prover.submitted")) == 5  # type: ignore[type-var]
+    assert max(f.number for f in world.recorder.of(ProverSubmitted)) == 5
     assert world.sequencer.chain.head.number > 30  # the chain itself went on
     # Lifting the switch lets the proofs through again.
     world.sim.inject(COORDINATOR, WithholdProofs(None))
@@ -289,7 +302,7 @@ def test_coordinator_and_worker_restart_resume_without_double_submission() -> No
     after = assert_proven_in_order(world)
     assert after > before + 20
     # Submissions in flight at the crash were restored, not re-created with new nonces.
-    submitted = [f["number"] for f in world.recorder.of("prover.submitted")]
+    submitted = [f.number for f in world.recorder.of(ProverSubmitted)]
     assert len(submitted) == len(set(submitted))
 
 
@@ -301,7 +314,7 @@ def test_worker_restart_resumes_its_queue() -> None:
     world.sim.restart(world.workers[0])
     world.run(40)
     assert assert_proven_in_order(world) >= 15
-    proved = [f["number"] for f in world.recorder.of("prover.proved")]
+    proved = [f.number for f in world.recorder.of(ProverProved)]
     assert sorted(set(proved))[:15] == list(range(1, 16))
 
 
@@ -317,8 +330,8 @@ def test_l1_reorg_proofs_land_again() -> None:
     world.run(60)
     assert world.sequencer.chain.blocks[: len(sequencer_blocks)] == sequencer_blocks
     assert assert_proven_in_order(world) > before + 10
-    assert any(True for _ in world.recorder.of("prover.l1_reorg"))
-    assert any(True for _ in world.recorder.of("prover.resubmitted"))
+    assert any(True for _ in world.recorder.of(ProverL1Reorg))
+    assert any(True for _ in world.recorder.of(ProverResubmitted))
 
 
 def test_deep_l1_reorg_a_proof_of_a_replaced_block_is_refused_and_the_rebuild_proven() -> None:
@@ -333,8 +346,8 @@ def test_deep_l1_reorg_a_proof_of_a_replaced_block_is_refused_and_the_rebuild_pr
     steps_before = world.sim.steps
     world.run(70)
     assert world.sim.steps - steps_before < 5_000
-    assert not list(world.recorder.of("prover.conflict"))
-    assert [f["number"] for f in world.recorder.of("prover.reverted")] == [29]
+    assert not list(world.recorder.of(ProverConflict))
+    assert [f.number for f in world.recorder.of(ProverReverted)] == [29]
     assert assert_proven_in_order(world) > 40
 
 
@@ -343,7 +356,7 @@ def test_equivocating_sequencer_the_first_version_is_proven() -> None:
     world.run(10)
     world.sim.inject(SEQ_NODE, SetByzantine(equivocate=True, delay_blocks=1))
     world.run(40)
-    assert any(True for _ in world.recorder.of("prover.second_version"))
+    assert any(True for _ in world.recorder.of(ProverSecondVersion))
     assert assert_proven_in_order(world) > 25  # the sequencer's own chain, proven in order
 
 

@@ -6,10 +6,11 @@ from interlace.primitives.header import encode_header
 from interlace.primitives.receipt import Log, Receipt, encode_receipt, logs_bloom
 from interlace.primitives.types import U8, U64, Hash32
 from interlace.protocol.interop.messenger import MESSENGER_ABI, MESSENGER_ADDRESS
-from interlace.roles.base import MessageReceived, NodeId, RecordEvent, TimerFired, Timestamp
+from interlace.roles.base import MessageReceived, NodeId, TimerFired, Timestamp
 from interlace.roles.hub import Hub
 from interlace.roles.messages import HubProofRequest, ReceiptsResponse
 from interlace.roles.names import HUB_NODE, RELAYER_NODE
+from interlace.roles.records import Record, RelayerBadReceipts
 from interlace.roles.relayer import FORGET_AFTER, Relayer
 from interlace.runtime.sim.scenario import load_scenario, parse_scenario
 from interlace.runtime.sim.world import World
@@ -85,7 +86,7 @@ def test_relayer_survives_receipts_that_do_not_match_the_block(
     before = dict(relayer.messages)
     message = MessageReceived(NodeId("seq-901"), _short_log_response(interop_world, event))
     effects = relayer.handle(message, Timestamp(10.0))
-    assert [e.kind for e in effects if isinstance(e, RecordEvent)] == ["relayer.bad_receipts"]
+    assert [type(e) for e in effects if isinstance(e, Record)] == [RelayerBadReceipts]
     relayer.handle(TimerFired("retry"), Timestamp(11.0))
     assert relayer.messages == before
 

@@ -7,6 +7,7 @@ import pytest
 from interlace.protocol.hub.state import SafetyLevel
 from interlace.protocol.hub.tracker import HubTracker, TrackedBlock
 from interlace.protocol.settlement.aggregate import read_settled_head
+from interlace.roles.records import ProverConflict
 from interlace.runtime.sim.scenario import ScenarioError, load_scenario, parse_scenario
 from interlace.runtime.sim.world import World
 
@@ -152,4 +153,4 @@ def test_an_equivocating_chains_dependents_never_settle_and_honest_chains_go_on(
             assert block.level != SafetyLevel.INVALID or all(
                 d.chain_id != 901 or d.number >= 25 for d in block.deps
             )
-    assert world.timeline.counts.get("prover.conflict", 0) == 0
+    assert world.timeline.counts.get(ProverConflict.kind, 0) == 0

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from interlace.cli.main import app
-from interlace.roles.base import NodeId, record
+from interlace.roles.base import NodeId
 from interlace.roles.messages import BlockGossip
+from interlace.roles.records import SequencerBlock, SequencerByzantine, SequencerEquivocated
 from interlace.roles.sequencer import Sequencer
 from interlace.runtime.live.topology import devnet_config, game_depths
 from interlace.runtime.sim.checkers import Witnesses
@@ -188,13 +189,15 @@ def test_equivocation_witnesses_need_the_second_block_to_reach_a_judge(
     first, second = rollup.build(1), twin.build(1, extra=b"twin")
     rollup.append(first)
     seq = NodeId("seq-901")
-    witnesses.observe(world, record("sequencer.byzantine", chain=A, on=True))
-    block = record("sequencer.block", chain=A, number=2, hash=first.block.hash.hex()[:16])
+    witnesses.observe(world, SequencerByzantine(chain=A, on=True))
+    block = SequencerBlock(
+        chain=A, number=2, hash=first.block.hash.hex()[:16], txs=0, origin=1, parent=1
+    )
     assert witnesses.observe(world, block) is None
     witnesses.on_send(seq, NodeId(receiver), BlockGossip(A, twin.append(second)), copies)
     witnessed = witnesses.observe(
         world,
-        record("sequencer.equivocated", chain=A, number=2, origin=1, origin_hash="00" * 32),
+        SequencerEquivocated(chain=A, number=2, origin=1, origin_hash="00" * 32),
     )
     assert witnessed is not None
     assert witnessed.verifier is asked

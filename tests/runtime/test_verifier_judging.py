@@ -16,7 +16,7 @@ from interlace.protocol.hub.state import (
     sign_hub_header,
 )
 from interlace.protocol.rollup.derivation import L1Origin
-from interlace.roles.base import Effect, MessageReceived, NodeId, RecordEvent, Timestamp
+from interlace.roles.base import Effect, MessageReceived, NodeId, Timestamp
 from interlace.roles.messages import (
     BlockGossip,
     HubBlockPublished,
@@ -24,6 +24,7 @@ from interlace.roles.messages import (
     StatusChange,
 )
 from interlace.roles.names import HUB_NODE, L1_NODE
+from interlace.roles.records import Record, VerifierEvidence, VerifierRebuildSeen
 from interlace.roles.verifier import VerifierNode, VerifierParams
 from interlace.runtime.store import MemoryStore
 from tests.protocol.hub_support import HUB_KEY, B, Rollup, batcher_address
@@ -87,8 +88,8 @@ def hub_block(
     return verifier.handle(MessageReceived(HUB_NODE, message), NOW)
 
 
-def kinds(effects: list[Effect]) -> list[str]:
-    return [e.kind for e in effects if isinstance(e, RecordEvent)]
+def kinds(effects: list[Effect]) -> list[type[Record]]:
+    return [type(e) for e in effects if isinstance(e, Record)]
 
 
 def test_a_rebuild_heard_after_a_freeze_elsewhere_is_no_equivocation() -> None:
@@ -105,7 +106,7 @@ def test_a_rebuild_heard_after_a_freeze_elsewhere_is_no_equivocation() -> None:
     hub_block(verifier, 2, [(5, Hash32(b"\x05" * 32))], (B,))
     rollup.chain.rewind(1)
     effects = gossip(verifier, rollup.add(ORIGIN, extra=b"rebuilt"))
-    assert "verifier.rebuild_seen" in kinds(effects)
+    assert VerifierRebuildSeen in kinds(effects)
     assert not verifier.frozen
     assert not verifier.evidence
 
@@ -121,7 +122,7 @@ def test_a_pair_at_a_height_the_freezing_hub_block_invalidated_is_equivocation()
     hub_block(verifier, 1, [(2, held)], (B,))
     rollup.chain.rewind(1)
     effects = gossip(verifier, rollup.add(ORIGIN, extra=b"equivocation"))
-    assert "verifier.evidence" in kinds(effects)
+    assert VerifierEvidence in kinds(effects)
     assert verifier.frozen
     assert [(e.kind, e.number) for e in verifier.evidence] == [("equivocation", 2)]
 
@@ -141,7 +142,7 @@ def test_a_block_on_replaced_l1_history_does_not_count_against_a_rebuild() -> No
     hub_block(verifier, 1, [(2, rollup.chain.blocks[2].hash)], ())
     rollup.chain.rewind(1)
     effects = gossip(verifier, rollup.add(ORIGIN, extra=b"rebuilt"))
-    assert "verifier.rebuild_seen" in kinds(effects)
+    assert VerifierRebuildSeen in kinds(effects)
     assert 2 not in verifier.suspects
     # A freeze for an equivocation elsewhere finds nothing to judge at height 2.
     hub_block(verifier, 2, [(5, Hash32(b"\x05" * 32))], (B,))

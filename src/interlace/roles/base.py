@@ -1,17 +1,19 @@
 """The contract between a sans-IO role and the runtime that drives it.
 
 Events go in (``Started``, ``TimerFired``, ``MessageReceived``), effects come
-out (``SendMessage``, ``Broadcast``, ``PersistBatch``, ``SetTimer``,
-``RecordEvent``). A role's durable state lives only in what it persisted:
-after a crash the runtime rebuilds it with ``restore(store_view)``. Messages
-are frozen dataclasses; the simulator passes them by reference and the live
-runtime serialises them.
+out (``SendMessage``, ``Broadcast``, ``PersistBatch``, ``SetTimer``, and typed
+observations: the ``Record`` classes of ``interlace.roles.records``). A role's
+durable state lives only in what it persisted: after a crash the runtime
+rebuilds it with ``restore(store_view)``. Messages are frozen dataclasses; the
+simulator passes them by reference and the live runtime serialises them.
 """
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import NewType, Protocol
+
+from interlace.primitives.record import Record
 
 NodeId = NewType("NodeId", str)
 """Name of a node in a topology, e.g. ``"l1"``, ``"seq-901"``, ``"hub"``."""
@@ -96,17 +98,9 @@ class SetTimer:
     """When to fire."""
 
 
-@dataclass(frozen=True, slots=True)
-class RecordEvent:
-    """An observation for the timeline, metrics and checkers; no effect on other nodes."""
-
-    kind: str
-    """Dotted event kind, e.g. ``"sequencer.block"``."""
-    fields: tuple[tuple[str, object], ...] = field(default=())
-    """Small, deterministic key/value details (ints, strings, hex)."""
-
-
-Effect = SendMessage | Broadcast | PersistBatch | SetTimer | RecordEvent
+Effect = SendMessage | Broadcast | PersistBatch | SetTimer | Record
+"""What a role returns; a ``Record`` is an observation for the timeline, metrics and
+checkers, with no effect on other nodes."""
 
 
 # ---- storage view ------------------------------------------------------------
@@ -143,13 +137,3 @@ class Role(ABC):
         retry loop). A runtime may check them: a loop that is no longer armed means the
         node stopped handling events."""
         return ()
-
-
-def record(kind: str, **fields: object) -> RecordEvent:
-    """Build a ``RecordEvent`` with keyword fields in a stable order."""
-    return RecordEvent(kind, tuple(sorted(fields.items())))
-
-
-def fields_dict(event: RecordEvent) -> Mapping[str, object]:
-    """The fields of a ``RecordEvent`` as a mapping."""
-    return dict(event.fields)

@@ -53,7 +53,6 @@ from interlace.roles.base import (
     Started,
     StoreView,
     Timestamp,
-    record,
 )
 from interlace.roles.hub_sync import HubFollower
 from interlace.roles.l1_sender import L1Call, L1Sender, L1SenderParams, l1_time
@@ -69,6 +68,12 @@ from interlace.roles.messages import (
     follow_l1,
 )
 from interlace.roles.names import L1_NODE
+from interlace.roles.records import (
+    BatcherBatch,
+    BatcherBatchDropped,
+    BatcherBlockTooLarge,
+    BatcherOutage,
+)
 
 BATCH_GAS_FLOOR: Final = 100_000
 
@@ -169,7 +174,7 @@ class Batcher(Role):
             return self._on_l1(message, now)
         if isinstance(message, SetOutage):
             self.paused = message.paused
-            return [record("batcher.outage", chain=self.params.chain_id, paused=message.paused)]
+            return [BatcherOutage(chain=self.params.chain_id, paused=message.paused)]
         return []
 
     def _on_hub(self, message: HubBlockPublished) -> None:
@@ -240,9 +245,7 @@ class Batcher(Role):
                 del self.included_in[n]
                 self.posted.pop(n, None)
             if lost:
-                effects.append(
-                    record("batcher.batch_dropped", chain=self.params.chain_id, blocks=len(lost))
-                )
+                effects.append(BatcherBatchDropped(chain=self.params.chain_id, blocks=len(lost)))
         self._scan(message.block)
         self.sender.forget_final(self.l1.finalized_number)
         # Each block is scanned as it arrives; after that only hashes and counts are read.
@@ -344,7 +347,7 @@ class Batcher(Role):
         if fitted is None:
             if self.too_large != first:
                 self.too_large = first
-                return [record("batcher.block_too_large", chain=self.params.chain_id, number=first)]
+                return [BatcherBlockTooLarge(chain=self.params.chain_id, number=first)]
             return []
         last, data, calldata = fitted
         sent = self.sender.submit(
@@ -353,8 +356,7 @@ class Batcher(Role):
         self.batches_posted += 1
         return [
             *sent.effects,
-            record(
-                "batcher.batch",
+            BatcherBatch(
                 chain=self.params.chain_id,
                 first=first,
                 last=last,

@@ -33,7 +33,6 @@ from interlace.roles.base import (
     StoreView,
     TimerFired,
     Timestamp,
-    record,
 )
 from interlace.roles.messages import (
     L1_BLOCKS_TOPIC,
@@ -45,6 +44,12 @@ from interlace.roles.messages import (
     follow_l1,
 )
 from interlace.roles.names import L1_NODE
+from interlace.roles.records import (
+    ClientAcked,
+    ClientDeposit,
+    ClientMessage,
+    ClientRejected,
+)
 
 MAX_FEE: int = 10**11
 DEPOSIT_TIMEOUT: float = 12.0
@@ -143,7 +148,7 @@ class WorkloadClient(Role):
                 if sent is not None:
                     chain_id, index, nonce = sent
                     self.s.acked_nonces.setdefault((chain_id, index), set()).add(nonce)
-                return [record("client.acked", tx=message.tx_hash.hex()[:16])]
+                return [ClientAcked(tx=message.tx_hash.hex()[:16])]
             if isinstance(message, TransactionRejected):
                 self.s.rejected += 1
                 sent = self.s.pending.pop(message.tx_hash, None)
@@ -156,7 +161,7 @@ class WorkloadClient(Role):
                     while gap in acked:
                         gap += 1
                     self.s.nonces[(chain_id, index)] = gap
-                return [record("client.rejected", error=message.error)]
+                return [ClientRejected(error=message.error)]
         return []
 
     def _pick(self, modulus: int) -> int:
@@ -223,7 +228,7 @@ class WorkloadClient(Role):
         self.s.pending[tx.hash] = (chain_id, i, nonce)
         return [
             SendMessage(sequencer, SubmitTransaction(tx.raw)),
-            record("client.message", source=chain_id, destination=destination),
+            ClientMessage(source=chain_id, destination=destination),
         ]
 
     def _l1_nonce(self, now: Timestamp) -> int:
@@ -255,5 +260,5 @@ class WorkloadClient(Role):
         self.s.deposits += 1
         return [
             SendMessage(self.params.l1_node, SubmitL1Transaction(tx.raw)),
-            record("client.deposit", chain=chain_id, value=self.params.deposit_value),
+            ClientDeposit(chain=chain_id, value=self.params.deposit_value),
         ]

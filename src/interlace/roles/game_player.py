@@ -60,12 +60,10 @@ from interlace.roles.base import (
     MessageReceived,
     NodeId,
     PersistBatch,
-    RecordEvent,
     Role,
     Started,
     StoreView,
     Timestamp,
-    record,
 )
 from interlace.roles.l1_sender import L1Call, L1Sender, L1SenderParams, l1_time
 from interlace.roles.messages import (
@@ -75,6 +73,14 @@ from interlace.roles.messages import (
     L1BlockPublished,
 )
 from interlace.roles.names import L1_NODE
+from interlace.roles.records import (
+    GameCreated,
+    GameMove,
+    GameResolved,
+    GameStep,
+    GameStepUnavailable,
+    Record,
+)
 from interlace.roles.rollup_follower import RollupFollower
 from interlace.roles.verifier import VerifierParams
 
@@ -237,7 +243,7 @@ class GamePlayer(Role):
 
     def _inner(self, effects: Iterable[Effect]) -> list[Effect]:
         """The follower's effects: its store writes and L1 syncs, not its timeline."""
-        return [e for e in effects if not isinstance(e, RecordEvent)]
+        return [e for e in effects if not isinstance(e, Record)]
 
     def _synced(self) -> bool:
         l1 = self.follower.l1
@@ -311,7 +317,7 @@ class GamePlayer(Role):
         sender: Address,
         calldata: bytes,
         timestamp: int,
-    ) -> RecordEvent | None:
+    ) -> GameCreated | GameMove | GameStep | GameResolved | None:
         if name == "GameCreated":
             game_id, chain_id, number, root, block_hash = values
             assert isinstance(game_id, int) and isinstance(number, int)
@@ -339,7 +345,15 @@ class GamePlayer(Role):
                 resolved_at=0,
                 claims=(root_claim,),
             )
-            return self.observe("game.created", self.games[game_id], sender)
+            if not self.reports(self.games[game_id], sender):
+                return None
+            return GameCreated(
+                chain=self.chain_id,
+                number=number,
+                game=game_id,
+                role=self.role_name,
+                mine=sender == self.me,
+            )
         game_id = values[0]
         assert isinstance(game_id, int)
         game = self.games.get(game_id)
@@ -362,8 +376,17 @@ class GamePlayer(Role):
                 timestamp,
             )
             self.games[game_id] = replace(game, claims=(*game.claims, new))
-            return self.observe(
-                "game.move", game, Address(claimant), claim=index, parent=parent, depth=new.depth
+            if not self.reports(game, Address(claimant)):
+                return None
+            return GameMove(
+                chain=self.chain_id,
+                number=game.l2_block_number,
+                game=game_id,
+                role=self.role_name,
+                mine=claimant == self.me,
+                claim=index,
+                parent=parent,
+                depth=new.depth,
             )
         if name == "Step":
             _gid, claim_index, is_attack, stepper = values
@@ -371,8 +394,16 @@ class GamePlayer(Role):
             claims = list(game.claims)
             claims[claim_index] = replace(claims[claim_index], countered_by=Address(stepper))
             self.games[game_id] = replace(game, claims=tuple(claims))
-            return self.observe(
-                "game.step", game, Address(stepper), claim=claim_index, attack=bool(is_attack)
+            if not self.reports(game, Address(stepper)):
+                return None
+            return GameStep(
+                chain=self.chain_id,
+                number=game.l2_block_number,
+                game=game_id,
+                role=self.role_name,
+                mine=stepper == self.me,
+                claim=claim_index,
+                attack=bool(is_attack),
             )
         if name == "GameResolved":
             status = values[4]
@@ -386,24 +417,22 @@ class GamePlayer(Role):
                 and game.l2_block_number > anchor.number
             ):
                 self.anchor = game.output
-            return self.observe("game.resolved", resolved, sender, status=resolved.status.name)
+            if not self.reports(resolved, sender):
+                return None
+            return GameResolved(
+                chain=self.chain_id,
+                number=game.l2_block_number,
+                game=game_id,
+                role=self.role_name,
+                mine=sender == self.me,
+                status=resolved.status.name,
+            )
         return None
 
-    def observe(
-        self, kind: str, game: GameView, actor: Address, **fields: object
-    ) -> RecordEvent | None:
-        """The timeline entry for a game event, if this player reports it (its own games)."""
-        if actor != self.me and not self.participates(game):
-            return None
-        return record(
-            kind,
-            chain=self.chain_id,
-            number=game.l2_block_number,
-            game=game.game_id,
-            role=self.role_name,
-            mine=actor == self.me,
-            **fields,
-        )
+    def reports(self, game: GameView, actor: Address) -> bool:
+        """True if this player puts a game event by ``actor`` on the timeline: it made the
+        move, or it plays the game."""
+        return actor == self.me or self.participates(game)
 
     role_name = "player"
     """The ``role`` of its timeline entries (each subclass names itself)."""
@@ -472,8 +501,7 @@ class GamePlayer(Role):
                     proof = None
                 if proof is None:
                     effects.append(
-                        record(
-                            "game.step_unavailable",
+                        GameStepUnavailable(
                             chain=self.chain_id,
                             game=game.game_id,
                             claim=plan.claim_index,

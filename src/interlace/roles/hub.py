@@ -86,7 +86,6 @@ from interlace.roles.base import (
     StoreView,
     TimerFired,
     Timestamp,
-    record,
 )
 from interlace.roles.l1_sender import L1Call, L1Sender, L1SenderParams
 from interlace.roles.l1_sync import L1Sync
@@ -106,6 +105,15 @@ from interlace.roles.messages import (
     rollup_blocks_topic,
 )
 from interlace.roles.names import L1_NODE
+from interlace.roles.records import (
+    HubAggregate,
+    HubBlock,
+    HubOutputInvalid,
+    HubOutputValid,
+    HubPreconfirmed,
+    HubProofSeen,
+    HubRejected,
+)
 
 
 def _missing_from(client: RollupLightClient) -> int | None:
@@ -276,7 +284,7 @@ class Hub(Role):
         try:
             ingested = self.tracker.ingest_envelope(message.chain_id, message.envelope, now)
         except InterlaceError as exc:
-            effects.append(record("hub.rejected", chain=message.chain_id, error=type(exc).__name__))
+            effects.append(HubRejected(chain=message.chain_id, error=type(exc).__name__))
             if isinstance(exc, OffBranch) and exc.number > 1:
                 # The sequencer signed a block on a parent the hub does not hold: ask for
                 # its blocks from the height below, which shows the fork (or, on a deeper
@@ -290,7 +298,7 @@ class Hub(Role):
         if ingested.outcome is Outcome.EQUIVOCATION:
             # The envelope that completes the pair is refused (its chain is frozen now);
             # the timeline has always recorded it so, and ``hub.evidence`` follows.
-            effects.append(record("hub.rejected", chain=message.chain_id, error="ChainFrozen"))
+            effects.append(HubRejected(chain=message.chain_id, error="ChainFrozen"))
         if ingested.outcome is not Outcome.KNOWN:
             # Kept for a restart: a block, one waiting, or the second half of the evidence.
             effects.append(self._persist_envelope(message))
@@ -338,8 +346,7 @@ class Hub(Role):
 
     def _accepted(self, blocks: list[TrackedBlock]) -> list[Effect]:
         return [
-            record(
-                "hub.preconfirmed",
+            HubPreconfirmed(
                 chain=b.chain_id,
                 number=b.number,
                 hash=b.block_hash.hex()[:16],
@@ -349,7 +356,7 @@ class Hub(Role):
         ]
 
     def _notes(self) -> list[Effect]:
-        notes: list[Effect] = [record(kind, **fields) for kind, fields in self.tracker.notes]
+        notes: list[Effect] = list(self.tracker.notes)
         self.tracker.notes.clear()
         return notes
 
@@ -429,18 +436,17 @@ class Hub(Role):
     def _apply_fact(self, fact: SettlementFact) -> list[Effect]:
         tracker = self.tracker
         assert self.follower is not None
-        fields = {"chain": fact.chain_id, "number": fact.number}
         if fact.kind is FactKind.PROVEN:
             tracker.confirm(fact.chain_id, fact.number, fact.block_hash, ancestors=False)
-            return [record("hub.proof_seen", **fields), *self._notes()]
+            return [HubProofSeen(chain=fact.chain_id, number=fact.number), *self._notes()]
         if fact.kind is FactKind.OUTPUT_VALID:
             self.follower.note_confirmation(tracker, fact)
             tracker.confirm(fact.chain_id, fact.number, fact.block_hash, ancestors=True)
-            return [record("hub.output_valid", **fields), *self._notes()]
+            return [HubOutputValid(chain=fact.chain_id, number=fact.number), *self._notes()]
         if fact.kind is FactKind.OUTPUT_INVALID:
             # The proposal was false (or lost on time); the block itself may be valid and
             # stays unconfirmed until a proposal for it, or a later block, wins.
-            return [record("hub.output_invalid", **fields)]
+            return [HubOutputInvalid(chain=fact.chain_id, number=fact.number)]
         tracker.finalize(fact.chain_id, fact.number, fact.block_hash)
         return self._notes()
 
@@ -473,8 +479,7 @@ class Hub(Role):
         self.aggregates_posted += 1
         return [
             *sent.effects,
-            record(
-                "hub.aggregate",
+            HubAggregate(
                 hub_number=aggregate.hub_number,
                 blocks=len(aggregate.blocks),
                 chains=len({b.chain_id for b in aggregate.blocks}),
@@ -523,7 +528,7 @@ class Hub(Role):
         return [
             PersistBatch(((_BLOCK_KEY + header.number.to_bytes(8, "big"), stored),)),
             Broadcast(HUB_BLOCKS_TOPIC, published),
-            record("hub.block", number=header.number, changes=len(change_list)),
+            HubBlock(number=header.number, changes=len(change_list)),
             *self._tell_evidence(header.number),
         ]
 

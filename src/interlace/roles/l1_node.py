@@ -37,7 +37,6 @@ from interlace.roles.base import (
     StoreView,
     TimerFired,
     Timestamp,
-    record,
 )
 from interlace.roles.messages import (
     L1_BLOCKS_TOPIC,
@@ -45,6 +44,12 @@ from interlace.roles.messages import (
     L1BlockPublished,
     L1SyncRequest,
     SubmitL1Transaction,
+)
+from interlace.roles.records import (
+    L1BlockMade,
+    L1Reorg,
+    L1ReorgRefused,
+    L1TxRejected,
 )
 
 _BLOCK_KEY: Final = b"l1/block/"
@@ -155,7 +160,7 @@ class L1Node(Role):
             tx = decode_transaction(raw)
             self.mempool.add(tx, self.head_state, self.next_env(int(now)))
         except InterlaceError as exc:
-            return [record("l1.tx_rejected", error=type(exc).__name__, reason=str(exc))]
+            return [L1TxRejected(error=type(exc).__name__, reason=str(exc))]
         return []
 
     def _produce(self, now: Timestamp) -> list[Effect]:
@@ -174,8 +179,7 @@ class L1Node(Role):
         return [
             PersistBatch(((_block_key(built.block.number), encode_stored_block(built.block)),)),
             self._announce(built.block, built.receipts, None),
-            record(
-                "l1.block",
+            L1BlockMade(
                 number=built.block.number,
                 hash=built.block.hash.hex()[:16],
                 txs=len(built.block.transactions),
@@ -206,14 +210,13 @@ class L1Node(Role):
         head = self.head.number
         depth = min(depth, head - self.finalized_number)
         if depth <= 0:
-            return [record("l1.reorg_refused", reason="would revert finalized blocks")]
+            return [L1ReorgRefused(reason="would revert finalized blocks")]
         fork_point = head - depth
         old = self.blocks[fork_point + 1 :]
         del self.blocks[fork_point + 1 :]
         del self.receipts[fork_point + 1 :]
         effects: list[Effect] = [
-            record(
-                "l1.reorg",
+            L1Reorg(
                 depth=depth,
                 fork_point=fork_point,
                 txs=sum(len(b.transactions) for b in old),

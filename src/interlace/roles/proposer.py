@@ -20,8 +20,12 @@ from interlace.primitives.hashing import keccak256
 from interlace.protocol.settlement.dispute import GameStatus, GameView
 from interlace.protocol.settlement.outputs import Output
 from interlace.protocol.settlement.trace import BlockTrace
-from interlace.roles.base import Effect, NodeId, PersistBatch, StoreView, record
+from interlace.roles.base import Effect, NodeId, PersistBatch, StoreView
 from interlace.roles.game_player import ChainSource, GamePlayer, PlayerParams
+from interlace.roles.records import (
+    ProposerFault,
+    ProposerOutput,
+)
 from interlace.roles.settlement_messages import SetProposerFault
 
 _LIE_KEY: Final = b"prop/lie_at"
@@ -76,7 +80,7 @@ class Proposer(GamePlayer):
             value = None if message.lie_at is None else message.lie_at.to_bytes(8, "big")
             return [
                 PersistBatch(((_LIE_KEY, value),)),
-                record("proposer.fault", chain=self.chain_id, lie_at=message.lie_at or 0),
+                ProposerFault(chain=self.chain_id, lie_at=message.lie_at or 0),
             ]
         return []
 
@@ -117,8 +121,7 @@ class Proposer(GamePlayer):
             if sent:
                 effects.extend(sent)
                 effects.append(
-                    record(
-                        "proposer.output",
+                    ProposerOutput(
                         chain=self.chain_id,
                         number=number,
                         root=output.root.hex()[:16],

@@ -120,7 +120,6 @@ from interlace.roles.base import (
     StoreView,
     TimerFired,
     Timestamp,
-    record,
 )
 from interlace.roles.hub_sync import HubFollower
 from interlace.roles.l1_node import decode_stored_block, encode_stored_block
@@ -138,6 +137,25 @@ from interlace.roles.messages import (
     rollup_blocks_topic,
 )
 from interlace.roles.names import L1_NODE, coordinator_node, worker_node
+from interlace.roles.records import (
+    ProverBadBlock,
+    ProverBadEnvelope,
+    ProverConfirmed,
+    ProverConflict,
+    ProverDiverged,
+    ProverJob,
+    ProverJobDropped,
+    ProverJobFailed,
+    ProverL1Reorg,
+    ProverProved,
+    ProverResubmitted,
+    ProverReverted,
+    ProverRewind,
+    ProverSecondVersion,
+    ProverSubmitted,
+    ProverWithhold,
+    ProverWrongSigner,
+)
 from interlace.roles.sequencer import decode_origin, encode_origin
 
 __all__ = [
@@ -422,10 +440,10 @@ class Coordinator(Role):
         try:
             signed = verify_envelope(envelope, self.chain_id)
             if signed.signer != self.params.sequencer_address:
-                return [record("prover.wrong_signer", chain=self.chain_id)]
+                return [ProverWrongSigner(chain=self.chain_id)]
             block = block_from_payload(signed.payload, signed.parent_beacon_block_root)
         except InterlaceError as exc:
-            return [record("prover.bad_envelope", chain=self.chain_id, reason=str(exc))]
+            return [ProverBadEnvelope(chain=self.chain_id, reason=str(exc))]
         return self._offer(block, canonical=canonical)
 
     def _offer(self, block: Block, *, canonical: bool) -> list[Effect]:
@@ -440,9 +458,7 @@ class Coordinator(Role):
                 # A second signed block at a height: ask which one the sequencer stands by.
                 if number not in self.second_versions:
                     self.second_versions.add(number)
-                    effects.append(
-                        record("prover.second_version", chain=self.chain_id, number=number)
-                    )
+                    effects.append(ProverSecondVersion(chain=self.chain_id, number=number))
                 if number > self.proven_head:
                     self._ask(number)
                 return effects
@@ -475,18 +491,14 @@ class Coordinator(Role):
         if number in self.diverged:
             return []
         self.diverged.add(number)
-        return [record("prover.diverged", chain=self.chain_id, number=number)]
+        return [ProverDiverged(chain=self.chain_id, number=number)]
 
     def _append(self, block: Block) -> list[Effect]:
         try:
             origin = _origin_of(block)
             self.chain.replay(block, origin)
         except InterlaceError as exc:
-            return [
-                record(
-                    "prover.bad_block", chain=self.chain_id, number=block.number, reason=str(exc)
-                )
-            ]
+            return [ProverBadBlock(chain=self.chain_id, number=block.number, reason=str(exc))]
         return [
             PersistBatch(
                 (
@@ -506,7 +518,7 @@ class Coordinator(Role):
                 del table[number]
         return [
             PersistBatch(tuple((_block_key(n), None) for n in range(keep + 1, head + 1))),
-            record("prover.rewind", chain=self.chain_id, to=keep, dropped=head - keep),
+            ProverRewind(chain=self.chain_id, to=keep, dropped=head - keep),
         ]
 
     def _on_hub_block(self, message: HubBlockPublished) -> list[Effect]:
@@ -573,9 +585,7 @@ class Coordinator(Role):
             effects.append(
                 SendMessage(worker, ProofJob(self.chain_id, number, block.hash, txs, witness))
             )
-            effects.append(
-                record("prover.job", chain=self.chain_id, number=number, worker=worker, txs=txs)
-            )
+            effects.append(ProverJob(chain=self.chain_id, number=number, worker=worker, txs=txs))
         return effects
 
     def _on_proof(self, message: ProofDone) -> list[Effect]:
@@ -600,8 +610,7 @@ class Coordinator(Role):
         del self.jobs[message.number]
         self.failures[message.number] += 1
         return [
-            record(
-                "prover.job_failed",
+            ProverJobFailed(
                 chain=self.chain_id,
                 number=message.number,
                 error=message.error,
@@ -616,8 +625,7 @@ class Coordinator(Role):
         value = None if message.from_number is None else encode_uint(message.from_number)
         return [
             PersistBatch(((_WITHHOLD_KEY, value),)),
-            record(
-                "prover.withhold",
+            ProverWithhold(
                 chain=self.chain_id,
                 from_number=-1 if message.from_number is None else message.from_number,
             ),
@@ -659,9 +667,7 @@ class Coordinator(Role):
                 effects.append(PersistBatch(((_REPORTED_KEY, encode_uint(self.reported)),)))
         if self.conflict is not None and self.conflict not in self.proven:
             self.conflict = None
-        effects.append(
-            record("prover.l1_reorg", chain=self.chain_id, l1=replaced, unproven=len(unproven))
-        )
+        effects.append(ProverL1Reorg(chain=self.chain_id, l1=replaced, unproven=len(unproven)))
         return effects
 
     def _scan(self, l1_block: Block, l1_number: int) -> list[Effect]:
@@ -676,12 +682,7 @@ class Coordinator(Role):
             mine = reverted.get(tx.nonce) if tx.sender == self.sender.address else None
             if mine is not None:
                 effects.append(
-                    record(
-                        "prover.reverted",
-                        chain=self.chain_id,
-                        number=_proves(mine)[0],
-                        nonce=mine.nonce,
-                    )
+                    ProverReverted(chain=self.chain_id, number=_proves(mine)[0], nonce=mine.nonce)
                 )
             for log in receipt.logs:
                 if (
@@ -702,14 +703,14 @@ class Coordinator(Role):
                 ours = self.chain.block_at(number)
                 if ours is not None and ours.hash != block_hash and self.conflict is None:
                     self.conflict = number
-                    effects.append(record("prover.conflict", chain=self.chain_id, number=number))
+                    effects.append(ProverConflict(chain=self.chain_id, number=number))
         while self.proven_head + 1 in self.proven:
             self.proven_head += 1
         if self.proven_head > self.reported:
             # Reported once per block and in order, across restarts (the L1 re-sync after a
             # restart finds the same logs again).
             effects.extend(
-                record("prover.confirmed", chain=self.chain_id, number=n, l1=self.proven[n][1])
+                ProverConfirmed(chain=self.chain_id, number=n, l1=self.proven[n][1])
                 for n in range(self.reported + 1, self.proven_head + 1)
             )
             self.reported = self.proven_head
@@ -753,8 +754,7 @@ class Coordinator(Role):
                 continue
             effects.extend(sent.effects)
             effects.append(
-                record(
-                    "prover.resubmitted",
+                ProverResubmitted(
                     chain=self.chain_id,
                     number=number,
                     nonce=tx.nonce,
@@ -790,8 +790,7 @@ class Coordinator(Role):
             in_flight += 1
             effects.extend(sent.effects)
             effects.append(
-                record(
-                    "prover.submitted",
+                ProverSubmitted(
                     chain=self.chain_id,
                     number=number,
                     nonce=sent.tx.nonce,
@@ -904,7 +903,7 @@ class ProverWorker(Role):
         if any(q.job.number == job.number and q.job.block_hash == job.block_hash for q in held):
             return []
         if len(self.queue) >= self.params.max_queue:
-            return [record("prover.job_dropped", chain=job.chain_id, number=job.number)]
+            return [ProverJobDropped(chain=job.chain_id, number=job.number)]
         key = _JOB_KEY + self._seq.to_bytes(8, "big")
         self._seq += 1
         self.queue.append(_Queued(key, sender, job))
@@ -940,8 +939,7 @@ class ProverWorker(Role):
         return [
             PersistBatch(((queued.key, None),)),
             SendMessage(queued.sender, answer),
-            record(
-                "prover.proved",
+            ProverProved(
                 chain=job.chain_id,
                 number=job.number,
                 worker=self.node_id,

@@ -64,7 +64,6 @@ from interlace.roles.base import (
     StoreView,
     TimerFired,
     Timestamp,
-    record,
 )
 from interlace.roles.hub_sync import HubFollower
 from interlace.roles.messages import (
@@ -83,6 +82,15 @@ from interlace.roles.messages import (
     rollup_blocks_topic,
 )
 from interlace.roles.names import HUB_NODE
+from interlace.roles.records import (
+    RelayerBadReceipts,
+    RelayerCancel,
+    RelayerDelivered,
+    RelayerDropped,
+    RelayerMessageSeen,
+    RelayerRelay,
+    RelayerUndone,
+)
 
 RELAY_GAS: Final = 2_000_000
 FORGET_AFTER: Final = 120.0
@@ -304,7 +312,7 @@ class Relayer(Role):
             or receipts_root(receipts) != header.receipts_root
             or transactions_root(list(message.transactions)) != header.transactions_root
         ):
-            return [record("relayer.bad_receipts", chain=message.chain_id, number=message.number)]
+            return [RelayerBadReceipts(chain=message.chain_id, number=message.number)]
         source = SourceBlock(
             message.chain_id,
             message.number,
@@ -343,8 +351,7 @@ class Relayer(Role):
                             payload,
                         )
                         effects.append(
-                            record(
-                                "relayer.message_seen",
+                            RelayerMessageSeen(
                                 source=message.chain_id,
                                 number=message.number,
                                 destination=destination,
@@ -397,7 +404,7 @@ class Relayer(Role):
             cross = self._hub_cross_level(pending)
             if cross == SafetyLevel.INVALID:
                 pending.move(RelayState.DROPPED)
-                effects.append(record("relayer.dropped", message=pending.message_hash.hex()[:16]))
+                effects.append(RelayerDropped(message=pending.message_hash.hex()[:16]))
                 continue
             if mode is TrustMode.P2P:
                 try:
@@ -493,8 +500,7 @@ class Relayer(Role):
         self.by_tx[tx.hash] = pending.message_hash
         return [
             SendMessage(self.sequencers[pending.destination], SubmitTransaction(tx.raw)),
-            record(
-                "relayer.relay",
+            RelayerRelay(
                 source=source.chain_id,
                 destination=pending.destination,
                 message=pending.message_hash.hex()[:16],
@@ -559,9 +565,7 @@ class Relayer(Role):
                 pending.move(RelayState.WAITING)
                 pending.nonce = None
                 self.delivered -= 1
-        return [
-            record("relayer.undone", destination=chain_id, number=number, messages=len(held[1]))
-        ]
+        return [RelayerUndone(destination=chain_id, number=number, messages=len(held[1]))]
 
     def _watch_destination(
         self, chain_id: int, number: int, block_hash: bytes, transactions: tuple[bytes, ...]
@@ -601,8 +605,7 @@ class Relayer(Role):
         )
         at[1].append(message_hash)
         return [
-            record(
-                "relayer.delivered",
+            RelayerDelivered(
                 source=pending.source.chain_id,
                 source_number=pending.source.number,
                 destination=message.chain_id,
@@ -668,5 +671,5 @@ class Relayer(Role):
         )
         return [
             SendMessage(self.sequencers[destination], SubmitTransaction(tx.raw)),
-            record("relayer.cancel", destination=destination, nonce=nonce),
+            RelayerCancel(destination=destination, nonce=nonce),
         ]

@@ -78,7 +78,6 @@ from interlace.roles.base import (
     PersistBatch,
     StoreView,
     Timestamp,
-    record,
 )
 from interlace.roles.hub_sync import HubFollower
 from interlace.roles.l1_node import decode_stored_block, encode_stored_block
@@ -89,6 +88,12 @@ from interlace.roles.messages import (
     follow_l1,
 )
 from interlace.roles.names import L1_NODE
+from interlace.roles.records import (
+    VerifierBadBatch,
+    VerifierHeldAside,
+    VerifierSafe,
+    VerifierSafeReorg,
+)
 from interlace.roles.sequencer import (
     OriginFacts,
     decode_origin,
@@ -319,7 +324,7 @@ class RollupFollower:
             del self.held_aside[kept[0] :]  # what the reorg took is derived again, if still there
         return [
             self._persist(),
-            record("verifier.safe_reorg", chain=self.chain_id, to=keep, dropped=len(dropped)),
+            VerifierSafeReorg(chain=self.chain_id, to=keep, dropped=len(dropped)),
         ]
 
     def _rewind_invalid(self, number: int) -> list[Effect]:
@@ -327,8 +332,7 @@ class RollupFollower:
         the result with the L1 block that carried it (``_persist``)."""
         dropped = self._drop_above(number - 1)
         return [
-            record(
-                "verifier.safe_reorg",
+            VerifierSafeReorg(
                 chain=self.chain_id,
                 to=number - 1,
                 dropped=len(dropped),
@@ -381,7 +385,7 @@ class RollupFollower:
                 batch = decode_batch(data)
             except InterlaceError as exc:
                 self.invalid_batches += 1
-                effects.append(record("verifier.bad_batch", chain=self.chain_id, reason=str(exc)))
+                effects.append(VerifierBadBatch(chain=self.chain_id, reason=str(exc)))
                 continue
             for entry in batch.blocks:
                 if entry.number <= self.chain.head.number:
@@ -411,11 +415,8 @@ class RollupFollower:
         """The record of one applied (or refused) batch entry."""
         if problem is not None:
             self.invalid_batches += 1
-            return record(
-                "verifier.bad_batch", chain=self.chain_id, number=entry.number, reason=problem
-            )
-        return record(
-            "verifier.safe",
+            return VerifierBadBatch(chain=self.chain_id, number=entry.number, reason=problem)
+        return VerifierSafe(
             chain=self.chain_id,
             number=entry.number,
             hash=self.chain.head.hash.hex()[:16],
@@ -453,9 +454,7 @@ class RollupFollower:
         if self.held_aside and self.held_aside[0][0].number < entry.number:
             return []  # a differing copy above the held ones, not next to them
         self.held_aside = [(entry, l1_number)]
-        return [
-            record("verifier.held_aside", chain=self.chain_id, number=entry.number, l1=l1_number)
-        ]
+        return [VerifierHeldAside(chain=self.chain_id, number=entry.number, l1=l1_number)]
 
     def _continues_held_aside(self, entry: BatchBlock) -> bool:
         return (

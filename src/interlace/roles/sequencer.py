@@ -94,7 +94,6 @@ from interlace.roles.base import (
     StoreView,
     TimerFired,
     Timestamp,
-    record,
 )
 from interlace.roles.hub_sync import HubFollower
 from interlace.roles.l1_node import decode_stored_block, encode_stored_block
@@ -120,6 +119,17 @@ from interlace.roles.messages import (
     rollup_blocks_topic,
 )
 from interlace.roles.names import L1_NODE
+from interlace.roles.records import (
+    SequencerBadStateRoot,
+    SequencerBlock,
+    SequencerByzantine,
+    SequencerDrift,
+    SequencerEquivocated,
+    SequencerRebuild,
+    SequencerTxRejected,
+    SequencerUnsafeReorg,
+    SequencerWaitingForL1,
+)
 
 _BLOCK_KEY: Final = b"seq/block/"
 _TX_KEY: Final = b"seq/tx/"
@@ -300,11 +310,11 @@ class Sequencer(Role):
             return [SendMessage(event.sender, NonceAnswer(self.chain_id, message.address, nonce))]
         if isinstance(message, SetByzantine) and message.bad_state_root:
             self.corrupt_next = True
-            return [record("sequencer.byzantine", chain=self.chain_id, bad_state_root=True)]
+            return [SequencerByzantine(chain=self.chain_id, bad_state_root=True)]
         if isinstance(message, SetByzantine):
             self.equivocate = message.equivocate
             self.equivocation_delay = message.delay_blocks
-            return [record("sequencer.byzantine", chain=self.chain_id, on=message.equivocate)]
+            return [SequencerByzantine(chain=self.chain_id, on=message.equivocate)]
         return []
 
     def loops(self) -> tuple[str, ...]:
@@ -326,7 +336,7 @@ class Sequencer(Role):
         except InterlaceError as exc:
             return [
                 SendMessage(client, TransactionRejected(tx_hash, type(exc).__name__, str(exc))),
-                record("sequencer.tx_rejected", chain=self.chain_id, error=type(exc).__name__),
+                SequencerTxRejected(chain=self.chain_id, error=type(exc).__name__),
             ]
         return [
             PersistBatch(((_TX_KEY + tx.hash, raw),)),
@@ -372,7 +382,7 @@ class Sequencer(Role):
         writes, dropped = self._rewind(keep)
         return [
             PersistBatch(tuple(writes)),
-            record("sequencer.unsafe_reorg", chain=self.chain_id, to=keep, dropped=dropped),
+            SequencerUnsafeReorg(chain=self.chain_id, to=keep, dropped=dropped),
         ]
 
     def _release(self) -> None:
@@ -483,8 +493,7 @@ class Sequencer(Role):
         self.rebuilds += 1
         return [
             PersistBatch(tuple(writes)),
-            record(
-                "sequencer.rebuild",
+            SequencerRebuild(
                 chain=self.chain_id,
                 from_block=first_bad,
                 dropped=dropped,
@@ -548,7 +557,7 @@ class Sequencer(Role):
         timestamp = max(int(now), chain.head.header.timestamp)
         origin = self._choose_origin(timestamp)
         if origin is None:
-            return [record("sequencer.waiting_for_l1", chain=self.chain_id)]
+            return [SequencerWaitingForL1(chain=self.chain_id)]
         deposits: list[Transaction] = []
         if origin.hash != chain.origins[-1].hash:
             deposits.extend(origin_deposits(self.l1, self.released_origins, origin, self.chain_id))
@@ -594,8 +603,7 @@ class Sequencer(Role):
         effects: list[Effect] = [
             PersistBatch(tuple(writes)),
             Broadcast(rollup_blocks_topic(self.chain_id), BlockGossip(self.chain_id, envelope)),
-            record(
-                "sequencer.block",
+            SequencerBlock(
                 chain=self.chain_id,
                 number=block.number,
                 hash=block.hash.hex()[:16],
@@ -605,11 +613,9 @@ class Sequencer(Role):
             ),
         ]
         if drifted:
-            effects.append(record("sequencer.drift", chain=self.chain_id, number=block.number))
+            effects.append(SequencerDrift(chain=self.chain_id, number=block.number))
         if corrupted:
-            effects.append(
-                record("sequencer.bad_state_root", chain=self.chain_id, number=block.number)
-            )
+            effects.append(SequencerBadStateRoot(chain=self.chain_id, number=block.number))
         if alternative is not None:
             self.withheld.append((block.number, self._sign(alternative.block)))
         # The second signature of a height goes out ``equivocation_delay`` blocks later,
@@ -624,8 +630,7 @@ class Sequencer(Role):
             )
             twin_origin, twin_hash = payload_origin(decode_envelope(envelope)[2].transactions)
             effects.append(
-                record(
-                    "sequencer.equivocated",
+                SequencerEquivocated(
                     chain=self.chain_id,
                     number=number,
                     origin=twin_origin,

@@ -55,7 +55,6 @@ from interlace.roles.base import (
     Started,
     StoreView,
     Timestamp,
-    record,
 )
 from interlace.roles.messages import (
     HUB_BLOCKS_TOPIC,
@@ -66,6 +65,13 @@ from interlace.roles.messages import (
     rollup_blocks_topic,
 )
 from interlace.roles.names import L1_NODE
+from interlace.roles.records import (
+    VerifierBadEnvelope,
+    VerifierEvidence,
+    VerifierEvidenceForwarded,
+    VerifierRebuildSeen,
+    VerifierWrongSigner,
+)
 from interlace.roles.rollup_follower import FollowerParams, RollupFollower
 
 
@@ -205,9 +211,9 @@ class VerifierNode(Role):
         try:
             signed = verify_envelope(message.envelope, self.chain_id)
         except InterlaceError:
-            return [record("verifier.bad_envelope", chain=self.chain_id)]
+            return [VerifierBadEnvelope(chain=self.chain_id)]
         if signed.signer != self.params.sequencer_address:
-            return [record("verifier.wrong_signer", chain=self.chain_id)]
+            return [VerifierWrongSigner(chain=self.chain_id)]
         payload = signed.payload
         seen = self.unsafe.setdefault(payload.block_number, {})
         if payload.block_hash in seen:
@@ -250,7 +256,7 @@ class VerifierNode(Role):
             for h in replaced:  # the sequencer rebuilt what the hub invalidated
                 del seen[h]
             self.suspects.pop(number, None)
-            return [record("verifier.rebuild_seen", chain=self.chain_id, number=number)]
+            return [VerifierRebuildSeen(chain=self.chain_id, number=number)]
         if self.params.follow_hub and self.chain_id not in self.follower.hub_frozen:
             self.suspects.setdefault(number, 0)
             return []  # wait for the hub's judgement
@@ -260,9 +266,7 @@ class VerifierNode(Role):
             self._keep(
                 Evidence("equivocation", self.chain_id, number, tuple(fork), tuple(fork.values()))
             ),
-            record(
-                "verifier.evidence", chain=self.chain_id, evidence="equivocation", number=number
-            ),
+            VerifierEvidence(chain=self.chain_id, evidence="equivocation", number=number),
         ]
 
     def _standing(self, envelope: bytes) -> str:
@@ -351,7 +355,7 @@ class VerifierNode(Role):
             topic = rollup_blocks_topic(self.chain_id)
             return [
                 *(Broadcast(topic, BlockGossip(self.chain_id, envelope)) for envelope in fork),
-                record("verifier.evidence_forwarded", chain=self.chain_id, number=number),
+                VerifierEvidenceForwarded(chain=self.chain_id, number=number),
             ]
         return []
 
@@ -371,7 +375,7 @@ class VerifierNode(Role):
         evidence = Evidence("l1_conflict", self.chain_id, number, (derived.hash, *signed))
         return [
             self._keep(evidence),
-            record("verifier.evidence", chain=self.chain_id, evidence="l1_conflict", number=number),
+            VerifierEvidence(chain=self.chain_id, evidence="l1_conflict", number=number),
         ]
 
     def _keep(self, evidence: Evidence) -> PersistBatch:

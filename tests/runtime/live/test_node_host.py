@@ -6,12 +6,13 @@ import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import aiohttp
 import pytest
 from aiohttp import web
 
+from interlace.primitives.record import Record
 from interlace.roles.base import (
     Broadcast,
     Effect,
@@ -27,7 +28,6 @@ from interlace.roles.base import (
     StoreView,
     TimerFired,
     Timestamp,
-    record,
 )
 from interlace.runtime.live.codec import encode_message
 from interlace.runtime.live.node import NodeHost, build_p2p_app, is_loopback
@@ -51,6 +51,25 @@ class Boom(Message):
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class EchoTimer(Record):
+    kind: ClassVar[str] = "echo.timer"
+    tag: str
+
+
+@dataclass(frozen=True, slots=True)
+class EchoGossip(Record):
+    kind: ClassVar[str] = "echo.gossip"
+    n: int
+
+
+@dataclass(frozen=True, slots=True)
+class EchoPing(Record):
+    kind: ClassVar[str] = "echo.ping"
+    n: int
+    raw: bytes
+
+
 class EchoRole(Role):
     """Persists every ping, answers with a pong, gossips on ``pings``, fires timers."""
 
@@ -71,7 +90,7 @@ class EchoRole(Role):
             ]
         if isinstance(event, TimerFired):
             self.fired.append((event.tag, float(now)))
-            return [record("echo.timer", tag=event.tag)]
+            return [EchoTimer(tag=event.tag)]
         if isinstance(event, MessageReceived):
             message = event.message
             if isinstance(message, Boom):
@@ -84,8 +103,8 @@ class EchoRole(Role):
                     SendMessage(event.sender, Pong(message.n, tuple(self.seen))),
                     Broadcast("pings", Ping(message.n + 1000))
                     if message.n < 1000
-                    else record("echo.gossip", n=message.n),
-                    record("echo.ping", n=message.n, raw=b"\x01\x02"),
+                    else EchoGossip(n=message.n),
+                    EchoPing(n=message.n, raw=b"\x01\x02"),
                 ]
         return []
 

@@ -55,6 +55,16 @@ from interlace.primitives.errors import InterlaceError
 from interlace.primitives.rlp_codec import decode_rlp, read_bytes, read_list
 from interlace.primitives.tx import DEPOSIT_TX_TYPE, decode_transaction
 from interlace.primitives.types import Address, ChainId, Hash32
+from interlace.protocol.hub.records import (
+    HubConfirmed,
+    HubEvidenceKept,
+    HubFinalized,
+    HubInvalid,
+    HubRebuilt,
+    HubRejected,
+    HubSafe,
+    HubTrackerRecord,
+)
 from interlace.protocol.hub.state import BlockStatus, SafetyLevel
 from interlace.protocol.interop.messenger import (
     HUB_CLIENT_ABI,
@@ -219,8 +229,8 @@ class HubTracker:
         self.evidence: list[HubEvidence] = []
         self.changed: dict[tuple[int, int], BlockStatus] = {}
         """Status changes since the last hub block, by (chain, number)."""
-        self.notes: list[tuple[str, dict[str, object]]] = []
-        """Observations for the timeline (kind, fields), drained by the role."""
+        self.notes: list[HubTrackerRecord] = []
+        """Observations for the timeline, drained by the role."""
         self.invalidated = 0
         self.confirmations: dict[int, dict[int, Hash32]] = {}
         """Per chain: block number → the hash L1 showed valid (applied once the block is SAFE)."""
@@ -350,9 +360,7 @@ class HubTracker:
                 except Rejected as exc:
                     if rejected is not None:
                         rejected[block_hash] = exc
-                    self.notes.append(
-                        ("hub.rejected", {"chain": client.chain_id, "reason": str(exc)})
-                    )
+                    self.notes.append(HubRejected(chain=client.chain_id, reason=str(exc)))
                     verdict = _Verdict.DROP
                 if verdict is _Verdict.WAIT:
                     continue
@@ -444,7 +452,7 @@ class HubTracker:
                 held.dependents.add((client.chain_id, number))
         if replaced is not None:
             client.superseded.add(replaced.block_hash)
-            self.notes.append(("hub.rebuilt", {"chain": client.chain_id, "number": number}))
+            self.notes.append(HubRebuilt(chain=client.chain_id, number=number))
         self._record(block)
         if invalid_dep:
             self._invalidate(block, "depends on an invalid block")
@@ -559,7 +567,7 @@ class HubTracker:
         client.frozen = True
         evidence = HubEvidence(client.chain_id, existing.number, (existing.envelope, raw))
         self.evidence.append(evidence)
-        self.notes.append(("hub.evidence", {"chain": client.chain_id, "number": existing.number}))
+        self.notes.append(HubEvidenceKept(chain=client.chain_id, number=existing.number))
         for number in sorted(n for n in client.blocks if n >= existing.number):
             self._invalidate(client.blocks[number], "equivocation")
         client.pending.clear()
@@ -578,13 +586,10 @@ class HubTracker:
             self.invalidated += 1
             self._record(current)
             self.notes.append(
-                (
-                    "hub.invalid",
-                    {
-                        "chain": current.chain_id,
-                        "number": current.number,
-                        "reason": reason if first else "cascade",
-                    },
+                HubInvalid(
+                    chain=current.chain_id,
+                    number=current.number,
+                    reason=reason if first else "cascade",
                 )
             )
             first = False
@@ -690,7 +695,7 @@ class HubTracker:
         if block.level < SafetyLevel.SAFE:
             block.safe_in = l1
             self._set_level(block, SafetyLevel.SAFE)
-            self.notes.append(("hub.safe", {"chain": client.chain_id, "number": entry.number}))
+            self.notes.append(HubSafe(chain=client.chain_id, number=entry.number))
             self._promote(block)
 
     # ---- settlement: confirmed, finalized, proven invalid ---------------------------------
@@ -736,7 +741,7 @@ class HubTracker:
         if block.level != SafetyLevel.SAFE or confirmed != block.block_hash:
             return 0
         self._set_level(block, SafetyLevel.CONFIRMED)
-        self.notes.append(("hub.confirmed", {"chain": block.chain_id, "number": block.number}))
+        self.notes.append(HubConfirmed(chain=block.chain_id, number=block.number))
         return 1
 
     def finalize(self, chain_id: int, number: int, block_hash: Hash32) -> bool:
@@ -755,7 +760,7 @@ class HubTracker:
         if block.level in (SafetyLevel.FINALIZED, SafetyLevel.INVALID):
             return False
         self._set_level(block, SafetyLevel.FINALIZED)
-        self.notes.append(("hub.finalized", {"chain": chain_id, "number": number}))
+        self.notes.append(HubFinalized(chain=chain_id, number=number))
         return True
 
     def set_level(self, chain_id: int, number: int, block_hash: Hash32, level: SafetyLevel) -> None:

@@ -11,7 +11,8 @@ network message would, so nothing in the roles changes for RPC.
 from collections.abc import Callable
 from typing import Protocol
 
-from interlace.roles.base import Message, NodeId, RecordEvent, Role, Timestamp
+from interlace.primitives.record import Record
+from interlace.roles.base import Message, NodeId, Role, Timestamp
 from interlace.runtime.store import Store
 
 
@@ -52,6 +53,6 @@ class NodeHostApi(Protocol):
         """Deliver ``message`` to the role (fire and forget); effects run as usual."""
         ...
 
-    def subscribe_records(self, callback: Callable[[RecordEvent], None]) -> Callable[[], None]:
-        """Call ``callback`` with every ``RecordEvent`` the role emits; returns an unsubscribe."""
+    def subscribe_records(self, callback: Callable[[Record], None]) -> Callable[[], None]:
+        """Call ``callback`` with every record the role emits; returns an unsubscribe."""
         ...

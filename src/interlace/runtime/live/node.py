@@ -35,11 +35,12 @@ import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import IO, Any, ClassVar, Final
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from interlace.primitives.errors import MalformedInput
+from interlace.primitives.record import Record, record_fields
 from interlace.roles.base import (
     Broadcast,
     Effect,
@@ -48,7 +49,6 @@ from interlace.roles.base import (
     MessageReceived,
     NodeId,
     PersistBatch,
-    RecordEvent,
     Role,
     SendMessage,
     SetTimer,
@@ -74,6 +74,17 @@ MAX_NODE_ID: Final = 64
 ADMIN_SENDER: Final = NodeId("admin")
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class HostCrashed(Record):
+    """The role raised while handling an event (a bug); the host stopped the node."""
+
+    kind: ClassVar[str] = "host.crashed"
+    error: str
+    """The exception's class name."""
+    reason: str
+    """Its message."""
 
 
 @dataclass(slots=True)
@@ -117,7 +128,7 @@ class NodeHost:
         self._queue: asyncio.Queue[Event] = asyncio.Queue()
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._waiting: dict[NodeId, asyncio.Future[Message]] = {}
-        self._record_callbacks: list[Callable[[RecordEvent], None]] = []
+        self._record_callbacks: list[Callable[[Record], None]] = []
         self._request_seq = 0
         self._worker: asyncio.Task[None] | None = None
         self._events_file: IO[str] | None = None
@@ -162,7 +173,7 @@ class NodeHost:
     def deliver(self, message: Message) -> None:
         self._queue.put_nowait(MessageReceived(ADMIN_SENDER, message))
 
-    def subscribe_records(self, callback: Callable[[RecordEvent], None]) -> Callable[[], None]:
+    def subscribe_records(self, callback: Callable[[Record], None]) -> Callable[[], None]:
         self._record_callbacks.append(callback)
 
         def unsubscribe() -> None:
@@ -209,9 +220,7 @@ class NodeHost:
         except Exception as exc:  # noqa: BLE001 - a role bug: record it and stop the node
             self.failed = exc
             log.error("role %s crashed:\n%s", self._node_id, traceback.format_exc())
-            self._write_record(
-                self.now(), "host.crashed", {"error": type(exc).__name__, "reason": str(exc)}
-            )
+            self._write_record(self.now(), HostCrashed(error=type(exc).__name__, reason=str(exc)))
             self.stopped.set()
 
     # ---- inbound -----------------------------------------------------------------------
@@ -256,7 +265,7 @@ class NodeHost:
                     self._send(subscriber, effect.message)
         elif isinstance(effect, SetTimer):
             self._set_timer(effect.tag, float(effect.at) - float(now))
-        elif isinstance(effect, RecordEvent):
+        elif isinstance(effect, Record):
             self._record(now, effect)
 
     def _send(self, to: NodeId, message: Message) -> None:
@@ -284,22 +293,22 @@ class NodeHost:
         self._timers.pop(tag, None)
         self._queue.put_nowait(TimerFired(tag))
 
-    def _record(self, now: Timestamp, event: RecordEvent) -> None:
-        self._write_record(now, event.kind, dict(event.fields))
+    def _record(self, now: Timestamp, event: Record) -> None:
+        self._write_record(now, event)
         for callback in list(self._record_callbacks):
             try:
                 callback(event)
             except Exception:
                 log.exception("record subscriber failed")
 
-    def _write_record(self, now: Timestamp, kind: str, fields: Mapping[str, object]) -> None:
+    def _write_record(self, now: Timestamp, event: Record) -> None:
         if self._events_file is None:
             return
         line = {
             "t": round(float(now), 4),
             "node": self._node_id,
-            "kind": kind,
-            **{k: _json_value(v) for k, v in fields.items()},
+            "kind": event.kind,
+            **{k: _json_value(v) for k, v in record_fields(event)},
         }
         self._events_file.write(json.dumps(line) + "\n")
         self._events_file.flush()

@@ -1,7 +1,8 @@
 """Invariant checkers (DESIGN.md §5) that watch a simulated world from outside.
 
-Each checker reads records and node state after every step and keeps the
-first violation it sees, described in words; ``finish`` runs the end-of-run
+Each checker reads records (matched by class, ``interlace.roles.records``) and,
+through ``WorldView``, node state after every step, and keeps the first
+violation it sees, described in words; ``finish`` runs the end-of-run
 checks of the liveness phase. Checkers implemented here: 2 (a message runs
 at most once), 3 (a message runs only if its log is on the source, in the
 named block, on the same L1 history), 5 (safety only moves forward), 6
@@ -30,10 +31,25 @@ from interlace.protocol.hub.state import SafetyLevel
 from interlace.protocol.interop.messenger import MESSENGER_ABI, MESSENGER_ADDRESS, relay_claim
 from interlace.protocol.l1.modules import escrowed_on_l1
 from interlace.protocol.settlement.aggregate import read_settled_hash
-from interlace.roles.base import Message, NodeId, RecordEvent, Timestamp, fields_dict
+from interlace.roles.base import Message, NodeId, Timestamp
 from interlace.roles.l1_sync import RETRY_AFTER
 from interlace.roles.messages import BlockGossip
 from interlace.roles.names import HUB_NODE, sequencer_node, verifier_node
+from interlace.roles.records import (
+    HubEvidenceKept,
+    HubFinalized,
+    HubInvalid,
+    L1Reorg,
+    Record,
+    SequencerBlock,
+    SequencerByzantine,
+    SequencerEquivocated,
+    VerifierEvidence,
+    VerifierSafe,
+    VerifierSafeReorg,
+)
+from interlace.runtime.sim.records import SimCrash, SimRestart
+from interlace.runtime.sim.world_view import WorldView
 
 if TYPE_CHECKING:
     from collections.abc import Set
@@ -43,7 +59,6 @@ if TYPE_CHECKING:
     from interlace.roles.verifier import VerifierNode
     from interlace.runtime.sim.kernel import Simulator
     from interlace.runtime.sim.scenario import Scenario
-    from interlace.runtime.sim.world import World
 
 
 @dataclass(slots=True)
@@ -52,7 +67,7 @@ class Checker:
 
     name: str
     """Short name, ``inv5_safety_monotonic`` style."""
-    world: "World"
+    world: WorldView
     """The world being checked."""
     violation: str | None = None
     """First violation, described; None while the invariant holds."""
@@ -62,7 +77,7 @@ class Checker:
         if self.violation is None:
             self.violation = f"t={now:.2f}s: {text}"
 
-    def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
+    def on_record(self, now: Timestamp, node: NodeId, event: Record) -> None:
         """Observe one record."""
 
     def after_step(self, sim: "Simulator") -> None:
@@ -84,22 +99,22 @@ class SafetyMonotonic(Checker):
     reorgs_used: dict[NodeId, int] = field(default_factory=dict)
     finalized: int = 0
 
-    def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
-        if event.kind == "l1.reorg":
+    def on_record(self, now: Timestamp, node: NodeId, event: Record) -> None:
+        if isinstance(event, L1Reorg):
             self.reorgs_seen += 1
-        elif event.kind == "verifier.safe":
-            number = int(fields_dict(event)["number"])  # type: ignore[call-overload]
+        elif isinstance(event, VerifierSafe):
+            number = event.number
             last = self.safe.get(node, 0)
             if number != last + 1:
                 self.fail(now, f"{node} safe head jumped from {last} to {number}")
             self.safe[node] = number
-        elif event.kind == "verifier.safe_reorg":
-            proven = fields_dict(event).get("cause") == "hub_invalid"
+        elif isinstance(event, VerifierSafeReorg):
+            proven = event.cause == "hub_invalid"
             if self.reorgs_seen == 0 and not proven:
                 self.fail(
                     now, f"{node} moved its safe head back without an L1 reorg or proven invalidity"
                 )
-            self.safe[node] = int(fields_dict(event)["to"])  # type: ignore[call-overload]
+            self.safe[node] = event.to
 
     def after_step(self, sim: "Simulator") -> None:
         l1 = self.world.l1_node()
@@ -179,27 +194,25 @@ class Witnesses:
     """(chain, number) → who could hear the first block, while it equivocates."""
     byzantine: set[int] = field(default_factory=set)
 
-    def observe(self, world: "World", event: RecordEvent) -> Witnessed | None:
+    def observe(self, world: WorldView, event: Record) -> Witnessed | None:
         """Feed one record; a second block's gossip returns who holds both."""
-        if not event.kind.startswith("sequencer."):
+        if isinstance(event, SequencerByzantine):
+            if event.on is True:
+                self.byzantine.add(event.chain)
+            elif event.on is False:
+                self.byzantine.discard(event.chain)  # what it withheld goes out with its next block
             return None
-        fields = fields_dict(event)
-        chain = int(fields["chain"])  # type: ignore[call-overload]
-        if event.kind == "sequencer.byzantine" and fields.get("on") is True:
-            self.byzantine.add(chain)
-        elif event.kind == "sequencer.byzantine" and fields.get("on") is False:
-            self.byzantine.discard(chain)  # what it withheld goes out with its next block
-        if event.kind not in ("sequencer.block", "sequencer.equivocated"):
+        if not isinstance(event, SequencerBlock | SequencerEquivocated):
             return None
-        number = int(fields["number"])  # type: ignore[call-overload]
+        chain, number = event.chain, event.number
         hears = (not world.partitioned_or_down(chain), not world.hub_cut_off(chain))
-        if event.kind == "sequencer.block":
+        if isinstance(event, SequencerBlock):
             if chain in self.byzantine:
-                self.first[(chain, number)] = Signed(*hears, str(fields["hash"]))
+                self.first[(chain, number)] = Signed(*hears, event.hash)
             return None
         signed = self.first.pop((chain, number), Signed(False, False, ""))
         heard = bool(signed.reached)  # by a judge, or by no one who could ever show it
-        origin = (int(fields["origin"]), bytes.fromhex(str(fields["origin_hash"])))  # type: ignore[call-overload]
+        origin = (event.origin, bytes.fromhex(event.origin_hash))
         verifier, hub = (heard and signed.verifier and hears[0], heard and signed.hub and hears[1])
         return Witnessed(chain, verifier, hub, origin)
 
@@ -217,7 +230,7 @@ class Witnesses:
             signed.reached.add(receiver)
 
 
-def on_replaced_fork(world: "World", origins: list[tuple[int, bytes]]) -> bool:
+def on_replaced_fork(world: WorldView, origins: list[tuple[int, bytes]]) -> bool:
     """Whether every one of these pairs' L1Origins is off the canonical L1 chain now."""
     l1 = world.l1_node()
     return l1 is not None and all(not l1.is_canonical(n, Hash32(h)) for n, h in origins)
@@ -244,7 +257,7 @@ class EquivocationEvidence(Checker):
     def on_send(self, sender: NodeId, receiver: NodeId, message: Message, copies: int) -> None:
         self.witnesses.on_send(sender, receiver, message, copies)
 
-    def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
+    def on_record(self, now: Timestamp, node: NodeId, event: Record) -> None:
         seen = self.witnesses.observe(self.world, event)
         if seen is not None and seen.verifier:
             self.equivocations.setdefault(seen.chain, float(now))
@@ -274,8 +287,8 @@ class OriginsCanonical(Checker):
     grace: float = 2.0
     last_reorg: float = -1e9
 
-    def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
-        if event.kind == "l1.reorg":
+    def on_record(self, now: Timestamp, node: NodeId, event: Record) -> None:
+        if isinstance(event, L1Reorg):
             self.last_reorg = float(now)
 
     def after_step(self, sim: "Simulator") -> None:
@@ -314,14 +327,14 @@ class CrashRecovery(Checker):
 
     heads_at_crash: dict[NodeId, int] = field(default_factory=dict)
 
-    def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
-        if event.kind == "sim.crash":
-            target = NodeId(str(fields_dict(event)["node"]))
+    def on_record(self, now: Timestamp, node: NodeId, event: Record) -> None:
+        if isinstance(event, SimCrash):
+            target = NodeId(event.node)
             sequencer = self.world.sequencer_by_node(target)
             if sequencer is not None:
                 self.heads_at_crash[target] = sequencer.chain.head.number
-        elif event.kind == "sim.restart":
-            target = NodeId(str(fields_dict(event)["node"]))
+        elif isinstance(event, SimRestart):
+            target = NodeId(event.node)
             sequencer = self.world.sequencer_by_node(target)
             before = self.heads_at_crash.get(target)
             if (
@@ -367,8 +380,8 @@ class MessagesOnce(Checker):
     seen: dict[int, set[bytes]] = field(default_factory=dict)
     """destination chain → every message key relayed on its current chain (running union)."""
 
-    def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
-        if event.kind != "sequencer.block":
+    def on_record(self, now: Timestamp, node: NodeId, event: Record) -> None:
+        if not isinstance(event, SequencerBlock):
             return
         sequencer = self.world.sequencer_by_node(node)
         if sequencer is None:
@@ -452,18 +465,15 @@ class NoFalseEquivocation(Checker):
     equivocated: set[tuple[int, int]] = field(default_factory=set)
     """(chain, height) where a byzantine sequencer signed a second block."""
 
-    def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
-        if event.kind == "sequencer.equivocated":
-            fields = fields_dict(event)
-            self.equivocated.add((int(fields["chain"]), int(fields["number"])))  # type: ignore[call-overload]
+    def on_record(self, now: Timestamp, node: NodeId, event: Record) -> None:
+        if isinstance(event, SequencerEquivocated):
+            self.equivocated.add((event.chain, event.number))
             return
-        if event.kind not in ("verifier.evidence", "hub.evidence"):
+        if not isinstance(event, VerifierEvidence | HubEvidenceKept):
             return
-        fields = fields_dict(event)
-        if event.kind == "verifier.evidence" and fields.get("evidence") != "equivocation":
+        if isinstance(event, VerifierEvidence) and event.evidence != "equivocation":
             return
-        chain = int(fields["chain"])  # type: ignore[call-overload]
-        number = int(fields["number"])  # type: ignore[call-overload]
+        chain, number = event.chain, event.number
         if (chain, number) not in self.equivocated:
             self.fail(
                 now,
@@ -492,12 +502,12 @@ class HubEquivocationFrozen(Checker):
     def on_send(self, sender: NodeId, receiver: NodeId, message: Message, copies: int) -> None:
         self.witnesses.on_send(sender, receiver, message, copies)
 
-    def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
+    def on_record(self, now: Timestamp, node: NodeId, event: Record) -> None:
         seen = self.witnesses.observe(self.world, event)
         if seen is not None and (seen.hub or seen.verifier):  # the verifier forwards a pair
             self.equivocations.setdefault(seen.chain, float(now))
             self.origins.setdefault(seen.chain, []).append(seen.origin)
-        elif event.kind == "sim.restart" and fields_dict(event)["node"] == "hub":
+        elif isinstance(event, SimRestart) and event.node == HUB_NODE:
             self.hub_restarted = float(now)
 
     def after_step(self, sim: "Simulator") -> None:
@@ -524,8 +534,8 @@ class HubOriginsCanonical(Checker):
     grace: float = 2.0
     last_reorg: float = -1e9
 
-    def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
-        if event.kind == "l1.reorg":
+    def on_record(self, now: Timestamp, node: NodeId, event: Record) -> None:
+        if isinstance(event, L1Reorg):
             self.last_reorg = float(now)
 
     def after_step(self, sim: "Simulator") -> None:
@@ -720,17 +730,16 @@ class FinalizedSound(Checker):
 
     finalized: dict[tuple[int, int], Hash32] = field(default_factory=dict)
 
-    def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
-        if event.kind not in ("hub.finalized", "hub.invalid"):
+    def on_record(self, now: Timestamp, node: NodeId, event: Record) -> None:
+        if not isinstance(event, HubFinalized | HubInvalid):
             return
         hub = self.world.hub()
         if hub is None:
             return
-        f = fields_dict(event)
-        chain, number = int(f["chain"]), int(f["number"])  # type: ignore[call-overload]
+        chain, number = event.chain, event.number
         client = hub.tracker.clients[chain]
         block = client.blocks.get(number)
-        if event.kind == "hub.invalid":
+        if isinstance(event, HubInvalid):
             if block is not None and self.finalized.get((chain, number)) == block.block_hash:
                 self.fail(now, f"finalized block {chain}/{number} became invalid")
             return

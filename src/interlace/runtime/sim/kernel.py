@@ -27,6 +27,7 @@ from typing import Final, Protocol, runtime_checkable
 
 from interlace.primitives.errors import InterlaceError
 from interlace.primitives.hashing import keccak256
+from interlace.primitives.record import Record, record_fields
 from interlace.roles.base import (
     Broadcast,
     Effect,
@@ -35,7 +36,6 @@ from interlace.roles.base import (
     MessageReceived,
     NodeId,
     PersistBatch,
-    RecordEvent,
     Role,
     SendMessage,
     SetTimer,
@@ -43,9 +43,9 @@ from interlace.roles.base import (
     StoreView,
     TimerFired,
     Timestamp,
-    record,
 )
 from interlace.runtime.sim.network import Network
+from interlace.runtime.sim.records import SimRecord
 from interlace.runtime.store import MemoryStore
 
 RoleFactory = Callable[[StoreView], Role]
@@ -121,8 +121,8 @@ DEFAULT_LIMITS: Final = ProgressLimits()
 class Observer(Protocol):
     """Something that watches the run from outside: checkers and metrics."""
 
-    def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
-        """Called for each ``RecordEvent`` a role emits."""
+    def on_record(self, now: Timestamp, node: NodeId, event: Record) -> None:
+        """Called for each record a role (or the simulator) emits."""
         ...
 
     def after_step(self, sim: "Simulator") -> None:
@@ -239,9 +239,9 @@ class Simulator:
             self._boot(node_id, slot)
             self._fold(b"restart|" + node_id.encode())
 
-    def note(self, kind: str, **fields: object) -> None:
+    def note(self, event: SimRecord) -> None:
         """Record a simulator-level event (a fault) in the trace and for observers."""
-        self._record(NodeId("sim"), record(kind, **fields))
+        self._record(NodeId("sim"), event)
 
     def inject(self, node_id: NodeId, message: Message) -> None:
         """Deliver a control message (a fault switch) to a node now, from ``sim``."""
@@ -361,8 +361,9 @@ class Simulator:
                 self.now + delay, receiver, target.epoch, MessageReceived(sender, effect.message)
             )
 
-    def _record(self, node_id: NodeId, event: RecordEvent) -> None:
-        self._fold(f"{self.now:.6f}|{node_id}|{event.kind}|{event.fields!r}".encode())
+    def _record(self, node_id: NodeId, event: Record) -> None:
+        # The line a record folds into the trace: its kind and its sorted (name, value) pairs.
+        self._fold(f"{self.now:.6f}|{node_id}|{event.kind}|{record_fields(event)!r}".encode())
         for observer in self.observers:
             observer.on_record(self.now, node_id, event)
 

@@ -27,7 +27,7 @@ from interlace.protocol.l1.genesis import (
     L1_CHAIN_ID,
 )
 from interlace.protocol.l1.modules import RollupKind
-from interlace.roles.base import NodeId, RecordEvent, Role, StoreView, Timestamp, fields_dict
+from interlace.roles.base import NodeId, Role, StoreView, Timestamp
 from interlace.roles.batcher import RESUBMIT_L1_BLOCKS
 from interlace.roles.client import ClientParams, WorkloadClient
 from interlace.roles.hub import Hub
@@ -46,6 +46,45 @@ from interlace.roles.names import (
 )
 from interlace.roles.prover import (
     WithholdProofs,
+)
+from interlace.roles.records import (
+    BatcherBatch,
+    BatcherBatchDropped,
+    BatcherOutage,
+    GameCreated,
+    GameMove,
+    GameResolved,
+    GameStep,
+    GameStepUnavailable,
+    HubAggregate,
+    HubConfirmed,
+    HubEvidenceKept,
+    HubFinalized,
+    HubInvalid,
+    HubOutputInvalid,
+    HubOutputValid,
+    HubPreconfirmed,
+    HubProofSeen,
+    HubRebuilt,
+    HubSafe,
+    L1Reorg,
+    L1ReorgRefused,
+    ProposerFault,
+    ProverConflict,
+    ProverSubmitted,
+    ProverWithhold,
+    Record,
+    RelayerDelivered,
+    SequencerBadStateRoot,
+    SequencerBlock,
+    SequencerByzantine,
+    SequencerRebuild,
+    SequencerUnsafeReorg,
+    VerifierBadBatch,
+    VerifierEvidence,
+    VerifierSafe,
+    VerifierSafeReorg,
+    record_fields,
 )
 from interlace.roles.sequencer import Sequencer
 from interlace.roles.settlement_messages import SetProposerFault
@@ -68,6 +107,14 @@ from interlace.runtime.sim.kernel import (
     Simulator,
 )
 from interlace.runtime.sim.network import LinkProfile
+from interlace.runtime.sim.records import (
+    SimCrash,
+    SimHeal,
+    SimPartition,
+    SimProposerLie,
+    SimRestart,
+    SimWithholdProofs,
+)
 from interlace.runtime.sim.scenario import FaultSpec, Scenario, ScenarioError
 
 MODE_NAMES = TRUST_MODE_NAMES
@@ -95,93 +142,84 @@ class Timeline:
     since_status: dict[str, int] = field(default_factory=dict)
     """Routine settlement events since the last status line (summarised there)."""
 
-    ROUTINE: ClassVar[dict[str, str]] = {
-        "game.created": "games created",
-        "game.resolved": "resolved",
-        "prover.submitted": "proofs sent",
-        "hub.proof_seen": "proofs final",
-        "hub.aggregate": "aggregates",
-        "hub.finalized": "blocks finalized",
+    ROUTINE: ClassVar[dict[type[Record], str]] = {
+        GameCreated: "games created",
+        GameResolved: "resolved",
+        ProverSubmitted: "proofs sent",
+        HubProofSeen: "proofs final",
+        HubAggregate: "aggregates",
+        HubFinalized: "blocks finalized",
     }
     """Settlement events too frequent to list one by one: counted per status line."""
 
-    NOTABLE = frozenset(
-        {
-            "l1.reorg",
-            "l1.reorg_refused",
-            "sim.crash",
-            "sim.restart",
-            "sim.partition",
-            "sim.heal",
-            "sequencer.byzantine",
-            "sequencer.unsafe_reorg",
-            "sequencer.rebuild",
-            "hub.evidence",
-            "hub.invalid",
-            "hub.rebuilt",
-            "verifier.evidence",
-            "verifier.safe_reorg",
-            "verifier.bad_batch",
-            "batcher.batch_dropped",
-            "batcher.outage",
-            "sequencer.bad_state_root",
-            "hub.output_invalid",
-            "game.move",
-            "game.step",
-            "sim.withhold_proofs",
-            "sim.proposer_lie",
-            "proposer.fault",
-            "prover.withhold",
-            "prover.conflict",
-        }
+    NOTABLE: ClassVar[tuple[type[Record], ...]] = (
+        L1Reorg,
+        L1ReorgRefused,
+        SimCrash,
+        SimRestart,
+        SimPartition,
+        SimHeal,
+        SequencerByzantine,
+        SequencerUnsafeReorg,
+        SequencerRebuild,
+        HubEvidenceKept,
+        HubInvalid,
+        HubRebuilt,
+        VerifierEvidence,
+        VerifierSafeReorg,
+        VerifierBadBatch,
+        BatcherBatchDropped,
+        BatcherOutage,
+        SequencerBadStateRoot,
+        HubOutputInvalid,
+        GameMove,
+        GameStep,
+        SimWithholdProofs,
+        SimProposerLie,
+        ProposerFault,
+        ProverWithhold,
+        ProverConflict,
     )
+    """Events listed one by one on the timeline."""
 
-    def on_record(self, now: Timestamp, node: NodeId, event: RecordEvent) -> None:
-        if event.kind.startswith("game.") and not fields_dict(event).get("mine"):
+    def on_record(self, now: Timestamp, node: NodeId, event: Record) -> None:
+        if isinstance(event, GameStepUnavailable) or (
+            isinstance(event, GameCreated | GameMove | GameStep | GameResolved) and not event.mine
+        ):
             return  # each game event once: by the player who made the move or the game
         self.counts[event.kind] = self.counts.get(event.kind, 0) + 1
-        if event.kind == "sequencer.block":
-            f = fields_dict(event)
-            self.seq_blocks[(int(f["chain"]), int(f["number"]))] = float(now)  # type: ignore[call-overload]
-        elif event.kind in ("hub.preconfirmed", "hub.safe", "hub.confirmed", "hub.finalized"):
-            f = fields_dict(event)
-            key = (int(f["chain"]), int(f["number"]))  # type: ignore[call-overload]
+        if isinstance(event, SequencerBlock):
+            self.seq_blocks[(event.chain, event.number)] = float(now)
+        elif isinstance(event, HubPreconfirmed | HubSafe | HubConfirmed | HubFinalized):
+            key = (event.chain, event.number)
             made = self.seq_blocks.get(key)
             level = event.kind.removeprefix("hub.")
             if made is not None:
                 self.level_latency.setdefault(level, []).append(float(now) - made)
             if self.track_levels:
                 self.level_times.setdefault(key, {}).setdefault(level, float(now))
-        elif event.kind == "relayer.delivered":
-            f = fields_dict(event)
-            source = self.seq_blocks.get((int(f["source"]), int(f["source_number"])))  # type: ignore[call-overload]
-            made = self.seq_blocks.get((int(f["destination"]), int(f["number"])))  # type: ignore[call-overload]
+        elif isinstance(event, RelayerDelivered):
+            source = self.seq_blocks.get((event.source, event.source_number))
+            made = self.seq_blocks.get((event.destination, event.number))
             if source is not None and made is not None:
-                self.delivered.setdefault(int(f["destination"]), []).append(made - source)  # type: ignore[call-overload]
+                self.delivered.setdefault(event.destination, []).append(made - source)
                 if self.track_levels:
                     self.relays.append(
-                        (
-                            int(f["source"]),  # type: ignore[call-overload]
-                            int(f["source_number"]),  # type: ignore[call-overload]
-                            int(f["destination"]),  # type: ignore[call-overload]
-                            int(f["number"]),  # type: ignore[call-overload]
-                            source,
-                        )
+                        (event.source, event.source_number, event.destination, event.number, source)
                     )
-        elif event.kind == "sequencer.rebuild":
-            self.rebuilt += int(fields_dict(event)["dropped"])  # type: ignore[call-overload]
-        elif event.kind == "verifier.safe":
-            f = fields_dict(event)
-            produced = self.seq_blocks.get((int(f["chain"]), int(f["number"])))  # type: ignore[call-overload]
+        elif isinstance(event, SequencerRebuild):
+            self.rebuilt += event.dropped
+        elif isinstance(event, VerifierSafe):
+            produced = self.seq_blocks.get((event.chain, event.number))
             if produced is not None:
                 self.safe_latency.append(float(now) - produced)
-        notable = event.kind in self.NOTABLE or (
-            event.kind == "game.resolved" and fields_dict(event).get("status") != "DEFENDER_WINS"
+        notable = isinstance(event, self.NOTABLE) or (
+            isinstance(event, GameResolved) and event.status != "DEFENDER_WINS"
         )
         if notable:
-            details = " ".join(f"{k}={v}" for k, v in event.fields)
+            details = " ".join(f"{k}={v}" for k, v in record_fields(event))
             self.entries.append((float(now), str(node), f"{event.kind} {details}".strip()))
-        elif event.kind in self.ROUTINE:
+        elif type(event) in self.ROUTINE:
             self.since_status[event.kind] = self.since_status.get(event.kind, 0) + 1
 
     def after_step(self, sim: Simulator) -> None:
@@ -262,14 +300,14 @@ class World:
         sequencer = self.sequencer_by_node(sequencer_node(chain_id))
         lie_at = (sequencer.chain.head.number if sequencer else 0) + 2
         self.sim.inject(proposer_node(chain_id), SetProposerFault(lie_at))
-        self.sim.note("sim.proposer_lie", chain=chain_id, lie_at=lie_at)
+        self.sim.note(SimProposerLie(chain=chain_id, lie_at=lie_at))
 
     def _withhold_proofs(self, chain_id: ChainId) -> None:
         """From the next block on, the chain's coordinator submits no proof."""
         sequencer = self.sequencer_by_node(sequencer_node(chain_id))
         first = sequencer.chain.head.number + 1 if sequencer else 1
         self.sim.inject(coordinator_node(chain_id), WithholdProofs(first))
-        self.sim.note("sim.withhold_proofs", chain=chain_id, from_number=first)
+        self.sim.note(SimWithholdProofs(chain=chain_id, from_number=first))
 
     # ---- faults -----------------------------------------------------------------
 
@@ -384,33 +422,33 @@ class World:
         if routine:
             parts.append(
                 ", ".join(
-                    f"{label} +{routine[kind]}"
-                    for kind, label in Timeline.ROUTINE.items()
-                    if routine.get(kind)
+                    f"{label} +{routine[record_type.kind]}"
+                    for record_type, label in Timeline.ROUTINE.items()
+                    if routine.get(record_type.kind)
                 )
             )
             routine.clear()
         self.timeline.entries.append((float(self.sim.now), "status", " | ".join(parts)))
 
     def _crash(self, node: NodeId) -> None:
-        self.sim.note("sim.crash", node=node)
+        self.sim.note(SimCrash(node=node))
         self.sim.crash(node)
         self._down.add(node)
 
     def _restart(self, node: NodeId) -> None:
         self.sim.restart(node)
         self._down.discard(node)
-        self.sim.note("sim.restart", node=node)
+        self.sim.note(SimRestart(node=node))
 
     def _partition(self, cut: tuple[frozenset[NodeId], frozenset[NodeId]]) -> None:
         side, others = cut
         self.sim.network.partition(set(side), set(others))
         self._partitions.append(cut)
         if len(side) + len(others) == len(self.sim.nodes):
-            self.sim.note("sim.partition", nodes=",".join(sorted(side)))
+            self.sim.note(SimPartition(nodes=",".join(sorted(side))))
         else:
             self.sim.note(
-                "sim.partition", nodes=",".join(sorted(side)), peers=",".join(sorted(others))
+                SimPartition(nodes=",".join(sorted(side)), peers=",".join(sorted(others)))
             )
 
     def _heal_partition(self, cut: tuple[frozenset[NodeId], frozenset[NodeId]]) -> None:
@@ -419,12 +457,12 @@ class World:
             self.sim.network.heal_between(set(entry[0]), set(entry[1]))
         for kept_side, kept_others in self._partitions:  # links other partitions still cut
             self.sim.network.partition(set(kept_side), set(kept_others))
-        self.sim.note("sim.heal", nodes=",".join(sorted(cut[0])))
+        self.sim.note(SimHeal(nodes=",".join(sorted(cut[0]))))
 
     def _heal(self) -> None:
         self.sim.network.heal()
         self._partitions.clear()
-        self.sim.note("sim.heal")
+        self.sim.note(SimHeal())
 
     @property
     def _partitioned(self) -> set[NodeId]:
@@ -579,12 +617,12 @@ class World:
             "l1": {
                 "head": l1.head.number if l1 else None,
                 "finalized": l1.finalized_number if l1 else None,
-                "reorgs": counts.get("l1.reorg", 0),
+                "reorgs": counts.get(L1Reorg.kind, 0),
             },
             "rollups": chains,
-            "blocks_produced": counts.get("sequencer.block", 0),
-            "batches_posted": counts.get("batcher.batch", 0),
-            "batches_dropped_by_reorg": counts.get("batcher.batch_dropped", 0),
+            "blocks_produced": counts.get(SequencerBlock.kind, 0),
+            "batches_posted": counts.get(BatcherBatch.kind, 0),
+            "batches_dropped_by_reorg": counts.get(BatcherBatchDropped.kind, 0),
             "transactions_acknowledged": len(self.client().s.acked),
             "transactions_rejected": self.client().s.rejected,
             "deposits": self.client().s.deposits,
@@ -640,7 +678,7 @@ class World:
                 else {}
             ),
             "messages": messages,
-            "blocks_invalidated": t.counts.get("hub.invalid", 0),
+            "blocks_invalidated": t.counts.get(HubInvalid.kind, 0),
             "blocks_rebuilt": t.rebuilt,
             "time_to_level_s": {
                 level: _percentiles(sorted(v)) for level, v in sorted(t.level_latency.items())
@@ -690,13 +728,13 @@ class World:
                 confirmed[str(chain)], finalized[str(chain)] = _settled_heads(hub, chain)
         return {
             "kinds": {str(c): k.name.lower() for c, k in self.kinds.items()},
-            "games_created": counts.get("game.created", 0),
-            "games_resolved": counts.get("game.resolved", 0),
-            "game_steps": counts.get("game.step", 0),
-            "proofs_seen": counts.get("hub.proof_seen", 0),
-            "outputs_valid": counts.get("hub.output_valid", 0),
-            "outputs_invalid": counts.get("hub.output_invalid", 0),
-            "aggregates_posted": counts.get("hub.aggregate", 0),
+            "games_created": counts.get(GameCreated.kind, 0),
+            "games_resolved": counts.get(GameResolved.kind, 0),
+            "game_steps": counts.get(GameStep.kind, 0),
+            "proofs_seen": counts.get(HubProofSeen.kind, 0),
+            "outputs_valid": counts.get(HubOutputValid.kind, 0),
+            "outputs_invalid": counts.get(HubOutputInvalid.kind, 0),
+            "aggregates_posted": counts.get(HubAggregate.kind, 0),
             "confirmed_head": confirmed,
             "finalized_head": finalized,
         }
