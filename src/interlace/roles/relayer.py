@@ -25,7 +25,7 @@ from typing import Final
 from interlace.primitives.envelope import recover_header_signer, verify_envelope
 from interlace.primitives.errors import InterlaceError
 from interlace.primitives.hashing import keccak256
-from interlace.primitives.header import decode_header, header_hash
+from interlace.primitives.header import BlockHeader, decode_header, header_hash
 from interlace.primitives.keys import PrivateKey
 from interlace.primitives.receipt import (
     Receipt,
@@ -115,7 +115,8 @@ class SourceBlock:
     chain_id: int
     number: int
     block_hash: Hash32
-    header_rlp: bytes
+    header: BlockHeader
+    """The signed header, decoded once when the receipts arrive."""
     transactions: tuple[bytes, ...]
     receipts: tuple[Receipt, ...]
     header_signature: bytes
@@ -294,13 +295,14 @@ class Relayer(Role):
         try:
             receipts = tuple(decode_receipt(r) for r in message.receipts)
             header = decode_header(message.header_rlp)
-            recover_header_signer(message.chain_id, header_hash(header), message.header_signature)
+            signed_hash = header_hash(header)
+            recover_header_signer(message.chain_id, signed_hash, message.header_signature)
         except InterlaceError:
             return []
         # A sequencer's answer is checked before it is believed: the receipts and
         # transactions must be the header's, the header the signed one.
         if (
-            header_hash(header) != message.block_hash
+            signed_hash != message.block_hash
             or receipts_root(receipts) != header.receipts_root
             or transactions_root(list(message.transactions)) != header.transactions_root
         ):
@@ -309,7 +311,7 @@ class Relayer(Role):
             message.chain_id,
             message.number,
             Hash32(message.block_hash),
-            message.header_rlp,
+            header,
             message.transactions,
             receipts,
             message.header_signature,
@@ -403,7 +405,7 @@ class Relayer(Role):
                 try:
                     proof = build_peer_event_proof(
                         chain_id=pending.source.chain_id,
-                        header_rlp=pending.source.header_rlp,
+                        source_header=pending.source.header,
                         header_signature=pending.source.header_signature,
                         receipts=pending.source.receipts,
                         transactions=pending.source.transactions,
@@ -444,7 +446,7 @@ class Relayer(Role):
                 hub_header=header,
                 hub_signature=signature,
                 hub_state_proof=list(message.proof),
-                source_header=decode_header(pending.source.header_rlp),
+                source_header=pending.source.header,
                 receipts=pending.source.receipts,
                 transactions=pending.source.transactions,
                 receipt_index=pending.receipt_index,
@@ -460,7 +462,7 @@ class Relayer(Role):
 
     def _submit(self, pending: PendingMessage, proof: bytes, now: Timestamp) -> list[Effect]:
         source = pending.source
-        block_timestamp = decode_header(source.header_rlp).timestamp
+        block_timestamp = source.header.timestamp
         identifier = (
             MESSENGER_ADDRESS,
             source.number,

@@ -274,7 +274,7 @@ def build_hub_event_proof(
 def build_peer_event_proof(
     *,
     chain_id: int,
-    header_rlp: bytes,
+    source_header: BlockHeader,
     header_signature: bytes,
     receipts: Sequence[Receipt],
     transactions: Sequence[bytes],
@@ -284,8 +284,7 @@ def build_peer_event_proof(
 ) -> bytes:
     """A peer-mode proof: the source header, its sequencer's signature and the trie proofs.
 
-    ``header_rlp`` is the source block's header as ``encode_header`` writes
-    it (raises ``MalformedHeader`` if it does not decode) and
+    ``source_header`` is the source block's header and
     ``header_signature`` the sequencer's ``sign_block_header`` of its hash
     for ``chain_id``; the signature is not checked here (``verify_event_proof``
     recovers it). ``receipts``, ``transactions`` and ``index`` are as in
@@ -296,7 +295,6 @@ def build_peer_event_proof(
     _check_chain_id(chain_id)
     if len(header_signature) != SIGNATURE_LENGTH:
         raise ValueError("a header signature is 65 bytes")
-    source_header = decode_header(header_rlp)
     _check_position(receipts, receipt_index, log_position)
     index = _index_source(source_header, receipts, transactions, index)
     return bytes((PROOF_VERSION,)) + encode_rlp(
