@@ -161,6 +161,7 @@ EXPECTED_ALL: dict[str, list[str]] = {
 EXPECTED_DEFINED: dict[str, set[str]] = {
     "interlace.primitives": set(),
     "interlace.primitives.errors": {
+        "InputError",
         "InterlaceError",
         "InvalidProof",
         "InvalidSignature",
@@ -172,6 +173,7 @@ EXPECTED_DEFINED: dict[str, set[str]] = {
         "MalformedReceipt",
         "MalformedTransaction",
         "MalformedValue",
+        "MisuseError",
         "WrongChainId",
     },
     "interlace.primitives.hashing": {"EMPTY_KECCAK", "keccak256"},

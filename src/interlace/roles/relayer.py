@@ -23,7 +23,7 @@ from enum import Enum
 from typing import Final
 
 from interlace.primitives.envelope import recover_header_signer, verify_envelope
-from interlace.primitives.errors import InterlaceError
+from interlace.primitives.errors import InterlaceError, MisuseError
 from interlace.primitives.hashing import keccak256
 from interlace.primitives.header import BlockHeader, decode_header, header_hash
 from interlace.primitives.keys import PrivateKey
@@ -161,7 +161,7 @@ SETTLED: Final = frozenset({RelayState.DONE, RelayState.DROPPED})
 """States a message rests in (forgotten after ``FORGET_AFTER``); leaving one reopens it."""
 
 
-class BadRelayTransition(InterlaceError):
+class BadRelayTransition(MisuseError):
     """A bug: a relay state moved where ``RELAY_TRANSITIONS`` does not allow."""
 
 

@@ -51,7 +51,7 @@ from interlace.primitives.envelope import (
     decode_envelope,
     verify_envelope,
 )
-from interlace.primitives.errors import InterlaceError
+from interlace.primitives.errors import InputError, InterlaceError
 from interlace.primitives.types import Address, ChainId, Hash32
 from interlace.protocol.hub.state import BlockStatus, SafetyLevel
 from interlace.protocol.interop.predeploys import Dependency
@@ -71,7 +71,7 @@ MAX_EARLY_BATCHES: Final = 1024
 """Batch entries kept per chain for blocks the hub does not hold yet."""
 
 
-class Rejected(InterlaceError):
+class Rejected(InputError):
     """An envelope the light client refuses; the message says which check failed."""
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from interlace.primitives.abi import MalformedCalldata
-from interlace.primitives.errors import InterlaceError, MalformedInput
+from interlace.primitives.errors import InputError, InterlaceError, MalformedInput
 from interlace.primitives.rlp_codec import RLPItem, decode_rlp
 from interlace.primitives.tx import (
     DEPOSIT_TX_TYPE,
@@ -68,7 +68,7 @@ __all__ = [
 ]
 
 
-class InvalidDeclaration(InterlaceError):
+class InvalidDeclaration(InputError):
     """A block's transactions do not declare what every rollup block must (the message
     names the transaction and the check that failed)."""
 
