@@ -22,9 +22,9 @@ these rules raises ``InvalidDeclaration`` naming the transaction and the
 check, or ``MalformedDeclaration`` when the transaction does not decode.
 
 Fast paths, kept apart and tested against the readable rules: the origin is
-read in place from the deposit's RLP (no transaction object, no transaction
-hash) when every field has the exact form derivation writes, else the full
-decoder gives the verdict and the message; a deposit that does not contain
+read in place from the deposit's bytes (no RLP walk, no transaction object,
+no transaction hash) when they are laid out exactly as derivation writes
+them, else the full decoder gives the verdict and the message; a deposit that does not contain
 the ``updateHub`` selector is not decoded at all.
 """
 
@@ -34,14 +34,15 @@ from typing import Final
 
 from interlace.primitives.abi import MalformedCalldata
 from interlace.primitives.errors import InputError, InterlaceError, MalformedInput
-from interlace.primitives.rlp_codec import RLPItem, decode_rlp
+from interlace.primitives.hashing import keccak256
 from interlace.primitives.tx import (
     DEPOSIT_TX_TYPE,
+    L1_INFO_DEPOSIT_SOURCE_DOMAIN,
     DepositTransaction,
     decode_transaction,
     l1_info_deposit_source_hash,
 )
-from interlace.primitives.types import U64, U256, Hash32
+from interlace.primitives.types import U64, U256, ZERO_HASH, Hash32
 from interlace.protocol.interop.predeploys import (
     HUB_CLIENT_ABI,
     HUB_CLIENT_ADDRESS,
@@ -49,7 +50,7 @@ from interlace.protocol.interop.predeploys import (
     MESSENGER_ADDRESS,
     Dependency,
 )
-from interlace.protocol.rollup.derivation import L1_ATTRIBUTES_GAS, BatchBlock, L1Origin
+from interlace.protocol.rollup.derivation import BatchBlock, L1Origin, attributes_deposit
 from interlace.protocol.rollup.predeploys import (
     L1_ATTRIBUTES_DEPOSITOR,
     L1_BLOCK_ABI,
@@ -122,11 +123,25 @@ def read_declaration(transactions: Sequence[bytes]) -> BlockDeclaration:
 
 _SET_L1_VALUES: Final = L1_BLOCK_ABI.function("setL1BlockValues").selector
 _ATTRIBUTES_DATA_LENGTH: Final = 4 + 8 * 32
-_UINT64_PADDING: Final = bytes(24)
 _DEPOSIT_PREFIX: Final = bytes((DEPOSIT_TX_TYPE,))
-# RLP of the fields derivation writes between ``to`` and ``data``: mint 0, value 0,
-# the attributes gas, isSystemTx false.
-_CANONICAL_MIDDLE: Final = (b"", b"", L1_ATTRIBUTES_GAS.to_bytes(3, "big"), b"")
+
+
+# Every deposit ``attributes_deposit`` writes has one layout: only the source hash and
+# the calldata words vary, both of fixed size, so the bytes around them are the same for
+# every origin: 0x7E ‖ list prefix ‖ 0xA0, the source hash, then the depositor, L1Block,
+# mint 0, value 0, the attributes gas, isSystemTx false, the 260-byte string prefix and
+# the selector, then the words.
+_TEMPLATE: Final = attributes_deposit(L1Origin(U64(0), ZERO_HASH, U64(0), U256(0)), 0)
+_SOURCE: Final = _TEMPLATE.raw.index(_TEMPLATE.source_hash)
+"""Offset of the source hash in the deposit's bytes."""
+_MIDDLE: Final = _SOURCE + 32
+_WORDS: Final = len(_TEMPLATE.raw) - _ATTRIBUTES_DATA_LENGTH + 4
+"""Offset of the first calldata word (after the selector)."""
+_LAYOUT_LENGTH: Final = len(_TEMPLATE.raw)
+_LAYOUT_HEAD: Final = _TEMPLATE.raw[:_SOURCE]
+_LAYOUT_MIDDLE: Final = _TEMPLATE.raw[_MIDDLE:_WORDS]
+_UINT64_PADDING: Final = bytes(24)
+_L1_INFO_DOMAIN_WORD: Final = L1_INFO_DEPOSIT_SOURCE_DOMAIN.to_bytes(32, "big")
 
 
 def read_origin(transactions: Sequence[bytes]) -> DeclaredOrigin:
@@ -175,49 +190,41 @@ def _read_origin_decoded(raw: bytes) -> DeclaredOrigin:
 
 
 def _read_origin_in_place(raw: bytes) -> DeclaredOrigin | None:
-    """The hot path: read the words straight from the deposit's RLP fields.
+    """The hot path: read the words straight from the deposit's bytes.
 
-    The deposit is RLP[sourceHash, from, to, mint, value, gas, isSystemTx, data].
-    Answers only a deposit whose every field has the form derivation writes;
-    returns None for anything else, and ``_read_origin_decoded`` gives the verdict.
+    Answers only a deposit laid out byte for byte as derivation writes it
+    (``_TEMPLATE``: no RLP to walk, no transaction object or hash) whose
+    words are in range and whose source hash is right; returns None for anything
+    else, and ``_read_origin_decoded`` gives the verdict.
     """
-    if raw[:1] != _DEPOSIT_PREFIX:
-        return None
-    try:
-        fields: RLPItem = decode_rlp(raw[1:])
-    except InterlaceError:
-        return None
-    if not isinstance(fields, list) or len(fields) != 8:
-        return None
-    source_hash, sender, to, mint, value, gas, is_system, data = fields
     if (
-        sender != L1_ATTRIBUTES_DEPOSITOR
-        or to != L1_BLOCK_ADDRESS
-        or (mint, value, gas, is_system) != _CANONICAL_MIDDLE
-        or not isinstance(data, bytes)
-        or len(data) != _ATTRIBUTES_DATA_LENGTH
-        or data[:4] != _SET_L1_VALUES
+        len(raw) != _LAYOUT_LENGTH
+        or raw[_MIDDLE:_WORDS] != _LAYOUT_MIDDLE
+        or raw[:_SOURCE] != _LAYOUT_HEAD
     ):
         return None
-    # Words: number, timestamp, basefee, hash, sequenceNumber (uint64s padded to 32 bytes).
+    # The words: number, timestamp, basefee, hash, sequenceNumber, …; the uint64s are
+    # padded to 32 bytes.
+    words = _WORDS
     if (
-        data[4:28] != _UINT64_PADDING
-        or data[36:60] != _UINT64_PADDING
-        or data[132:156] != _UINT64_PADDING
+        raw[words : words + 24] != _UINT64_PADDING
+        or raw[words + 32 : words + 56] != _UINT64_PADDING
+        or raw[words + 128 : words + 152] != _UINT64_PADDING
     ):
         return None
-    block_hash = Hash32(data[100:132])
-    sequence = int.from_bytes(data[156:164], "big")
-    if source_hash != l1_info_deposit_source_hash(block_hash, sequence):
+    # OP's L1-info source hash: keccak(bytes32(1) ‖ keccak(l1BlockHash ‖ uint256(seq))),
+    # whose inner preimage is words 3 and 4 as they stand.
+    source_hash = raw[_SOURCE:_MIDDLE]
+    if source_hash != keccak256(_L1_INFO_DOMAIN_WORD + keccak256(raw[words + 96 : words + 160])):
         return None
     return DeclaredOrigin(
         L1Origin(
-            U64(int.from_bytes(data[28:36], "big")),
-            block_hash,
-            U64(int.from_bytes(data[60:68], "big")),
-            U256(int.from_bytes(data[68:100], "big")),
+            U64(int.from_bytes(raw[words + 24 : words + 32], "big")),
+            Hash32(raw[words + 96 : words + 128]),
+            U64(int.from_bytes(raw[words + 56 : words + 64], "big")),
+            U256(int.from_bytes(raw[words + 64 : words + 96], "big")),
         ),
-        U64(sequence),
+        U64(int.from_bytes(raw[words + 152 : words + 160], "big")),
     )
 
 
