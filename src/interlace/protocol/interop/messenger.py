@@ -61,6 +61,7 @@ from interlace.protocol.interop.predeploys import (
     Dependency,
 )
 from interlace.protocol.interop.proof import EventClaim, ProofMode, verify_event_proof
+from interlace.protocol.rollup.declaration import read_batch_content
 from interlace.protocol.rollup.predeploys import (
     L1_ATTRIBUTES_DEPOSITOR,
     L1_BLOCK_ADDRESS,
@@ -421,15 +422,11 @@ def dependency_deposit(parent_hash: Hash32, deps: tuple[Dependency, ...]) -> Dep
 
 
 def forwarded_hub_blocks(transactions: tuple[Transaction, ...]) -> list[tuple[int, bytes]]:
-    """(hub number, signed hub block) of every hub-client update among ``transactions``."""
+    """(hub number, signed hub block) of every hub-client update a block's ``transactions``
+    carry (its batch entry's hub blocks, ``read_batch_content``)."""
     found: list[tuple[int, bytes]] = []
-    for tx in transactions:
-        if not isinstance(tx, DepositTransaction) or tx.to != HUB_CLIENT_ADDRESS:
-            continue
+    for signed in read_batch_content(tuple(tx.raw for tx in transactions))[1]:
         try:
-            _fn, args = HUB_CLIENT_ABI.decode_call(tx.data)
-            signed = args[0]
-            assert isinstance(signed, bytes)
             header, _signature = decode_signed_hub_block(signed)
         except InterlaceError:
             continue
