@@ -84,8 +84,10 @@ EXPECTED_ALL: dict[str, list[str]] = {
         "ZERO_HASHES",
         "ExitTree",
         "ExitTreeFull",
+        "append_to_frontier",
         "compute_root_from_proof",
         "exit_leaf_hash",
+        "frontier_root",
         "verify_exit_proof",
     ],
     "interlace.primitives.header": [
@@ -162,6 +164,7 @@ EXPECTED_ALL: dict[str, list[str]] = {
 EXPECTED_DEFINED: dict[str, set[str]] = {
     "interlace.primitives": set(),
     "interlace.primitives.errors": {
+        "InputError",
         "InterlaceError",
         "InvalidProof",
         "InvalidSignature",
@@ -173,6 +176,7 @@ EXPECTED_DEFINED: dict[str, set[str]] = {
         "MalformedReceipt",
         "MalformedTransaction",
         "MalformedValue",
+        "MisuseError",
         "WrongChainId",
     },
     "interlace.primitives.hashing": {"EMPTY_KECCAK", "keccak256"},

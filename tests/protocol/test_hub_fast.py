@@ -1,34 +1,14 @@
-"""The hub's fast paths: the in-place L1Origin read and the deferred block-hash check."""
+"""The hub's deferred block-hash check (the in-place L1Origin read is tested with the
+reader it speeds up, in test_declaration.py)."""
 
 import dataclasses
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from interlace.primitives.envelope import sign_envelope
-from interlace.primitives.tx import decode_transaction
-from interlace.primitives.types import U64, U256, ZERO_HASH, Hash32
+from interlace.primitives.types import U64, ZERO_HASH, Hash32
 from interlace.protocol.hub.state import SafetyLevel
-from interlace.protocol.hub.tracker import payload_origin
-from interlace.protocol.rollup.derivation import BatchBlock, L1Origin, attributes_deposit
+from interlace.protocol.rollup.derivation import BatchBlock
 from interlace.protocol.rollup.payload import payload_from_block
-from interlace.protocol.rollup.predeploys import L1_BLOCK_ABI
 from tests.protocol.hub_support import NOW, A, Rollup, l1_hash, tracker_for
-
-
-@settings(max_examples=60)
-@given(
-    number=st.integers(0, 2**64 - 1),
-    origin_hash=st.binary(min_size=32, max_size=32),
-    sequence=st.integers(0, 2**64 - 1),
-)
-def test_in_place_origin_read_agrees_with_the_full_decoders(
-    number: int, origin_hash: bytes, sequence: int
-) -> None:
-    origin = L1Origin(U64(number), Hash32(origin_hash), U64(7), U256(10**9))
-    raw = attributes_deposit(origin, sequence).raw
-    _name, args = L1_BLOCK_ABI.decode_call(decode_transaction(raw).data)
-    assert payload_origin((raw,)) == (args[0], args[3]) == (number, origin_hash)
 
 
 def test_a_signed_hash_that_is_not_the_payloads_header_never_becomes_safe() -> None:

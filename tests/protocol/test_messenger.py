@@ -26,7 +26,6 @@ import pytest
 
 from interlace.primitives.envelope import sign_block_header, sign_envelope
 from interlace.primitives.hashing import keccak256
-from interlace.primitives.header import encode_header
 from interlace.primitives.keys import PrivateKey, private_key_from_seed
 from interlace.primitives.mpt import Trie
 from interlace.primitives.receipt import Receipt
@@ -253,7 +252,7 @@ def peer_proof(
         signature = sign_block_header(key, src.chain_id, src.block.hash)
     return build_peer_event_proof(
         chain_id=src.chain_id,
-        header_rlp=encode_header(src.block.header),
+        source_header=src.block.header,
         header_signature=signature,
         receipts=src.receipts,
         transactions=[tx.raw for tx in src.block.transactions],
@@ -491,7 +490,7 @@ def _two_way_relays(rounds: int) -> list[tuple[int, int]]:
         block, receipts = built.block, built.receipts
         proof = build_peer_event_proof(
             chain_id=me,
-            header_rlp=encode_header(block.header),
+            source_header=block.header,
             header_signature=sign_block_header(keys[me], me, block.hash),
             receipts=receipts,
             transactions=[tx.raw for tx in block.transactions],

@@ -23,7 +23,6 @@ from interlace.primitives.envelope import sign_block_header
 from interlace.primitives.errors import (
     InterlaceError,
     InvalidProof,
-    MalformedHeader,
     MalformedProof,
 )
 from interlace.primitives.hashing import keccak256
@@ -212,7 +211,7 @@ def peer_proof(w: World, receipt_index: int = 2, log_position: int = 0, **over: 
     """A peer-mode proof in ``w``; keyword overrides replace builder arguments."""
     args: dict[str, Any] = {
         "chain_id": ROLLUP_ID,
-        "header_rlp": encode_header(w.block.header),
+        "source_header": w.block.header,
         "header_signature": w.header_signature,
         "receipts": w.receipts,
         "transactions": [tx.raw for tx in w.block.transactions],
@@ -350,8 +349,6 @@ def test_builder_refuses_local_misuse() -> None:
         hub_proof(w, hub_signature=b"\x01" * 64)
     with pytest.raises(ValueError, match="chain id"):
         hub_proof(w, chain_id=0)
-    with pytest.raises(MalformedHeader):
-        peer_proof(w, header_rlp=b"")
     with pytest.raises(ValueError, match="65 bytes"):
         peer_proof(w, header_signature=w.header_signature[:64])
     with pytest.raises(ValueError, match="receipts root"):
@@ -448,7 +445,7 @@ def hand_peer_proof(b: HandBlock, receipt_index: int, log_position: int) -> byte
     """A peer-mode proof of a hand-built block, signed by the sequencer."""
     return build_peer_event_proof(
         chain_id=ROLLUP_ID,
-        header_rlp=encode_header(b.header),
+        source_header=b.header,
         header_signature=sign_block_header(SEQUENCER, ROLLUP_ID, header_hash(b.header)),
         receipts=b.receipts,
         transactions=b.transactions,

@@ -11,10 +11,16 @@ from interlace.roles.relayer import (
     RelayState,
     SourceBlock,
 )
+from tests.protocol.hub_support import A, Rollup
+
+SOURCE_HEADER = Rollup(A).build(1).block.header
+"""Any header: the state machine never reads it."""
 
 
 def pending(state: RelayState = RelayState.WAITING) -> PendingMessage:
-    source = SourceBlock(901, 3, Hash32(b"\x01" * 32), b"", (), (), b"", index_block((), ()))
+    source = SourceBlock(
+        901, 3, Hash32(b"\x01" * 32), SOURCE_HEADER, (), (), b"", index_block((), ())
+    )
     return PendingMessage(Hash32(b"\x02" * 32), source, 0, 0, 0, 902, b"", state=state)
 
 

@@ -23,7 +23,7 @@ from typing import Final, cast
 
 from aiohttp import web
 
-from interlace.primitives.errors import InterlaceError
+from interlace.primitives.errors import InputError
 from interlace.roles.base import NodeId
 from interlace.runtime.live.host import NodeHostApi
 from interlace.runtime.live.node import NodeHost, build_p2p_app
@@ -46,7 +46,7 @@ RPC_MODULE: Final = "interlace.api.rpc.server"
 log = logging.getLogger("interlace.node")
 
 
-class PortInUse(InterlaceError):
+class PortInUse(InputError):
     """A node's port is held by another process."""
 
 

@@ -29,7 +29,7 @@ from interlace.client import (
     load_key,
 )
 from interlace.client.endpoints import DATA_DIR_ENV, resolve_data_dir
-from interlace.primitives.errors import InterlaceError
+from interlace.primitives.errors import InputError, InterlaceError
 from interlace.primitives.keys import PrivateKey
 from interlace.primitives.types import parse_hex
 from interlace.protocol.interop.proof import EventClaim, ProofMode
@@ -72,7 +72,7 @@ IndexOption = Annotated[
 ]
 
 
-class UsageError(InterlaceError):
+class UsageError(InputError):
     """A bad option value (exit status 2)."""
 
 

@@ -599,7 +599,7 @@ class InterlaceClient:
             return _build(
                 lambda: build_peer_event_proof(
                     chain_id=message.source_chain,
-                    header_rlp=header_raw,
+                    source_header=decode_header(header_raw),
                     header_signature=signature,
                     receipts=receipts,
                     transactions=transactions,

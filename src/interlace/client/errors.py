@@ -4,12 +4,12 @@ They are ``InterlaceError``s (input from outside: files, the network, a
 node's answers), so the CLI prints them as one line without a traceback.
 """
 
-from interlace.primitives.errors import InterlaceError
+from interlace.primitives.errors import InputError
 
 START_HINT = "is the devnet running? start it with `interlace devnet up`"
 
 
-class ClientError(InterlaceError):
+class ClientError(InputError):
     """Base of every SDK error."""
 
 

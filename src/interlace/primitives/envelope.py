@@ -39,7 +39,7 @@ from ssz.sedes.container import Container
 from ssz.sedes.list import List
 from ssz.sedes.uint import uint64, uint256
 
-from interlace.primitives.errors import InterlaceError, MalformedEnvelope
+from interlace.primitives.errors import InputError, MalformedEnvelope
 from interlace.primitives.hashing import keccak256
 from interlace.primitives.header import (
     BLOOM_BYTES,
@@ -114,7 +114,7 @@ __all__ = [
 ]
 
 
-class InvalidBlockHash(InterlaceError):
+class InvalidBlockHash(InputError):
     """A well-formed payload's ``block_hash`` is not the hash of the header it commits to."""
 
 

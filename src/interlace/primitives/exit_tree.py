@@ -18,7 +18,12 @@ can hand out the 32-sibling proofs ``calculateRoot`` and the bridge's
 from collections.abc import Iterable, Sequence
 from typing import Final
 
-from interlace.primitives.errors import InterlaceError, InvalidProof, MalformedProof, MalformedValue
+from interlace.primitives.errors import (
+    InvalidProof,
+    MalformedProof,
+    MalformedValue,
+    MisuseError,
+)
 from interlace.primitives.hashing import keccak256
 from interlace.primitives.types import ZERO_HASH, Address, Hash32
 
@@ -66,7 +71,7 @@ EMPTY_EXIT_ROOT: Final = ZERO_HASHES[EXIT_TREE_DEPTH]
 0x27ae5ba08d7291c96c8cbddcc148bf48a6d68c7974b94356f53754ef6171d757."""
 
 
-class ExitTreeFull(InterlaceError):
+class ExitTreeFull(MisuseError):
     """An append would exceed the tree's capacity of 2^32 - 1 leaves."""
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Final, TypeAlias
 
 from interlace.primitives.errors import (
-    InterlaceError,
+    InputError,
     InvalidProof,
     MalformedProof,
     MalformedRLP,
@@ -48,7 +48,7 @@ _HEX: Final = "0123456789abcdef"
 _EMPTY_STRING: Final = b"\x80"
 
 
-class MissingTrieNode(InterlaceError):
+class MissingTrieNode(InputError):
     """A ``PartialTrie`` operation needs a node that the witness does not hold."""
 
     def __init__(self, node_hash: bytes) -> None:

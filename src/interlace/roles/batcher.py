@@ -16,25 +16,18 @@ clock, or taken out by an L1 reorg, is planned again at the same nonce.
 from dataclasses import dataclass
 from typing import Final
 
-from interlace.primitives.envelope import ExecutionPayload, verify_envelope
-from interlace.primitives.errors import InterlaceError, MalformedEnvelope
+from interlace.primitives.envelope import verify_envelope
+from interlace.primitives.errors import InterlaceError
 from interlace.primitives.keys import PrivateKey
-from interlace.primitives.tx import (
-    DEPOSIT_TX_TYPE,
-    DepositTransaction,
-    decode_transaction,
-)
-from interlace.primitives.types import U64, Address, ChainId, Hash32
+from interlace.primitives.types import Address, ChainId, Hash32
 from interlace.protocol.chain.block import Block
 from interlace.protocol.hub.state import SafetyLevel
 from interlace.protocol.interop.messenger import (
-    HUB_CLIENT_ABI,
-    HUB_CLIENT_ADDRESS,
     Dependency,
-    declared_dependencies,
 )
 from interlace.protocol.l1.modules import INBOX_ABI, INBOX_ADDRESS
 from interlace.protocol.l1.view import L1View
+from interlace.protocol.rollup.declaration import read_declaration
 from interlace.protocol.rollup.derivation import (
     Batch,
     BatchBlock,
@@ -42,7 +35,6 @@ from interlace.protocol.rollup.derivation import (
     decode_batch,
     encode_batch,
 )
-from interlace.protocol.rollup.predeploys import L1_BLOCK_ABI
 from interlace.roles.base import (
     Effect,
     Event,
@@ -211,10 +203,11 @@ class Batcher(Role):
                 signed = verify_envelope(envelope, self.params.chain_id)
                 if signed.signer != self.params.sequencer_address:
                     return
-                entry = _batch_entry(signed.payload)
-                deps = declared_dependencies(signed.payload.transactions) or ()
+                declared = read_declaration(signed.payload.transactions)
             except InterlaceError:
                 return
+            entry = declared.batch_entry(signed.payload.block_number, signed.payload.timestamp)
+            deps = declared.dependencies
             block_hash = signed.payload.block_hash
             parent = self.blocks.get(entry.number - 1)
             if parent is not None and parent[0] != signed.payload.parent_hash:
@@ -375,36 +368,4 @@ def _dep_safe(status: tuple[bytes, int] | None, dep: Dependency) -> bool:
         status is not None
         and status[0] == dep.block_hash
         and SafetyLevel.PRECONFIRMED <= status[1] < SafetyLevel.INVALID
-    )
-
-
-def _batch_entry(payload: ExecutionPayload) -> BatchBlock:
-    """The batch entry of a payload: no sender recovery, no header rebuild (L1 re-derives)."""
-    if not payload.transactions:
-        raise MalformedEnvelope("a rollup block starts with its L1-attributes deposit")
-    attributes = decode_transaction(payload.transactions[0])
-    if not isinstance(attributes, DepositTransaction):
-        raise MalformedEnvelope("a rollup block starts with its L1-attributes deposit")
-    _name, args = L1_BLOCK_ABI.decode_call(attributes.data)
-    origin_number, _ts, _fee, origin_hash = args[:4]
-    assert isinstance(origin_number, int)
-    assert isinstance(origin_hash, bytes)
-    hub_updates: list[bytes] = []
-    for raw in payload.transactions[1:]:
-        if raw[:1] != bytes((DEPOSIT_TX_TYPE,)):
-            continue
-        deposit = decode_transaction(raw)
-        if deposit.to == HUB_CLIENT_ADDRESS:
-            _fn, hub_args = HUB_CLIENT_ABI.decode_call(deposit.data)
-            assert isinstance(hub_args[0], bytes)
-            hub_updates.append(hub_args[0])
-    return BatchBlock(
-        number=payload.block_number,
-        timestamp=payload.timestamp,
-        origin_number=U64(origin_number),
-        origin_hash=Hash32(origin_hash),
-        transactions=tuple(
-            raw for raw in payload.transactions if raw[:1] != bytes((DEPOSIT_TX_TYPE,))
-        ),
-        hub_updates=tuple(hub_updates),
     )

@@ -45,6 +45,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Final
 
+from interlace.primitives.errors import MisuseError
 from interlace.primitives.keys import PrivateKey
 from interlace.primitives.receipt import Receipt
 from interlace.primitives.rlp_codec import decode_rlp, encode_rlp, read_bytes, read_list
@@ -68,7 +69,7 @@ MAX_FEE_PER_GAS: Final = 10**11
 MAX_PRIORITY_FEE_PER_GAS: Final = 1
 
 
-class NotInFlight(ValueError):
+class NotInFlight(MisuseError, ValueError):
     """The owner named a nonce the sender holds no transaction for (local misuse)."""
 
 

@@ -75,7 +75,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from interlace.primitives.envelope import verify_envelope
-from interlace.primitives.errors import InterlaceError, MalformedEnvelope
+from interlace.primitives.errors import InterlaceError
 from interlace.primitives.keys import PrivateKey
 from interlace.primitives.rlp_codec import (
     decode_rlp,
@@ -86,8 +86,7 @@ from interlace.primitives.rlp_codec import (
     read_list,
     read_u64,
 )
-from interlace.primitives.tx import DepositTransaction
-from interlace.primitives.types import U64, U256, Address, ChainId, Hash32
+from interlace.primitives.types import Address, ChainId, Hash32
 from interlace.protocol.chain.block import Block, ChainConfig
 from interlace.protocol.hub.state import SafetyLevel
 from interlace.protocol.l1.view import L1View
@@ -103,9 +102,8 @@ from interlace.protocol.proofs.verifier_module import (
 )
 from interlace.protocol.proofs.witness import make_witness_proof, prove_block_witness
 from interlace.protocol.rollup.chain import RollupChain, RollupGenesis, rollup_modules
-from interlace.protocol.rollup.derivation import L1Origin
+from interlace.protocol.rollup.declaration import read_origin
 from interlace.protocol.rollup.payload import block_from_payload
-from interlace.protocol.rollup.predeploys import L1_BLOCK_ABI, L1_BLOCK_ADDRESS
 from interlace.roles.base import (
     Effect,
     Event,
@@ -495,7 +493,7 @@ class Coordinator(Role):
 
     def _append(self, block: Block) -> list[Effect]:
         try:
-            origin = _origin_of(block)
+            origin = read_origin(tuple(tx.raw for tx in block.transactions[:1])).origin
             self.chain.replay(block, origin)
         except InterlaceError as exc:
             return [ProverBadBlock(chain=self.chain_id, number=block.number, reason=str(exc))]
@@ -819,20 +817,6 @@ class Coordinator(Role):
         withhold = store.get(_WITHHOLD_KEY)
         if withhold is not None:
             self.withhold_from = int.from_bytes(withhold, "big")
-
-
-def _origin_of(block: Block) -> L1Origin:
-    """The L1Origin a rollup block declares in its L1-attributes deposit (transaction 0)."""
-    if not block.transactions:
-        raise MalformedEnvelope("a rollup block starts with its L1-attributes deposit")
-    attributes = block.transactions[0]
-    if not isinstance(attributes, DepositTransaction) or attributes.to != L1_BLOCK_ADDRESS:
-        raise MalformedEnvelope("a rollup block starts with its L1-attributes deposit")
-    _name, args = L1_BLOCK_ABI.decode_call(attributes.data)
-    number, timestamp, base_fee, origin_hash = args[:4]
-    assert isinstance(number, int) and isinstance(timestamp, int)
-    assert isinstance(base_fee, int) and isinstance(origin_hash, bytes)
-    return L1Origin(U64(number), Hash32(origin_hash), U64(timestamp), U256(base_fee))
 
 
 _BLOCK_KEY: Final = b"prv/block/"

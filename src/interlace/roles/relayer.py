@@ -23,9 +23,9 @@ from enum import Enum
 from typing import Final
 
 from interlace.primitives.envelope import recover_header_signer, verify_envelope
-from interlace.primitives.errors import InterlaceError
+from interlace.primitives.errors import InterlaceError, MisuseError
 from interlace.primitives.hashing import keccak256
-from interlace.primitives.header import decode_header, header_hash
+from interlace.primitives.header import BlockHeader, decode_header, header_hash
 from interlace.primitives.keys import PrivateKey
 from interlace.primitives.receipt import (
     Receipt,
@@ -123,7 +123,8 @@ class SourceBlock:
     chain_id: int
     number: int
     block_hash: Hash32
-    header_rlp: bytes
+    header: BlockHeader
+    """The signed header, decoded once when the receipts arrive."""
     transactions: tuple[bytes, ...]
     receipts: tuple[Receipt, ...]
     header_signature: bytes
@@ -168,7 +169,7 @@ SETTLED: Final = frozenset({RelayState.DONE, RelayState.DROPPED})
 """States a message rests in (forgotten after ``FORGET_AFTER``); leaving one reopens it."""
 
 
-class BadRelayTransition(InterlaceError):
+class BadRelayTransition(MisuseError):
     """A bug: a relay state moved where ``RELAY_TRANSITIONS`` does not allow."""
 
 
@@ -302,13 +303,14 @@ class Relayer(Role):
         try:
             receipts = tuple(decode_receipt(r) for r in message.receipts)
             header = decode_header(message.header_rlp)
-            recover_header_signer(message.chain_id, header_hash(header), message.header_signature)
+            signed_hash = header_hash(header)
+            recover_header_signer(message.chain_id, signed_hash, message.header_signature)
         except InterlaceError:
             return []
         # A sequencer's answer is checked before it is believed: the receipts and
         # transactions must be the header's, the header the signed one.
         if (
-            header_hash(header) != message.block_hash
+            signed_hash != message.block_hash
             or receipts_root(receipts) != header.receipts_root
             or transactions_root(list(message.transactions)) != header.transactions_root
         ):
@@ -317,7 +319,7 @@ class Relayer(Role):
             message.chain_id,
             message.number,
             Hash32(message.block_hash),
-            message.header_rlp,
+            header,
             message.transactions,
             receipts,
             message.header_signature,
@@ -410,7 +412,7 @@ class Relayer(Role):
                 try:
                     proof = build_peer_event_proof(
                         chain_id=pending.source.chain_id,
-                        header_rlp=pending.source.header_rlp,
+                        source_header=pending.source.header,
                         header_signature=pending.source.header_signature,
                         receipts=pending.source.receipts,
                         transactions=pending.source.transactions,
@@ -451,7 +453,7 @@ class Relayer(Role):
                 hub_header=header,
                 hub_signature=signature,
                 hub_state_proof=list(message.proof),
-                source_header=decode_header(pending.source.header_rlp),
+                source_header=pending.source.header,
                 receipts=pending.source.receipts,
                 transactions=pending.source.transactions,
                 receipt_index=pending.receipt_index,
@@ -467,7 +469,7 @@ class Relayer(Role):
 
     def _submit(self, pending: PendingMessage, proof: bytes, now: Timestamp) -> list[Effect]:
         source = pending.source
-        block_timestamp = decode_header(source.header_rlp).timestamp
+        block_timestamp = source.header.timestamp
         identifier = (
             MESSENGER_ADDRESS,
             source.number,

@@ -59,12 +59,13 @@ from interlace.primitives.tx import (
 from interlace.primitives.types import Address, Hash32
 from interlace.protocol.chain.block import Block
 from interlace.protocol.hub.state import SafetyLevel
-from interlace.protocol.hub.tracker import batch_content
-from interlace.protocol.interop.messenger import (
-    declared_dependencies,
-)
 from interlace.protocol.l1.view import L1View
 from interlace.protocol.rollup.chain import RollupChain, RollupGenesis
+from interlace.protocol.rollup.declaration import (
+    InvalidDeclaration,
+    read_batch_content,
+    read_dependencies,
+)
 from interlace.protocol.rollup.derivation import (
     BatchBlock,
     L1Origin,
@@ -263,7 +264,10 @@ class RollupFollower:
     def depends_on_invalid(self, transactions: tuple[bytes, ...]) -> bool:
         """Whether a block with these transactions declares a dependency the hub published
         INVALID (the hub cascades such a block to INVALID, and its sequencer rebuilds it)."""
-        deps = declared_dependencies(transactions) or ()
+        try:
+            deps = read_dependencies(transactions)
+        except InvalidDeclaration:
+            return False  # a declaration that does not decode names no invalid block
         return any((d.chain_id, d.number, d.block_hash) in self.invalid_sources for d in deps)
 
     # ---- derivation ----------------------------------------------------------------
@@ -554,10 +558,10 @@ _CURSOR_KEY: Final = b"ver/cursor"
 
 def _entry_describes(entry: BatchBlock, block: Block, origin: L1Origin) -> bool:
     """Whether a batch entry is the one ``block`` was derived from (a resubmitted batch):
-    the hub's content match (``batch_content``), with the timestamp and the origin."""
+    the hub's content match (``read_batch_content``), with the timestamp and the origin."""
     if entry.timestamp != block.header.timestamp or entry.origin_hash != origin.hash:
         return False
-    content = batch_content(tuple(tx.raw for tx in block.transactions))
+    content = read_batch_content(tuple(tx.raw for tx in block.transactions))
     return content == (entry.transactions, entry.hub_updates)
 
 
@@ -565,7 +569,7 @@ def _contents_digest(transactions: tuple[bytes, ...]) -> Hash32:
     """keccak256 of the RLP list of a block's user transactions (what its dependencies come
     from; the deposits differ with the header chain: the dependency declaration's source
     hash covers the parent hash)."""
-    return keccak256(encode_rlp(list(batch_content(transactions)[0])))
+    return keccak256(encode_rlp(list(read_batch_content(transactions)[0])))
 
 
 def _block_key(number: int) -> bytes:

@@ -67,7 +67,6 @@ from interlace.protocol.hub.state import (
     decode_signed_hub_block,
     recover_hub_signer,
 )
-from interlace.protocol.hub.tracker import payload_origin
 from interlace.protocol.interop.messenger import (
     Dependency,
     dependencies_of,
@@ -78,6 +77,7 @@ from interlace.protocol.interop.messenger import (
 )
 from interlace.protocol.l1.view import L1View
 from interlace.protocol.rollup.chain import RollupChain, RollupGenesis
+from interlace.protocol.rollup.declaration import read_origin
 from interlace.protocol.rollup.derivation import L1Origin, deposits_in_l1_block, origin_of
 from interlace.protocol.rollup.payload import payload_from_block
 from interlace.roles.base import (
@@ -628,13 +628,13 @@ class Sequencer(Role):
             effects.append(
                 Broadcast(rollup_blocks_topic(self.chain_id), BlockGossip(self.chain_id, envelope))
             )
-            twin_origin, twin_hash = payload_origin(decode_envelope(envelope)[2].transactions)
+            twin = read_origin(decode_envelope(envelope)[2].transactions).origin
             effects.append(
                 SequencerEquivocated(
                     chain=self.chain_id,
                     number=number,
-                    origin=twin_origin,
-                    origin_hash=twin_hash.hex(),
+                    origin=twin.number,
+                    origin_hash=twin.hash.hex(),
                 )
             )
         return effects

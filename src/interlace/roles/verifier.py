@@ -41,9 +41,9 @@ from interlace.primitives.rlp_codec import (
 )
 from interlace.primitives.types import Address, ChainId, Hash32
 from interlace.protocol.hub.state import SafetyLevel
-from interlace.protocol.hub.tracker import payload_origin
 from interlace.protocol.l1.view import L1View
 from interlace.protocol.rollup.chain import RollupChain, RollupGenesis
+from interlace.protocol.rollup.declaration import read_origin
 from interlace.roles.base import (
     Broadcast,
     Effect,
@@ -275,17 +275,17 @@ class VerifierNode(Role):
         hub's rules for a pair too (``HubTracker._judgeable_conflict``)."""
         try:
             transactions = decode_envelope(envelope)[2].transactions
-            number, origin_hash = payload_origin(transactions)
+            origin = read_origin(transactions).origin
         except InterlaceError:
             return "stale"  # not a block anyone can accept
         if self.follower.depends_on_invalid(transactions):
             return "stale"
-        if number > self.l1.head_number:
+        if origin.number > self.l1.head_number:
             return "unknown"
-        known = self.l1.hash_at(number)
+        known = self.l1.hash_at(origin.number)
         if known is None:
             return "unknown"
-        return "canonical" if known == origin_hash else "stale"
+        return "canonical" if known == origin.hash else "stale"
 
     def _judge_suspects(self) -> list[Effect]:
         """Judge again each pair that waited (for the hub's word, or for L1 to reach an

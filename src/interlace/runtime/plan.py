@@ -40,7 +40,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
-from interlace.primitives.errors import InterlaceError
+from interlace.primitives.errors import InputError
 from interlace.primitives.keys import PrivateKey
 from interlace.primitives.types import U64, U256, ZERO_HASH, Address, ChainId, Hash32
 from interlace.protocol.chain.block import Block
@@ -102,7 +102,7 @@ TRUST_MODE_NAMES: Final = {mode: name for name, mode in TRUST_MODES.items()}
 MAX_ROLLUPS: Final = 1000
 
 
-class PlanError(InterlaceError):
+class PlanError(InputError):
     """A network plan (or a file holding one) has a missing, unknown, mistyped or
     contradictory field; the message names it, and the chain or node it belongs to."""
 

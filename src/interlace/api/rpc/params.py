@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from interlace.primitives.errors import InputError
 from interlace.primitives.types import U64_MAX, Address, Hash32
 
 BLOCK_TAGS: Final = frozenset({"latest", "earliest", "pending", "safe", "finalized"})
@@ -18,7 +19,7 @@ MAX_DATA_BYTES: Final = 512 * 1024
 """Longest hex data parameter accepted (a transaction with a large proof fits easily)."""
 
 
-class ParamError(ValueError):
+class ParamError(InputError, ValueError):
     """A parameter value does not parse; the message says what was expected."""
 
 

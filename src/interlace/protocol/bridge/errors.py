@@ -8,11 +8,12 @@ The names follow the AggLayer bridge's custom errors where one exists
 ``CannotExitToSameNetwork``, ...); unlike theirs, each carries the values that failed.
 """
 
-from interlace.primitives.errors import InterlaceError
+from interlace.primitives.errors import InputError
 
 
-class BridgeRefused(InterlaceError):
-    """A bridge call, claim or certificate refused as a whole; nothing of it is written."""
+class BridgeRefused(InputError):
+    """A bridge call, claim or certificate refused as a whole; nothing of it is written
+    (input from outside: a user's claim, a chain's certificate)."""
 
 
 class InvalidGlobalIndex(BridgeRefused):

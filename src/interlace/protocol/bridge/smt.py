@@ -20,6 +20,7 @@ long as that root's nodes were built here. The verify functions need only the ro
 from collections.abc import Sequence
 from typing import Final
 
+from interlace.primitives.errors import MisuseError
 from interlace.primitives.exit_tree import ZERO_HASHES
 from interlace.primitives.hashing import keccak256
 from interlace.primitives.types import ZERO_HASH, Hash32
@@ -46,7 +47,7 @@ EMPTY_SUBTREE: Final = _empty_subtrees()
 """``EMPTY_SUBTREE[h]``: the root of an empty subtree of height h, h in 0..192."""
 
 
-class KeyPresent(ValueError):
+class KeyPresent(MisuseError, ValueError):
     """A non-inclusion proof was asked for a key that holds a value (a caller's mistake)."""
 
 

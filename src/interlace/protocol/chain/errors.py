@@ -7,10 +7,10 @@ what re-execution produces. ``ModuleRevert`` is not an error of the chain:
 it is a module call that failed, which still produces a receipt with status 0.
 """
 
-from interlace.primitives.errors import InterlaceError
+from interlace.primitives.errors import InputError
 
 
-class InvalidTransaction(InterlaceError):
+class InvalidTransaction(InputError):
     """A transaction cannot be included in a block."""
 
 
@@ -50,11 +50,11 @@ class DuplicateTransaction(InvalidTransaction):
     """The same transaction hash is already pending or included."""
 
 
-class InvalidBlock(InterlaceError):
+class InvalidBlock(InputError):
     """A block does not follow the rules or its commitments are wrong."""
 
 
-class ModuleRevert(InterlaceError):
+class ModuleRevert(InputError):
     """A native module call reverted; the call's state changes are undone."""
 
 

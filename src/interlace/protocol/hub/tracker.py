@@ -51,9 +51,7 @@ from interlace.primitives.envelope import (
     decode_envelope,
     verify_envelope,
 )
-from interlace.primitives.errors import InterlaceError
-from interlace.primitives.rlp_codec import decode_rlp, read_bytes, read_list
-from interlace.primitives.tx import DEPOSIT_TX_TYPE, decode_transaction
+from interlace.primitives.errors import InputError, InterlaceError
 from interlace.primitives.types import Address, ChainId, Hash32
 from interlace.protocol.hub.records import (
     HubConfirmed,
@@ -66,14 +64,14 @@ from interlace.protocol.hub.records import (
     HubTrackerRecord,
 )
 from interlace.protocol.hub.state import BlockStatus, SafetyLevel
-from interlace.protocol.interop.messenger import (
-    HUB_CLIENT_ABI,
-    HUB_CLIENT_ADDRESS,
-    Dependency,
-    declared_dependencies,
+from interlace.protocol.interop.predeploys import Dependency
+from interlace.protocol.rollup.declaration import (
+    InvalidDeclaration,
+    read_batch_content,
+    read_dependencies,
+    read_origin,
 )
 from interlace.protocol.rollup.derivation import BatchBlock
-from interlace.protocol.rollup.predeploys import L1_BLOCK_ABI, L1_BLOCK_ADDRESS
 
 TIMESTAMP_TOLERANCE: Final = 5
 """Seconds a block's timestamp may be ahead of the hub's clock."""
@@ -83,7 +81,7 @@ MAX_EARLY_BATCHES: Final = 1024
 """Batch entries kept per chain for blocks the hub does not hold yet."""
 
 
-class Rejected(InterlaceError):
+class Rejected(InputError):
     """An envelope the light client refuses; the message says which check failed."""
 
 
@@ -413,7 +411,7 @@ class HubTracker:
             )
         if payload.timestamp < parent_ts:
             raise Rejected("timestamp goes backwards")
-        origin_number, origin_hash = payload_origin(payload.transactions)
+        origin_number, origin_hash = _declared_origin(payload.transactions)
         if origin_number < parent_origin:
             raise Rejected("L1Origin goes backwards")
         if origin_number > self.l1_head:
@@ -423,9 +421,10 @@ class HubTracker:
                 f"chain {client.chain_id} block {number}: "
                 f"L1Origin {origin_number} is on another fork"
             )
-        deps = declared_dependencies(payload.transactions)
-        if deps is None:
-            raise Rejected("malformed dependency declaration")
+        try:
+            deps = read_dependencies(payload.transactions)
+        except InvalidDeclaration as exc:
+            raise Rejected(f"malformed dependency declaration: {exc}") from exc
         standing = self._dependency_standing(deps)
         if standing is _Dependencies.WAIT:
             return _Verdict.WAIT
@@ -439,7 +438,7 @@ class HubTracker:
             origin_number=origin_number,
             origin_hash=origin_hash,
             deps=deps,
-            content=batch_content(payload.transactions),
+            content=read_batch_content(payload.transactions),
             envelope=raw,
         )
         replaced = client.blocks.get(number)
@@ -500,7 +499,7 @@ class HubTracker:
                 "hub's (a conflict counts where the branches part)",
                 number,
             )
-        origin_number, origin_hash = payload_origin(payload.transactions)
+        origin_number, origin_hash = _declared_origin(payload.transactions)
         if origin_number > self.l1_head:
             return False
         if self.l1_hashes.get(origin_number) != origin_hash:
@@ -508,7 +507,10 @@ class HubTracker:
                 f"chain {client.chain_id} block {number}: "
                 f"L1Origin {origin_number} is on another fork"
             )
-        deps = declared_dependencies(payload.transactions) or ()
+        try:
+            deps = read_dependencies(payload.transactions)
+        except InvalidDeclaration:
+            deps = ()  # still two signed blocks at one height, whatever it declares
         for dep in deps:
             other = self.clients.get(dep.chain_id)
             if other is not None and dep.block_hash in other.superseded:
@@ -800,59 +802,10 @@ def _hash_matches_content(block: TrackedBlock) -> bool:
     return compute_block_hash(payload, parent_beacon_block_root) == payload.block_hash
 
 
-_SET_L1_VALUES: Final = L1_BLOCK_ABI.function("setL1BlockValues").selector
-_ATTRIBUTES_DATA_LENGTH: Final = 4 + 8 * 32
-
-
-def payload_origin(transactions: tuple[bytes, ...]) -> tuple[int, Hash32]:
-    """L1Origin (number, hash) from transaction 0, read straight from its RLP fields.
-
-    The deposit is RLP[sourceHash, from, to, mint, value, gas, isSystemTx, data]
-    and ``data`` is ``setL1BlockValues`` with eight static words; number is
-    word 0 and hash word 3. Reading them in place skips building a transaction
-    (and hashing it) on the hub's hottest path; ``decode_transaction`` and
-    ``L1_BLOCK_ABI`` agree with this reading (tests).
-    """
-    if not transactions or transactions[0][:1] != bytes((DEPOSIT_TX_TYPE,)):
-        raise Rejected("block does not start with the L1-attributes deposit")
+def _declared_origin(transactions: tuple[bytes, ...]) -> tuple[int, Hash32]:
+    """L1Origin (number, hash) the payload declares; ``Rejected`` if it declares none."""
     try:
-        fields = read_list(decode_rlp(transactions[0][1:]), 8, "deposit")
-        to = read_bytes(fields[2], "to")
-        data = read_bytes(fields[7], "data")
-    except InterlaceError as exc:
-        raise Rejected(f"bad L1-attributes deposit: {exc}") from exc
-    if to != L1_BLOCK_ADDRESS:
-        raise Rejected("first transaction is not the L1-attributes deposit")
-    if data[:4] != _SET_L1_VALUES or len(data) != _ATTRIBUTES_DATA_LENGTH:
-        raise Rejected("bad L1-attributes deposit: not a setL1BlockValues call")
-    number = int.from_bytes(data[4:36], "big")
-    if number >= 2**64:
-        raise Rejected("bad L1-attributes deposit: origin number is not a uint64")
-    return number, Hash32(data[100:132])
-
-
-_UPDATE_HUB: Final = HUB_CLIENT_ABI.function("updateHub").selector
-
-
-def batch_content(transactions: tuple[bytes, ...]) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
-    """(user transactions, forwarded hub blocks), the way a batch entry carries them."""
-    users: list[bytes] = []
-    hubs: list[bytes] = []
-    for raw in transactions[1:]:  # transaction 0 is the L1-attributes deposit
-        if raw[:1] != bytes((DEPOSIT_TX_TYPE,)):
-            users.append(raw)
-            continue
-        if _UPDATE_HUB not in raw:
-            continue  # a deposit that does not forward a hub block: no need to decode it
-        try:
-            deposit = decode_transaction(raw)
-        except InterlaceError:
-            continue
-        if deposit.to == HUB_CLIENT_ADDRESS:
-            try:
-                _fn, args = HUB_CLIENT_ABI.decode_call(deposit.data)
-            except InterlaceError:
-                continue
-            assert isinstance(args[0], bytes)
-            hubs.append(args[0])
-    return tuple(users), tuple(hubs)
+        origin = read_origin(transactions).origin
+    except InvalidDeclaration as exc:
+        raise Rejected(str(exc)) from exc
+    return origin.number, origin.hash

@@ -35,11 +35,11 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Final
 
-from interlace.primitives.abi import AbiModule, MalformedCalldata
+from interlace.primitives.abi import MalformedCalldata
 from interlace.primitives.errors import InterlaceError
 from interlace.primitives.hashing import keccak256
-from interlace.primitives.tx import DepositTransaction, Transaction, decode_transaction
-from interlace.primitives.types import U64, U256, Address, Hash32, address_from_hex
+from interlace.primitives.tx import DepositTransaction, Transaction
+from interlace.primitives.types import U64, U256, Address, Hash32
 from interlace.protocol.chain.modules import (
     CallContext,
     NativeModule,
@@ -53,7 +53,15 @@ from interlace.protocol.hub.state import (
     decode_signed_hub_block,
     recover_hub_signer,
 )
+from interlace.protocol.interop.predeploys import (
+    HUB_CLIENT_ABI,
+    HUB_CLIENT_ADDRESS,
+    MESSENGER_ABI,
+    MESSENGER_ADDRESS,
+    Dependency,
+)
 from interlace.protocol.interop.proof import EventClaim, ProofMode, verify_event_proof
+from interlace.protocol.rollup.declaration import read_batch_content
 from interlace.protocol.rollup.predeploys import (
     L1_ATTRIBUTES_DEPOSITOR,
     L1_BLOCK_ADDRESS,
@@ -61,8 +69,37 @@ from interlace.protocol.rollup.predeploys import (
     read_l1_origin,
 )
 
-MESSENGER_ADDRESS: Final = address_from_hex("0x4200000000000000000000000000000000000023")
-HUB_CLIENT_ADDRESS: Final = address_from_hex("0x4200000000000000000000000000000000000100")
+# The addresses, ABIs and ``Dependency`` live in ``predeploys`` and are re-exported here.
+__all__ = [
+    "DEFAULT_EXPIRY",
+    "DEPENDENCY_DOMAIN",
+    "FORBIDDEN_TARGETS",
+    "HUB_CLIENT_ABI",
+    "HUB_CLIENT_ADDRESS",
+    "HUB_UPDATE_DOMAIN",
+    "MESSENGER_ABI",
+    "MESSENGER_ADDRESS",
+    "REQUIRED_LEVEL",
+    "SYSTEM_GAS",
+    "Dependency",
+    "HubClient",
+    "Messenger",
+    "MessengerConfig",
+    "TrustMode",
+    "configure_messenger",
+    "dependencies_of",
+    "dependency_deposit",
+    "dependency_key",
+    "forwarded_hub_blocks",
+    "hub_update_deposit",
+    "is_relayed",
+    "message_payload",
+    "read_hub_root",
+    "read_latest_hub",
+    "relay_claim",
+    "relay_key",
+]
+
 SYSTEM_GAS: Final = 1_000_000
 DEFAULT_EXPIRY: Final = 86_400
 """Seconds after the source block's timestamp a message can still be relayed."""
@@ -84,42 +121,6 @@ REQUIRED_LEVEL: Final = {
     TrustMode.FINALIZED: SafetyLevel.FINALIZED,
 }
 
-IDENTIFIER: Final = (
-    "(address origin, uint256 blockNumber, uint256 logIndex, uint256 timestamp, uint256 chainId)"
-)
-
-MESSENGER_ABI: Final = AbiModule.declare(
-    "L2ToL2CrossDomainMessenger",
-    functions=[
-        "sendMessage(uint256 destination, address target, bytes message) returns (bytes32)",
-        f"relayMessage({IDENTIFIER} id, bytes sentMessage, bytes proof)",
-        "declareDependencies((uint64 chainId, uint64 number, bytes32 blockHash)[] deps)",
-        "successfulMessages(uint256 source, bytes32 msgHash) view returns (bool)",
-        "messageNonce() view returns (uint256)",
-        "trustMode() view returns (uint8)",
-    ],
-    events=[
-        (
-            "SentMessage(uint256 indexed destination, address indexed target,"
-            " uint256 indexed messageNonce, address sender, bytes message)"
-        ),
-        (
-            "RelayedMessage(uint256 indexed source, uint256 indexed messageNonce,"
-            " bytes32 indexed messageHash)"
-        ),
-    ],
-)
-
-HUB_CLIENT_ABI: Final = AbiModule.declare(
-    "HubClient",
-    functions=[
-        "updateHub(bytes signedHubBlock)",
-        "hubRoot(uint64 number) view returns (bytes32)",
-        "latestHub() view returns (uint64)",
-    ],
-    events=["HubUpdated(uint64 indexed number, bytes32 stateRoot, uint64 l1Number)"],
-)
-
 # Messenger storage layout.
 _NONCE: Final = 0
 _TRUST_MODE: Final = 1
@@ -133,18 +134,6 @@ _HUB_LATEST: Final = 1
 _HUB_ROOTS: Final = 2
 
 FORBIDDEN_TARGETS: Final = frozenset({MESSENGER_ADDRESS, HUB_CLIENT_ADDRESS, L1_BLOCK_ADDRESS})
-
-
-@dataclass(frozen=True, slots=True)
-class Dependency:
-    """A block another block depends on (DESIGN.md §3)."""
-
-    chain_id: int
-    """Source chain."""
-    number: int
-    """Source block number."""
-    block_hash: Hash32
-    """Source block hash."""
 
 
 def dependency_key(dep: Dependency) -> bytes:
@@ -433,15 +422,11 @@ def dependency_deposit(parent_hash: Hash32, deps: tuple[Dependency, ...]) -> Dep
 
 
 def forwarded_hub_blocks(transactions: tuple[Transaction, ...]) -> list[tuple[int, bytes]]:
-    """(hub number, signed hub block) of every hub-client update among ``transactions``."""
+    """(hub number, signed hub block) of every hub-client update a block's ``transactions``
+    carry (its batch entry's hub blocks, ``read_batch_content``)."""
     found: list[tuple[int, bytes]] = []
-    for tx in transactions:
-        if not isinstance(tx, DepositTransaction) or tx.to != HUB_CLIENT_ADDRESS:
-            continue
+    for signed in read_batch_content(tuple(tx.raw for tx in transactions))[1]:
         try:
-            _fn, args = HUB_CLIENT_ABI.decode_call(tx.data)
-            signed = args[0]
-            assert isinstance(signed, bytes)
             header, _signature = decode_signed_hub_block(signed)
         except InterlaceError:
             continue
@@ -472,28 +457,3 @@ def dependencies_of(txs: list[Transaction] | tuple[Transaction, ...]) -> tuple[D
         if claim is not None:
             found.add(Dependency(claim.chain_id, claim.block_number, claim.block_hash))
     return tuple(sorted(found, key=lambda d: (d.chain_id, d.number, d.block_hash)))
-
-
-def declared_dependencies(transactions: tuple[bytes, ...]) -> tuple[Dependency, ...] | None:
-    """Read the dependency declaration from a payload's raw transactions (no execution).
-
-    The declaration, when present, is transaction 1, right after the
-    L1-attributes deposit. Returns () when the block declares none, None
-    when the declaration is malformed (the hub treats such a block as invalid).
-    """
-    if len(transactions) < 2 or transactions[1][:1] != b"\x7e":
-        return ()
-    try:
-        tx = decode_transaction(transactions[1])
-    except InterlaceError:
-        return None
-    selector = MESSENGER_ABI.function("declareDependencies").selector
-    if tx.to != MESSENGER_ADDRESS or tx.data[:4] != selector:
-        return ()
-    try:
-        _name, args = MESSENGER_ABI.decode_call(tx.data)
-    except MalformedCalldata:
-        return None
-    (deps,) = args
-    assert isinstance(deps, tuple | list)
-    return tuple(Dependency(c, n, Hash32(h)) for c, n, h in deps)

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Final
 
-from interlace.primitives.abi import MalformedCalldata
 from interlace.primitives.envelope import SIGNATURE_LENGTH, recover_header_signer
 from interlace.primitives.errors import (
     InterlaceError,
@@ -33,13 +32,11 @@ from interlace.primitives.errors import (
     MalformedProof,
     MalformedReceipt,
     MalformedRLP,
-    MalformedTransaction,
 )
 from interlace.primitives.hashing import keccak256
 from interlace.primitives.header import BlockHeader, decode_header, encode_header
 from interlace.primitives.mpt import Trie, verify_proof
 from interlace.primitives.receipt import (
-    DEPOSIT_TX_TYPE,
     Log,
     Receipt,
     decode_receipt,
@@ -55,11 +52,6 @@ from interlace.primitives.rlp_codec import (
     read_list,
     read_u64,
 )
-from interlace.primitives.tx import (
-    DepositTransaction,
-    decode_transaction,
-    l1_info_deposit_source_hash,
-)
 from interlace.primitives.types import U64, U64_MAX, ZERO_HASH, Address, ChainId, Hash32
 from interlace.protocol.hub.state import (
     BlockStatus,
@@ -71,10 +63,10 @@ from interlace.protocol.hub.state import (
     recover_hub_signer,
     state_key,
 )
-from interlace.protocol.rollup.predeploys import (
-    L1_ATTRIBUTES_DEPOSITOR,
-    L1_BLOCK_ABI,
-    L1_BLOCK_ADDRESS,
+from interlace.protocol.rollup.declaration import (
+    InvalidDeclaration,
+    MalformedDeclaration,
+    read_origin,
 )
 
 __all__ = [
@@ -282,7 +274,7 @@ def build_hub_event_proof(
 def build_peer_event_proof(
     *,
     chain_id: int,
-    header_rlp: bytes,
+    source_header: BlockHeader,
     header_signature: bytes,
     receipts: Sequence[Receipt],
     transactions: Sequence[bytes],
@@ -292,8 +284,7 @@ def build_peer_event_proof(
 ) -> bytes:
     """A peer-mode proof: the source header, its sequencer's signature and the trie proofs.
 
-    ``header_rlp`` is the source block's header as ``encode_header`` writes
-    it (raises ``MalformedHeader`` if it does not decode) and
+    ``source_header`` is the source block's header and
     ``header_signature`` the sequencer's ``sign_block_header`` of its hash
     for ``chain_id``; the signature is not checked here (``verify_event_proof``
     recovers it). ``receipts``, ``transactions`` and ``index`` are as in
@@ -304,7 +295,6 @@ def build_peer_event_proof(
     _check_chain_id(chain_id)
     if len(header_signature) != SIGNATURE_LENGTH:
         raise ValueError("a header signature is 65 bytes")
-    source_header = decode_header(header_rlp)
     _check_position(receipts, receipt_index, log_position)
     index = _index_source(source_header, receipts, transactions, index)
     return bytes((PROOF_VERSION,)) + encode_rlp(
@@ -567,30 +557,13 @@ def _prove_log(
 
 def _read_l1_origin(tx_raw: bytes) -> tuple[U64, Hash32]:
     """(number, hash) of the L1Origin named by transaction 0, the L1-attributes deposit."""
-    if not tx_raw or tx_raw[0] != DEPOSIT_TX_TYPE:
-        raise InvalidEventProof("transaction 0 is not a deposit (no L1-attributes deposit)")
     try:
-        tx = decode_transaction(tx_raw)
-    except MalformedTransaction as exc:
-        raise MalformedEventProof(f"transaction 0: {exc}") from exc
-    if (
-        not isinstance(tx, DepositTransaction)
-        or tx.sender != L1_ATTRIBUTES_DEPOSITOR
-        or tx.to != L1_BLOCK_ADDRESS
-    ):
-        raise InvalidEventProof("transaction 0 is not from the L1-attributes depositor to L1Block")
-    try:
-        function, args = L1_BLOCK_ABI.decode_call(tx.data)
-    except MalformedCalldata as exc:
-        raise InvalidEventProof(f"transaction 0 is not an L1Block call: {exc}") from exc
-    if function != "setL1BlockValues":
-        raise InvalidEventProof(f"transaction 0 calls L1Block.{function}, not setL1BlockValues")
-    number, block_hash, sequence_number = args[0], args[3], args[4]
-    assert isinstance(number, int) and isinstance(block_hash, bytes)
-    assert isinstance(sequence_number, int)
-    if tx.source_hash != l1_info_deposit_source_hash(Hash32(block_hash), sequence_number):
-        raise InvalidEventProof("transaction 0's source hash is not the L1-info hash of its origin")
-    return U64(number), Hash32(block_hash)
+        declared = read_origin((tx_raw,)).origin
+    except MalformedDeclaration as exc:
+        raise MalformedEventProof(str(exc)) from exc
+    except InvalidDeclaration as exc:
+        raise InvalidEventProof(str(exc)) from exc
+    return declared.number, declared.hash
 
 
 # --- optimised inclusion check ----------------------------------------------------------------

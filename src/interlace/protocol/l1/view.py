@@ -18,7 +18,7 @@ bytes each), so canonicity checks and reorg detection work for any number.
 from dataclasses import dataclass, field
 from typing import Final
 
-from interlace.primitives.errors import InterlaceError
+from interlace.primitives.errors import InputError, MisuseError
 from interlace.primitives.receipt import Receipt
 from interlace.primitives.types import Address, Hash32
 from interlace.protocol.chain.block import Block
@@ -32,11 +32,11 @@ finality (late re-syncs, slow cursors) without a re-fetch.
 """
 
 
-class ReleasedBlock(InterlaceError):
+class ReleasedBlock(MisuseError):
     """A caller asked for the body of a canonical block the view already released."""
 
 
-class ReleasedHistoryReorged(InterlaceError):
+class ReleasedHistoryReorged(InputError):
     """An announcement replaced a block whose body was released (below L1 finality)."""
 
 

@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from interlace.primitives.abi import AbiModule
-from interlace.primitives.errors import InterlaceError
+from interlace.primitives.errors import InputError
 from interlace.primitives.types import U64, U64_MAX, ZERO_HASH, ChainId, Hash32, address_from_hex
 from interlace.protocol.chain.block import ChainConfig
 from interlace.protocol.chain.history import read_block_hash
@@ -117,7 +117,7 @@ VALIDITY_VERIFIER_ABI: Final = AbiModule.declare(
 # --- errors ----------------------------------------------------------------------------------
 
 
-class ProofRefused(InterlaceError):
+class ProofRefused(InputError):
     """A submission that does not extend the chain's proven head; nothing changes."""
 
 

@@ -46,13 +46,12 @@ from interlace.primitives.rlp_codec import (
     read_list,
     read_u64,
 )
-from interlace.primitives.tx import DepositTransaction, Transaction, decode_transaction
+from interlace.primitives.tx import Transaction, decode_transaction
 from interlace.primitives.types import U64, ZERO_HASH, Address, ChainId, Hash32
 from interlace.protocol.chain.block import Block, ChainConfig, execute_block
 from interlace.protocol.chain.errors import InvalidBlock
 from interlace.protocol.chain.modules import NativeModule
 from interlace.protocol.chain.state import WorldState
-from interlace.protocol.interop.messenger import declared_dependencies
 from interlace.protocol.proofs import (
     BlockClaim,
     BlockInputs,
@@ -66,11 +65,7 @@ from interlace.protocol.proofs.recording import (
     open_witness_state,
     record_state,
 )
-from interlace.protocol.rollup.predeploys import (
-    L1_ATTRIBUTES_DEPOSITOR,
-    L1_BLOCK_ABI,
-    L1_BLOCK_ADDRESS,
-)
+from interlace.protocol.rollup.declaration import InvalidDeclaration, read_dependencies, read_origin
 
 __all__ = [
     "MALFORMED_DEPENDENCIES_HASH",
@@ -97,13 +92,14 @@ MALFORMED_DEPENDENCIES_HASH: Final = ZERO_HASH
 def dependencies_hash(transactions: Sequence[Transaction]) -> Hash32:
     """keccak256(RLP[[chainId, number, blockHash], ...]) of the dependencies a block declares.
 
-    The declaration is the block's transaction 1 (``declared_dependencies``);
+    The declaration is the block's transaction 1 (``read_dependencies``);
     a block declaring none commits to the empty list, and a malformed
     declaration (which the hub treats as invalid) to
     ``MALFORMED_DEPENDENCIES_HASH``.
     """
-    deps = declared_dependencies(tuple(tx.raw for tx in transactions))
-    if deps is None:
+    try:
+        deps = read_dependencies(tuple(tx.raw for tx in transactions))
+    except InvalidDeclaration:
         return MALFORMED_DEPENDENCIES_HASH
     return keccak256(
         encode_rlp([[encode_uint(d.chain_id), encode_uint(d.number), d.block_hash] for d in deps])
@@ -132,20 +128,11 @@ def block_claim(chain_id: ChainId, parent_header: BlockHeader, block: Block) -> 
 def block_origin(block: Block) -> tuple[U64, Hash32]:
     """(number, hash) of the L1Origin that ``block``'s L1-attributes deposit sets, or
     (0, zero hash) if its first transaction is not one (L1 never holds that hash)."""
-    tx = block.transactions[0] if block.transactions else None
-    if (
-        not isinstance(tx, DepositTransaction)
-        or tx.sender != L1_ATTRIBUTES_DEPOSITOR
-        or tx.to != L1_BLOCK_ADDRESS
-    ):
-        return U64(0), ZERO_HASH
     try:
-        function, args = L1_BLOCK_ABI.decode_call(tx.data)
-    except InterlaceError:
+        origin = read_origin(tuple(tx.raw for tx in block.transactions[:1])).origin
+    except InvalidDeclaration:
         return U64(0), ZERO_HASH
-    if function != "setL1BlockValues":
-        return U64(0), ZERO_HASH
-    return U64(args[0]), Hash32(args[3])
+    return origin.number, origin.hash
 
 
 # --- proving ----------------------------------------------------------------------

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from interlace.primitives.errors import InterlaceError
+from interlace.primitives.errors import MisuseError
 from interlace.primitives.receipt import Receipt
 from interlace.primitives.tx import Transaction
 from interlace.primitives.types import U64, Address, ChainId, Hash32
@@ -52,7 +52,7 @@ can rewind); it keeps recent states for RPC reads at recent blocks.
 """
 
 
-class StatePruned(InterlaceError):
+class StatePruned(MisuseError):
     """A caller read, or rewound to, a block whose state the chain released."""
 
 

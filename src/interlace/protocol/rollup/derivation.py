@@ -24,7 +24,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Final
 
-from interlace.primitives.errors import InterlaceError, MalformedInput
+from interlace.primitives.errors import InterlaceError, MalformedInput, MisuseError
 from interlace.primitives.receipt import Receipt
 from interlace.primitives.rlp_codec import (
     decode_rlp,
@@ -109,7 +109,7 @@ class Batch:
     """Consecutive blocks, lowest first."""
 
 
-class BatchTooLarge(InterlaceError):
+class BatchTooLarge(MisuseError):
     """A batch whose RLP body exceeds ``MAX_BATCH_BYTES`` (derivation would refuse it)."""
 
 

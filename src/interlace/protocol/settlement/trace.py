@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from interlace.primitives.errors import (
+    InputError,
     InterlaceError,
     InvalidProof,
     InvalidSignature,
@@ -106,7 +107,7 @@ class MalformedStepProof(MalformedInput):
     """Step-proof bytes that are not in the documented layout."""
 
 
-class InvalidStepProof(InterlaceError):
+class InvalidStepProof(InputError):
     """A well-formed step proof that does not fit the game: wrong witness, headers or proofs."""
 
 

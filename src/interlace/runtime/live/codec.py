@@ -43,7 +43,7 @@ import typing
 from collections.abc import Callable
 from typing import Any, Final
 
-from interlace.primitives.errors import InterlaceError, MalformedInput
+from interlace.primitives.errors import InterlaceError, MalformedInput, MisuseError
 from interlace.primitives.header import BlockHeader, decode_header, encode_header
 from interlace.primitives.receipt import Log, Receipt, decode_log, decode_receipt, encode_receipt
 from interlace.primitives.receipt import encode_log as _encode_log
@@ -94,7 +94,7 @@ class MalformedMessage(MalformedInput):
     """Bytes from a peer are not an encoded message of a known class."""
 
 
-class UnsupportedField(TypeError):
+class UnsupportedField(MisuseError, TypeError):
     """A message class has a field type the codec cannot encode (a bug in that class)."""
 
 

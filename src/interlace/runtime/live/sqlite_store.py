@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Final, Literal
 
-from interlace.primitives.errors import InterlaceError
+from interlace.primitives.errors import InputError
 from interlace.runtime.store import Store
 
 STORE_FILE: Final = "store.sqlite"
@@ -31,7 +31,7 @@ _SCAN_CHUNK: Final = 512
 Synchronous = Literal["normal", "full"]
 
 
-class StoreError(InterlaceError):
+class StoreError(InputError):
     """The store cannot be opened or written (locked, unreadable, corrupt)."""
 
 

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, Final
 
-from interlace.primitives.errors import InterlaceError
+from interlace.primitives.errors import InputError, InterlaceError
 from interlace.roles.base import NodeId
 from interlace.roles.names import L1_NODE
 from interlace.runtime.live.topology import (
@@ -72,7 +72,7 @@ STABLE_AFTER: Final = 30.0
 """A process that lived this long restarts at once when it dies (backoff resets)."""
 
 
-class DevnetError(InterlaceError):
+class DevnetError(InputError):
     """A devnet cannot be started, reached or controlled; the message says what to do."""
 
 

@@ -32,7 +32,7 @@ from functools import partial
 from random import Random
 from typing import Any
 
-from interlace.primitives.errors import InterlaceError
+from interlace.primitives.errors import InputError
 from interlace.protocol.settlement.dispute import dispute_seconds, game_depths
 from interlace.roles.names import parse_node
 from interlace.runtime.plan import TRUST_MODES, AccountsSpec
@@ -56,7 +56,7 @@ MAX_FAULTS = 4
 """Most faults one seed draws."""
 
 
-class ExploreError(InterlaceError):
+class ExploreError(InputError):
     """Bad explorer input: a seed range, a fault kind or a Ray address."""
 
 

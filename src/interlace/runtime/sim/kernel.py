@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final, Protocol, runtime_checkable
 
-from interlace.primitives.errors import InterlaceError
+from interlace.primitives.errors import MisuseError
 from interlace.primitives.hashing import keccak256
 from interlace.primitives.record import Record, record_fields
 from interlace.roles.base import (
@@ -55,7 +55,7 @@ DIAGNOSE_STEPS = 2_000
 """Steps sampled after a livelock trips, to name what the run is spinning on."""
 
 
-class Livelock(InterlaceError):
+class Livelock(MisuseError):
     """The run stopped making progress in virtual time (a liveness bug in a role)."""
 
     def __init__(self, reason: str, at: float, node: NodeId, activity: str, share: float) -> None:
@@ -75,7 +75,7 @@ class Livelock(InterlaceError):
         )
 
 
-class NodeFailed(InterlaceError):
+class NodeFailed(MisuseError):
     """A role raised while handling an event or while restoring from its store."""
 
     def __init__(self, node: NodeId, at: float, activity: str, error: BaseException) -> None:

@@ -1,14 +1,14 @@
 """Refusals of aggregates: bytes that are no aggregate, and aggregates refused as a whole
 (each raised before the first write)."""
 
-from interlace.primitives.errors import InterlaceError, MalformedInput
+from interlace.primitives.errors import InputError, MalformedInput
 
 
 class MalformedAggregate(MalformedInput):
     """Aggregate bytes that are not canonical RLP of a well-shaped aggregate."""
 
 
-class AggregateRefused(InterlaceError):
+class AggregateRefused(InputError):
     """A well-formed aggregate refused as a whole; nothing of it settles."""
 
 

@@ -1,12 +1,12 @@
 """Refusals of the dispute game module: each a typed ``DisputeRefused``, raised before the
 first write."""
 
-from interlace.primitives.errors import InterlaceError
+from interlace.primitives.errors import InputError
 
 # --- errors ----------------------------------------------------------------------------------
 
 
-class DisputeRefused(InterlaceError):
+class DisputeRefused(InputError):
     """A game call refused as a whole; nothing of it is written."""
 
 
