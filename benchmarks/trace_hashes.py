@@ -18,7 +18,7 @@ from pathlib import Path
 from interlace.runtime.sim.scenario import builtin_scenarios, load_scenario
 from interlace.runtime.sim.world import World
 
-REGRESSIONS = Path(__file__).resolve().parent.parent / "tests" / "runtime" / "regressions"
+REGRESSIONS = Path(__file__).resolve().parent.parent / "tests" / "runtime" / "sim" / "regressions"
 
 
 def hash_scenario(item: tuple[str, str]) -> str:

@@ -37,7 +37,7 @@ from interlace.runtime.sim.scenario import (
 from interlace.runtime.sim.world import World
 from interlace.runtime.store import MemoryStore
 
-REGRESSIONS = Path(__file__).parent / "regressions"
+REGRESSIONS = Path(__file__).parent / "sim" / "regressions"
 
 
 def _sim_params(world: World) -> dict[str, Any]:

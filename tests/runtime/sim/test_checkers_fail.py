@@ -120,7 +120,7 @@ def test_inv6_no_false_evidence_fails_when_a_verifier_counts_a_re_sign_as_equivo
 ) -> None:
     # An L1 reorg removes the newest block's origin and the honest sequencer re-signs that
     # height on the new fork; a verifier that takes both versions as standing accuses it.
-    scenario = "tests/runtime/regressions/unsafe-reorg-is-not-equivocation.toml"
+    scenario = "tests/runtime/sim/regressions/unsafe-reorg-is-not-equivocation.toml"
     assert run(scenario)["inv6_no_false_evidence"] == "ok"
     monkeypatch.setattr(VerifierNode, "_standing", lambda self, envelope: "canonical")
     result = run(scenario)["inv6_no_false_evidence"]
@@ -149,56 +149,56 @@ def test_inv7_at_the_hub_fails_when_the_hub_ignores_an_l1_reorg(
 
 FAILING_TESTS = {
     "liveness_run_progress": (
-        "tests/runtime/test_explore.py",
+        "tests/runtime/sim/test_explore.py",
         "test_run_progress_catches_a_loop_that_is_no_longer_armed",
     ),
     "liveness_heads_advance": (
-        "tests/runtime/test_explore.py",
+        "tests/runtime/sim/test_explore.py",
         "test_heads_advance_catches_a_sequencer_that_stops_after_healing",
     ),
     "inv1_finalized_sound": (
-        "tests/runtime/test_settlement.py",
+        "tests/runtime/sim/test_settlement.py",
         "test_finalized_checker_catches_a_block_settled_before_its_dependency",
     ),
     "inv2_message_once": (
-        "tests/runtime/test_review_regressions.py",
+        "tests/runtime/sim/test_review_regressions.py",
         "test_message_once_checker_flags_a_double_execution",
     ),
     "inv3_message_proven": (
-        "tests/runtime/test_checkers_fail.py",
+        "tests/runtime/sim/test_checkers_fail.py",
         "test_inv3_fails_when_an_executed_message_names_a_log_its_source_lacks",
     ),
     "inv4_deposits_conserved": (
-        "tests/runtime/test_sim.py",
+        "tests/runtime/sim/test_sim.py",
         "test_deposit_checker_catches_a_lost_deposit",
     ),
     "inv5_safety_monotonic": (
-        "tests/runtime/test_checkers_fail.py",
+        "tests/runtime/sim/test_checkers_fail.py",
         "test_inv5_fails_when_a_verifier_moves_its_safe_head_back_without_a_reorg",
     ),
     "inv6_equivocation_evidence": (
-        "tests/runtime/test_sim.py",
+        "tests/runtime/sim/test_sim.py",
         "test_checker_catches_missing_evidence",
     ),
     "inv6_no_false_evidence": (
-        "tests/runtime/test_checkers_fail.py",
+        "tests/runtime/sim/test_checkers_fail.py",
         "test_inv6_no_false_evidence_fails_when_a_verifier_counts_a_re_sign_as_equivocation",
     ),
-    "inv6_hub_frozen": ("tests/runtime/test_interop.py", "test_hub_checker_is_not_vacuous"),
+    "inv6_hub_frozen": ("tests/runtime/sim/test_interop.py", "test_hub_checker_is_not_vacuous"),
     "inv7_origins_canonical": (
-        "tests/runtime/test_checkers_fail.py",
+        "tests/runtime/sim/test_checkers_fail.py",
         "test_inv7_fails_when_a_verifier_ignores_an_l1_reorg",
     ),
     "inv7_hub_origins_canonical": (
-        "tests/runtime/test_checkers_fail.py",
+        "tests/runtime/sim/test_checkers_fail.py",
         "test_inv7_at_the_hub_fails_when_the_hub_ignores_an_l1_reorg",
     ),
     "inv8_honest_chains_live": (
-        "tests/runtime/test_checkers_fail.py",
+        "tests/runtime/sim/test_checkers_fail.py",
         "test_inv8_fails_when_the_hub_stops_following_an_honest_chain",
     ),
     "inv9_crash_recovery": (
-        "tests/runtime/test_sim.py",
+        "tests/runtime/sim/test_sim.py",
         "test_checker_catches_lost_transactions",
     ),
 }
@@ -207,6 +207,6 @@ FAILING_TESTS = {
 
 def test_every_checker_has_a_test_that_makes_it_fail() -> None:
     assert set(FAILING_TESTS) == set(checkers.CHECKER_NAMES.values())
-    root = Path(__file__).parents[2]
+    root = Path(__file__).parents[3]
     for module, test in FAILING_TESTS.values():
         assert f"def {test}(" in (root / module).read_text(), f"{module} has no {test}"

@@ -12,7 +12,7 @@ from interlace.roles.base import MessageReceived, NodeId, SendMessage, Timestamp
 from interlace.roles.messages import BlocksRequest, BlocksResponse
 from interlace.runtime.sim.scenario import builtin_scenarios, load_scenario
 from interlace.runtime.sim.world import World
-from tests.runtime.support import FAST_SCENARIOS, held_by_roles, trace_hash_with
+from tests.roles.support import FAST_SCENARIOS, held_by_roles, trace_hash_with
 
 WINDOW: int = 8
 """A window far below the run's length, so the floors decide what stays."""

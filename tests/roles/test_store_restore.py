@@ -29,7 +29,7 @@ from interlace.runtime.sim.scenario import Scenario, load_scenario, parse_scenar
 from interlace.runtime.sim.world import World
 from interlace.runtime.store import MemoryStore
 
-REGRESSIONS = Path(__file__).parent / "regressions"
+REGRESSIONS = Path(__file__).parents[1] / "runtime" / "sim" / "regressions"
 
 REBUILDS = """
 name = "restore-after-rebuilds"

@@ -6,7 +6,7 @@ import interlace.protocol.l1.view as view_module
 from interlace.protocol.l1.view import RETAIN_MARGIN, L1View
 from interlace.runtime.sim.scenario import builtin_scenarios, parse_scenario
 from interlace.runtime.sim.world import World
-from tests.runtime.support import FAST_SCENARIOS, held_by_roles, trace_hash_with
+from tests.roles.support import FAST_SCENARIOS, held_by_roles, trace_hash_with
 
 LONG = """
 name = "long"
