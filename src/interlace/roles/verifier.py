@@ -26,10 +26,11 @@ there); evidence is persisted as it is found, and a restart reloads it.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import Enum, StrEnum
 from typing import Final
 
 from interlace.primitives.envelope import decode_envelope, verify_envelope
-from interlace.primitives.errors import InterlaceError
+from interlace.primitives.errors import InterlaceError, MalformedValue
 from interlace.primitives.rlp_codec import (
     decode_rlp,
     encode_rlp,
@@ -75,6 +76,29 @@ from interlace.roles.records import (
 from interlace.roles.rollup_follower import FollowerParams, RollupFollower
 
 
+class EvidenceKind(StrEnum):
+    """What a verifier's evidence proves against its sequencer."""
+
+    EQUIVOCATION = "equivocation"
+    """Two signed blocks at one height on one parent."""
+    L1_CONFLICT = "l1_conflict"
+    """A signed block that differs from what L1's batches derive at its height."""
+
+
+_EVIDENCE_KINDS: Final = frozenset(kind.value for kind in EvidenceKind)
+
+
+class _Standing(Enum):
+    """Whether a signed block at a judged height could stand."""
+
+    CANONICAL = "canonical"
+    """Its L1Origin is on this verifier's canonical L1, and no dependency is invalid."""
+    STALE = "stale"
+    """On a replaced L1 fork, depending on a block the hub invalidated, or unreadable."""
+    UNKNOWN = "unknown"
+    """Its L1Origin is above this verifier's L1 view: judged once the view reaches it."""
+
+
 @dataclass(frozen=True, slots=True)
 class VerifierParams:
     """Static parameters of a verifier node."""
@@ -106,8 +130,8 @@ class VerifierParams:
 class Evidence:
     """A provable conflict in a rollup's signed output."""
 
-    kind: str
-    """``equivocation`` or ``l1_conflict``."""
+    kind: "EvidenceKind"
+    """What the conflict is."""
     chain_id: ChainId
     """The offending rollup."""
     number: int
@@ -239,7 +263,7 @@ class VerifierNode(Role):
         """
         seen = self.unsafe[number]
         standing = {h: self._standing(envelope) for h, envelope in seen.items()}
-        pair = _fork_in(e for h, e in seen.items() if standing[h] != "stale")
+        pair = _fork_in(e for h, e in seen.items() if standing[h] is not _Standing.STALE)
         fork = {h: e for h, e in seen.items() if e in pair}
         if not fork:
             # At most one block that could stand, or blocks on different parents: an old
@@ -248,7 +272,7 @@ class VerifierNode(Role):
             # such a pair).
             self.suspects.pop(number, None)
             return []
-        if any(standing[h] == "unknown" for h in fork):
+        if any(standing[h] is _Standing.UNKNOWN for h in fork):
             self.suspects.setdefault(number, 0)
             return []  # judged once this verifier's L1 view reaches both origins
         replaced = [h for h in fork if (number, h) in self.follower.hub_replaced]
@@ -264,28 +288,35 @@ class VerifierNode(Role):
         self.suspects.clear()
         return [
             self._keep(
-                Evidence("equivocation", self.chain_id, number, tuple(fork), tuple(fork.values()))
+                Evidence(
+                    EvidenceKind.EQUIVOCATION,
+                    self.chain_id,
+                    number,
+                    tuple(fork),
+                    tuple(fork.values()),
+                )
             ),
-            VerifierEvidence(chain=self.chain_id, evidence="equivocation", number=number),
+            VerifierEvidence(
+                chain=self.chain_id, evidence=EvidenceKind.EQUIVOCATION.value, number=number
+            ),
         ]
 
-    def _standing(self, envelope: bytes) -> str:
-        """``canonical``, ``stale`` (on a replaced L1 fork, or depending on a block the hub
-        invalidated) or ``unknown`` (its L1Origin is above this verifier's L1 view): the
-        hub's rules for a pair too (``HubTracker._judgeable_conflict``)."""
+    def _standing(self, envelope: bytes) -> "_Standing":
+        """Whether a signed block could stand (the hub's rules for a pair too,
+        ``HubTracker._judgeable_conflict``)."""
         try:
             transactions = decode_envelope(envelope)[2].transactions
             origin = read_origin(transactions).origin
         except InterlaceError:
-            return "stale"  # not a block anyone can accept
+            return _Standing.STALE  # not a block anyone can accept
         if self.follower.depends_on_invalid(transactions):
-            return "stale"
+            return _Standing.STALE
         if origin.number > self.l1.head_number:
-            return "unknown"
+            return _Standing.UNKNOWN
         known = self.l1.hash_at(origin.number)
         if known is None:
-            return "unknown"
-        return "canonical" if known == origin.hash else "stale"
+            return _Standing.UNKNOWN
+        return _Standing.CANONICAL if known == origin.hash else _Standing.STALE
 
     def _judge_suspects(self) -> list[Effect]:
         """Judge again each pair that waited (for the hub's word, or for L1 to reach an
@@ -372,10 +403,14 @@ class VerifierNode(Role):
             return []  # the signed versions heard were rebuilt; L1 carries the rebuild
         if any(e.kind == "l1_conflict" and e.number == number for e in self.evidence):
             return []
-        evidence = Evidence("l1_conflict", self.chain_id, number, (derived.hash, *signed))
+        evidence = Evidence(
+            EvidenceKind.L1_CONFLICT, self.chain_id, number, (derived.hash, *signed)
+        )
         return [
             self._keep(evidence),
-            VerifierEvidence(chain=self.chain_id, evidence="l1_conflict", number=number),
+            VerifierEvidence(
+                chain=self.chain_id, evidence=EvidenceKind.L1_CONFLICT.value, number=number
+            ),
         ]
 
     def _keep(self, evidence: Evidence) -> PersistBatch:
@@ -406,7 +441,7 @@ def _fork_in(envelopes: Iterable[bytes]) -> tuple[bytes, ...]:
 def _encode_evidence(evidence: Evidence) -> bytes:
     return encode_rlp(
         [
-            evidence.kind.encode(),
+            evidence.kind.value.encode(),
             encode_uint(evidence.number),
             list(evidence.hashes),
             list(evidence.envelopes),
@@ -416,8 +451,11 @@ def _encode_evidence(evidence: Evidence) -> bytes:
 
 def _decode_evidence(chain_id: ChainId, raw: bytes) -> Evidence:
     kind, number, hashes, envelopes = read_list(decode_rlp(raw), 4, "evidence")
+    text = read_bytes(kind).decode(errors="replace")
+    if text not in _EVIDENCE_KINDS:
+        raise MalformedValue(f"stored evidence of chain {chain_id} has unknown kind {text!r}")
     return Evidence(
-        read_bytes(kind).decode(),
+        EvidenceKind(text),
         chain_id,
         read_u64(number),
         tuple(read_hash32(h) for h in read_list(hashes)),

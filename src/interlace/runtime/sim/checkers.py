@@ -48,6 +48,7 @@ from interlace.roles.records import (
     VerifierSafe,
     VerifierSafeReorg,
 )
+from interlace.roles.verifier import EvidenceKind
 from interlace.runtime.sim.records import SimCrash, SimRestart
 from interlace.runtime.sim.world_view import WorldView
 
@@ -274,7 +275,7 @@ class EquivocationEvidence(Checker):
             verifier = self.world.verifier(chain)
             if verifier is None or on_replaced_fork(self.world, self.origins[chain]):
                 continue
-            if not any(e.kind == "equivocation" for e in verifier.evidence):
+            if not any(e.kind is EvidenceKind.EQUIVOCATION for e in verifier.evidence):
                 self.fail(sim.now, f"chain {chain} equivocated at t={since:.2f} with no evidence")
             elif not verifier.frozen:
                 self.fail(sim.now, f"chain {chain} has evidence but its client is not frozen")
@@ -471,7 +472,7 @@ class NoFalseEquivocation(Checker):
             return
         if not isinstance(event, VerifierEvidence | HubEvidenceKept):
             return
-        if isinstance(event, VerifierEvidence) and event.evidence != "equivocation":
+        if isinstance(event, VerifierEvidence) and event.evidence != EvidenceKind.EQUIVOCATION:
             return
         chain, number = event.chain, event.number
         if (chain, number) not in self.equivocated:

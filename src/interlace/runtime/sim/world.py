@@ -601,7 +601,7 @@ class World:
                 "transactions": sum(len(b.transactions) for b in sequencer.chain.blocks)
                 if sequencer
                 else None,
-                "evidence": [e.kind for e in verifier.evidence] if verifier else [],
+                "evidence": [e.kind.value for e in verifier.evidence] if verifier else [],
                 "frozen": verifier.frozen if verifier else None,
                 "invalid_batches": verifier.invalid_batches if verifier else None,
             }
