@@ -5,13 +5,15 @@ and holds typed fields. Roles return records as effects; the simulator folds the
 its trace, the timeline and the checkers match on their class, and the live node writes
 them as JSON lines. All of them see a record through ``record_fields``: its fields as
 sorted ``(name, value)`` pairs, leaving out the optional fields that are unset, which is
-the shape the trace hash and the JSON output have always had. It lives with the
+the shape the trace hash and the JSON output have always had. A field may hold a
+``StrEnum``; it renders as its string. It lives with the
 primitives because the protocol core (the hub tracker) emits records too.
 """
 
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from types import MappingProxyType
 from typing import ClassVar, Final
 
@@ -53,5 +55,7 @@ def record_fields(record: Record) -> tuple[tuple[str, object], ...]:
         value = getattr(record, name)
         if value is None and omit_if_none:
             continue
+        if isinstance(value, StrEnum):
+            value = value.value  # rendered as the plain string it stands for
         pairs.append((name, value))
     return tuple(pairs)

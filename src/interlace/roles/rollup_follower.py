@@ -90,6 +90,7 @@ from interlace.roles.messages import (
 )
 from interlace.roles.names import L1_NODE
 from interlace.roles.records import (
+    SafeReorgCause,
     VerifierBadBatch,
     VerifierHeldAside,
     VerifierSafe,
@@ -340,7 +341,7 @@ class RollupFollower:
                 chain=self.chain_id,
                 to=number - 1,
                 dropped=len(dropped),
-                cause="hub_invalid",
+                cause=SafeReorgCause.HUB_INVALID,
             ),
         ]
 

@@ -26,7 +26,7 @@ there); evidence is persisted as it is found, and a restart reloads it.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import Enum, StrEnum
+from enum import Enum
 from typing import Final
 
 from interlace.primitives.envelope import decode_envelope, verify_envelope
@@ -67,6 +67,7 @@ from interlace.roles.messages import (
 )
 from interlace.roles.names import L1_NODE
 from interlace.roles.records import (
+    EvidenceKind,
     VerifierBadEnvelope,
     VerifierEvidence,
     VerifierEvidenceForwarded,
@@ -74,16 +75,6 @@ from interlace.roles.records import (
     VerifierWrongSigner,
 )
 from interlace.roles.rollup_follower import FollowerParams, RollupFollower
-
-
-class EvidenceKind(StrEnum):
-    """What a verifier's evidence proves against its sequencer."""
-
-    EQUIVOCATION = "equivocation"
-    """Two signed blocks at one height on one parent."""
-    L1_CONFLICT = "l1_conflict"
-    """A signed block that differs from what L1's batches derive at its height."""
-
 
 _EVIDENCE_KINDS: Final = frozenset(kind.value for kind in EvidenceKind)
 
@@ -297,7 +288,7 @@ class VerifierNode(Role):
                 )
             ),
             VerifierEvidence(
-                chain=self.chain_id, evidence=EvidenceKind.EQUIVOCATION.value, number=number
+                chain=self.chain_id, evidence=EvidenceKind.EQUIVOCATION, number=number
             ),
         ]
 
@@ -408,9 +399,7 @@ class VerifierNode(Role):
         )
         return [
             self._keep(evidence),
-            VerifierEvidence(
-                chain=self.chain_id, evidence=EvidenceKind.L1_CONFLICT.value, number=number
-            ),
+            VerifierEvidence(chain=self.chain_id, evidence=EvidenceKind.L1_CONFLICT, number=number),
         ]
 
     def _keep(self, evidence: Evidence) -> PersistBatch:

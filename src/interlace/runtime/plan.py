@@ -232,6 +232,10 @@ class PlanSpec:
         kinds = self.rollups.kinds or (self.rollups.kind,)
         return kinds[index % len(kinds)]
 
+    def kind(self, index: int) -> RollupKind:
+        """The kind of the ``index``-th rollup (0-based)."""
+        return ROLLUP_KINDS[self.kind_name(index)]
+
     def chain_ids(self) -> tuple[ChainId, ...]:
         """Every rollup's chain id, in order."""
         first = self.rollups.first_chain_id
@@ -627,7 +631,7 @@ def build_plan(spec: PlanSpec, seed: int) -> NetworkPlan:
     hub_on = spec.hub.enabled
     settle = spec.settlement.enabled
     accounts = spec.accounts
-    kinds = {c: ROLLUP_KINDS[spec.kind_name(i)] for i, c in enumerate(chain_ids)}
+    kinds = {c: spec.kind(i) for i, c in enumerate(chain_ids)}
     modes = spec.rollups.trust_modes
     trust_modes = {c: TRUST_MODES[modes[i % len(modes)]] for i, c in enumerate(chain_ids)}
     sequencer_keys = {c: dev_key(seed, "sequencer", c) for c in chain_ids}

@@ -94,6 +94,8 @@ from interlace.roles.records.sequencer import (
     SequencerWaitingForL1,
 )
 from interlace.roles.records.verifier import (
+    EvidenceKind,
+    SafeReorgCause,
     VerifierBadBatch,
     VerifierBadEnvelope,
     VerifierEvidence,
@@ -114,6 +116,7 @@ __all__ = [
     "ClientDeposit",
     "ClientMessage",
     "ClientRejected",
+    "EvidenceKind",
     "GameCreated",
     "GameMove",
     "GameResolved",
@@ -163,6 +166,7 @@ __all__ = [
     "RelayerMessageSeen",
     "RelayerRelay",
     "RelayerUndone",
+    "SafeReorgCause",
     "SequencerBadStateRoot",
     "SequencerBlock",
     "SequencerByzantine",

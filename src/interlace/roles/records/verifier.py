@@ -1,11 +1,14 @@
 """The verifier's observations (its rollup follower's too): the safe chain and the evidence."""
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import ClassVar
 
 from interlace.primitives.record import OMIT, Record
 
 __all__ = [
+    "EvidenceKind",
+    "SafeReorgCause",
     "VerifierBadBatch",
     "VerifierBadEnvelope",
     "VerifierEvidence",
@@ -16,6 +19,22 @@ __all__ = [
     "VerifierSafeReorg",
     "VerifierWrongSigner",
 ]
+
+
+class EvidenceKind(StrEnum):
+    """What a verifier's evidence proves against its sequencer."""
+
+    EQUIVOCATION = "equivocation"
+    """Two signed blocks at one height on one parent."""
+    L1_CONFLICT = "l1_conflict"
+    """A signed block that differs from what L1's batches derive at its height."""
+
+
+class SafeReorgCause(StrEnum):
+    """Why a verifier dropped safe blocks other than an L1 reorg."""
+
+    HUB_INVALID = "hub_invalid"
+    """The hub proved them invalid (a dependency it marked INVALID)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +73,8 @@ class VerifierEvidence(Record):
     kind: ClassVar[str] = "verifier.evidence"
     chain: int
     """The rollup."""
-    evidence: str
-    """Its kind (``equivocation``, ``l1_conflict``)."""
+    evidence: EvidenceKind
+    """Its kind."""
     number: int
     """The height."""
 
@@ -97,8 +116,8 @@ class VerifierSafeReorg(Record):
     """The last block kept."""
     dropped: int
     """Blocks dropped."""
-    cause: str | None = field(default=None, metadata=OMIT)
-    """``hub_invalid`` when the hub proved them invalid, unset for an L1 reorg."""
+    cause: SafeReorgCause | None = field(default=None, metadata=OMIT)
+    """Set when the hub proved them invalid; unset for an L1 reorg."""
 
 
 @dataclass(frozen=True, slots=True)

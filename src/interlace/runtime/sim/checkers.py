@@ -29,18 +29,20 @@ from interlace.primitives.tx import DepositTransaction
 from interlace.primitives.types import Hash32
 from interlace.protocol.hub.state import SafetyLevel
 from interlace.protocol.interop.messenger import MESSENGER_ABI, MESSENGER_ADDRESS, relay_claim
-from interlace.protocol.l1.modules import escrowed_on_l1
+from interlace.protocol.l1.modules import RollupKind, escrowed_on_l1
 from interlace.protocol.settlement.aggregate import read_settled_hash
 from interlace.roles.base import Message, NodeId, Timestamp
 from interlace.roles.l1_sync import RETRY_AFTER
 from interlace.roles.messages import BlockGossip
 from interlace.roles.names import HUB_NODE, sequencer_node, verifier_node
 from interlace.roles.records import (
+    EvidenceKind,
     HubEvidenceKept,
     HubFinalized,
     HubInvalid,
     L1Reorg,
     Record,
+    SafeReorgCause,
     SequencerBlock,
     SequencerByzantine,
     SequencerEquivocated,
@@ -48,7 +50,6 @@ from interlace.roles.records import (
     VerifierSafe,
     VerifierSafeReorg,
 )
-from interlace.roles.verifier import EvidenceKind
 from interlace.runtime.sim.records import SimCrash, SimRestart
 from interlace.runtime.sim.world_view import WorldView
 
@@ -110,7 +111,7 @@ class SafetyMonotonic(Checker):
                 self.fail(now, f"{node} safe head jumped from {last} to {number}")
             self.safe[node] = number
         elif isinstance(event, VerifierSafeReorg):
-            proven = event.cause == "hub_invalid"
+            proven = event.cause is SafeReorgCause.HUB_INVALID
             if self.reorgs_seen == 0 and not proven:
                 self.fail(
                     now, f"{node} moved its safe head back without an L1 reorg or proven invalidity"
@@ -472,7 +473,7 @@ class NoFalseEquivocation(Checker):
             return
         if not isinstance(event, VerifierEvidence | HubEvidenceKept):
             return
-        if isinstance(event, VerifierEvidence) and event.evidence != EvidenceKind.EQUIVOCATION:
+        if isinstance(event, VerifierEvidence) and event.evidence is not EvidenceKind.EQUIVOCATION:
             return
         chain, number = event.chain, event.number
         if (chain, number) not in self.equivocated:
@@ -540,7 +541,7 @@ class HubOriginsCanonical(Checker):
             self.last_reorg = float(now)
 
     def after_step(self, sim: "Simulator") -> None:
-        if sim.now - self.last_reorg < self.grace or sim.last_node != "hub":
+        if sim.now - self.last_reorg < self.grace or sim.last_node != HUB_NODE:
             return
         hub, l1 = self.world.hub(), self.world.l1_node()
         if hub is None or l1 is None:
@@ -618,7 +619,7 @@ class HonestChainsLive(Checker):
         # message (directly or through another chain) may wait for an optimistic chain's
         # window even on a validity chain (explorer seed 269).
         depends = any(b.deps for b in client.blocks.values())
-        optimistic = own == "optimistic" or (depends and "optimistic" in kinds)
+        optimistic = own is RollupKind.OPTIMISTIC or (depends and RollupKind.OPTIMISTIC in kinds)
         allowance = finality_allowance(world.scenario, optimistic=optimistic)
         end = float(world.sim.now)
         wanted = int((end - allowance) / world.scenario.rollups.block_time)
@@ -628,7 +629,7 @@ class HonestChainsLive(Checker):
             # design); those below finalize, as far as the last output below it on an
             # optimistic chain (an aggregate must reach an output's block).
             below = exposed - 1
-            if own == "optimistic":
+            if own is RollupKind.OPTIMISTIC:
                 below -= below % world.scenario.settlement.output_interval
             wanted = min(wanted, below)
         if finalized < wanted:

@@ -33,6 +33,7 @@ from random import Random
 from typing import Any
 
 from interlace.primitives.errors import InputError
+from interlace.protocol.l1.modules import RollupKind
 from interlace.protocol.settlement.dispute import dispute_seconds, game_depths
 from interlace.roles.names import parse_node
 from interlace.runtime.plan import TRUST_MODES, AccountsSpec
@@ -228,8 +229,8 @@ def _draw_fault(
     rng: Random, s: Scenario, nodes: Sequence[str], kinds: Sequence[str]
 ) -> FaultSpec | None:
     chains = range(s.rollups.count)
-    optimistic = [i for i in chains if s.kind_of(i) == "optimistic"]
-    validity = [i for i in chains if s.kind_of(i) == "validity"]
+    optimistic = [i for i in chains if s.kind_of(i) is RollupKind.OPTIMISTIC]
+    validity = [i for i in chains if s.kind_of(i) is RollupKind.VALIDITY]
     usable = [
         k
         for k in kinds

@@ -20,6 +20,7 @@ from typing import Any, Final
 
 import tomli_w
 
+from interlace.protocol.l1.modules import RollupKind
 from interlace.runtime.plan import (
     PLAN_SECTIONS,
     AccountsSpec,
@@ -161,9 +162,9 @@ class Scenario:
         """(split_depth, max_depth) of the dispute games, the automatic ones resolved."""
         return self.plan.game_depths()
 
-    def kind_of(self, index: int) -> str:
+    def kind_of(self, index: int) -> RollupKind:
         """The kind of the ``index``-th rollup (0-based)."""
-        return self.plan.kind_name(index)
+        return self.plan.kind(index)
 
     @property
     def first_chain_id(self) -> int:
