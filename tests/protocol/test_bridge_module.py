@@ -11,7 +11,7 @@ from interlace.primitives.exit_tree import EMPTY_EXIT_ROOT, ExitTree
 from interlace.primitives.hashing import keccak256
 from interlace.primitives.keys import PrivateKey, private_key_from_seed
 from interlace.primitives.receipt import Receipt
-from interlace.primitives.tx import DepositTransaction, sign_dynamic_fee
+from interlace.primitives.tx import sign_dynamic_fee
 from interlace.primitives.types import U64, U256, ZERO_ADDRESS, Address, ChainId, Hash32
 from interlace.protocol.bridge.claim import ClaimProof, build_claim_proof
 from interlace.protocol.bridge.format import (
@@ -25,12 +25,12 @@ from interlace.protocol.bridge.format import (
 from interlace.protocol.bridge.module import (
     BRIDGE_ABI,
     BRIDGE_ADDRESS,
-    EXIT_ROOT_MANAGER_ABI,
     L1_EXIT_ROOT_MANAGER_ADDRESS,
     L2_EXIT_ROOT_MANAGER_ADDRESS,
     ExitRootManager,
     UnifiedBridge,
     configure_bridge,
+    global_exit_root_deposit,
     is_claimed,
     knows_global_exit_root,
     read_exit_roots,
@@ -118,16 +118,7 @@ class Chain:
         return ""
 
     def insert_global_exit_root(self, root: Hash32) -> None:
-        tx = DepositTransaction(
-            source_hash=keccak256(root),
-            sender=L1_ATTRIBUTES_DEPOSITOR,
-            to=L2_EXIT_ROOT_MANAGER_ADDRESS,
-            mint=U256(0),
-            value=U256(0),
-            gas_limit=U64(GAS),
-            is_system_transaction=False,
-            data=EXIT_ROOT_MANAGER_ABI.function("insertGlobalExitRoot").encode_call(root),
-        )
+        tx = global_exit_root_deposit(root, keccak256(root))
         receipt, _ = execute_transaction(self.state, self.env(), tx, self.modules, 0)
         assert receipt.success
 

@@ -657,6 +657,8 @@ def build_plan(spec: PlanSpec, seed: int) -> NetworkPlan:
         for c in chain_ids
     ]
     peers = tuple((c, sequencer_keys[c].address) for c in chain_ids)
+    # AggLayer's network ids: L1 is 0, rollups count from 1 in registration order.
+    network_ids = {c: i + 1 for i, c in enumerate(chain_ids)}
     messengers = {
         c: MessengerConfig(trust_modes[c], hub_key.address, peers) if hub_on else None
         for c in chain_ids
@@ -680,7 +682,9 @@ def build_plan(spec: PlanSpec, seed: int) -> NetworkPlan:
         placeholder = L1Origin(U64(0), ZERO_HASH, U64(0), U256(0))
         anchors = tuple(
             rollup_anchor(
-                RollupChain(RollupGenesis(c, placeholder, 0, rollup_alloc[c], messengers[c]))
+                RollupChain(
+                    RollupGenesis(c, placeholder, 0, rollup_alloc[c], messengers[c], network_ids[c])
+                )
             )
             for c in chain_ids
         )
@@ -695,7 +699,12 @@ def build_plan(spec: PlanSpec, seed: int) -> NetworkPlan:
     chains: list[ChainPlan] = []
     for chain_id in chain_ids:
         rollup_genesis = RollupGenesis(
-            chain_id, l1_origin, 0, rollup_alloc[chain_id], messengers[chain_id]
+            chain_id,
+            l1_origin,
+            0,
+            rollup_alloc[chain_id],
+            messengers[chain_id],
+            network_ids[chain_id],
         )
         genesis_hash = RollupChain(rollup_genesis).head.hash
         if settlement is not None:

@@ -46,6 +46,7 @@ from interlace.primitives.exit_tree import (
 )
 from interlace.primitives.hashing import keccak256
 from interlace.primitives.receipt import Log
+from interlace.primitives.tx import DepositTransaction
 from interlace.primitives.types import ZERO_ADDRESS, Address, Hash32, address_from_hex
 from interlace.protocol.bridge.claim import ClaimProof, verify_claim
 from interlace.protocol.bridge.errors import BridgeRefused
@@ -69,7 +70,7 @@ from interlace.protocol.chain.modules import (
     word_slot,
 )
 from interlace.protocol.chain.state import WorldState
-from interlace.protocol.rollup.predeploys import L1_ATTRIBUTES_DEPOSITOR
+from interlace.protocol.rollup.predeploys import L1_ATTRIBUTES_DEPOSITOR, system_deposit
 
 __all__ = [
     "BRIDGE_ABI",
@@ -80,6 +81,8 @@ __all__ = [
     "ExitRootManager",
     "UnifiedBridge",
     "configure_bridge",
+    "global_exit_root_deposit",
+    "global_exit_root_of_log",
     "is_claimed",
     "knows_global_exit_root",
     "read_exit_roots",
@@ -93,6 +96,9 @@ L1_EXIT_ROOT_MANAGER_ADDRESS: Final = address_from_hex("0x580bda1e7A0CFAe92Fa7F6
 """AggLayer's ``PolygonZkEVMGlobalExitRootV2`` on Ethereum mainnet."""
 L2_EXIT_ROOT_MANAGER_ADDRESS: Final = address_from_hex("0xa40D5f56745a118D0906a34E69aEC8C0Db1cB8fA")
 """AggLayer's ``PolygonZkEVMGlobalExitRootL2`` on its chains."""
+
+GLOBAL_EXIT_ROOT_GAS: Final = 100_000
+"""Gas of the system deposit that records a global exit root on a rollup."""
 
 _PROOF: Final = "bytes32[32]"
 _CLAIM_ARGS: Final = (
@@ -172,7 +178,8 @@ def _siblings(value: object) -> tuple[Hash32, ...]:
 
 
 def configure_bridge(state: WorldState, network_id: int) -> None:
-    """Genesis: set the chain's network id and the empty tree's root."""
+    """Genesis: set the chain's network id and the empty tree's root (until this runs, the
+    bridge refuses every call)."""
     state.set_storage(BRIDGE_ADDRESS, word_slot(_NETWORK_ID), network_id)
     state.set_storage(BRIDGE_ADDRESS, word_slot(_LAST_LOCAL_EXIT_ROOT), _word(EMPTY_EXIT_ROOT))
 
@@ -256,7 +263,7 @@ class UnifiedBridge(NativeModule):
             assert isinstance(source_network, int)
             return fn.encode_return(is_claimed(ctx.state, source_network, leaf_index))
         if function == "networkID":
-            return fn.encode_return(ctx.sload(word_slot(_NETWORK_ID)))
+            return fn.encode_return(self._network(ctx))
         if function == "depositCount":
             return fn.encode_return(ctx.sload(word_slot(_DEPOSIT_COUNT)))
         if function == "getRoot":
@@ -289,6 +296,8 @@ class UnifiedBridge(NativeModule):
     # ---- exits ----------------------------------------------------------------------
 
     def _network(self, ctx: CallContext) -> int:
+        if not ctx.sload(word_slot(_LAST_LOCAL_EXIT_ROOT)):
+            raise revert("the bridge is not configured on this chain (no network id)")
         return ctx.sload(word_slot(_NETWORK_ID))
 
     def _take_eth(self, ctx: CallContext, amount: int) -> None:
@@ -442,6 +451,30 @@ class UnifiedBridge(NativeModule):
         )
         ctx.emit(topics, data)
         return b""
+
+
+def global_exit_root_deposit(root: Hash32, source_hash: Hash32) -> DepositTransaction:
+    """The system deposit that records a global exit root on a rollup; derivation builds
+    one per ``UpdateL1InfoTree`` log of L1's exit root manager in an L1Origin block."""
+    return system_deposit(
+        source_hash,
+        L2_EXIT_ROOT_MANAGER_ADDRESS,
+        GLOBAL_EXIT_ROOT_GAS,
+        EXIT_ROOT_MANAGER_ABI.function("insertGlobalExitRoot").encode_call(root),
+    )
+
+
+def global_exit_root_of_log(log: Log) -> Hash32 | None:
+    """The global exit root an L1 log announces (``UpdateL1InfoTree`` of L1's exit root
+    manager: topics are the mainnet and rollup exit roots), or None for any other log."""
+    event = EXIT_ROOT_MANAGER_ABI.event("UpdateL1InfoTree")
+    if (
+        log.address != L1_EXIT_ROOT_MANAGER_ADDRESS
+        or len(log.topics) != 3
+        or log.topics[0] != event.topic0
+    ):
+        return None
+    return global_exit_root(Hash32(log.topics[1]), Hash32(log.topics[2]))
 
 
 class ExitRootManager(NativeModule):

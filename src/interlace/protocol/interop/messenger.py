@@ -39,7 +39,7 @@ from interlace.primitives.abi import MalformedCalldata
 from interlace.primitives.errors import InterlaceError
 from interlace.primitives.hashing import keccak256
 from interlace.primitives.tx import DepositTransaction, Transaction
-from interlace.primitives.types import U64, U256, Address, Hash32
+from interlace.primitives.types import Address, Hash32
 from interlace.protocol.chain.modules import (
     CallContext,
     NativeModule,
@@ -67,6 +67,7 @@ from interlace.protocol.rollup.predeploys import (
     L1_BLOCK_ADDRESS,
     read_l1_hash,
     read_l1_origin,
+    system_deposit,
 )
 
 # The addresses, ABIs and ``Dependency`` live in ``predeploys`` and are re-exported here.
@@ -393,15 +394,11 @@ def _system_source_hash(domain: int, seed: bytes) -> Hash32:
 
 def hub_update_deposit(signed_hub_block: bytes) -> DepositTransaction:
     """The system deposit that forwards one signed hub block to the hub client."""
-    return DepositTransaction(
-        source_hash=_system_source_hash(HUB_UPDATE_DOMAIN, signed_hub_block),
-        sender=L1_ATTRIBUTES_DEPOSITOR,
-        to=HUB_CLIENT_ADDRESS,
-        mint=U256(0),
-        value=U256(0),
-        gas_limit=U64(SYSTEM_GAS),
-        is_system_transaction=False,
-        data=HUB_CLIENT_ABI.function("updateHub").encode_call(signed_hub_block),
+    return system_deposit(
+        _system_source_hash(HUB_UPDATE_DOMAIN, signed_hub_block),
+        HUB_CLIENT_ADDRESS,
+        SYSTEM_GAS,
+        HUB_CLIENT_ABI.function("updateHub").encode_call(signed_hub_block),
     )
 
 
@@ -409,15 +406,11 @@ def dependency_deposit(parent_hash: Hash32, deps: tuple[Dependency, ...]) -> Dep
     """The system deposit declaring a block's dependencies (sorted, deduplicated)."""
     encoded = [(d.chain_id, d.number, d.block_hash) for d in deps]
     data = MESSENGER_ABI.function("declareDependencies").encode_call(encoded)
-    return DepositTransaction(
-        source_hash=_system_source_hash(DEPENDENCY_DOMAIN, parent_hash + data),
-        sender=L1_ATTRIBUTES_DEPOSITOR,
-        to=MESSENGER_ADDRESS,
-        mint=U256(0),
-        value=U256(0),
-        gas_limit=U64(SYSTEM_GAS),
-        is_system_transaction=False,
-        data=data,
+    return system_deposit(
+        _system_source_hash(DEPENDENCY_DOMAIN, parent_hash + data),
+        MESSENGER_ADDRESS,
+        SYSTEM_GAS,
+        data,
     )
 
 

@@ -14,6 +14,13 @@ from typing import Final
 
 from interlace.primitives.header import BlockHeader
 from interlace.primitives.types import U64, U256, Address, ChainId, Hash32
+from interlace.protocol.bridge.format import MAINNET_NETWORK_ID
+from interlace.protocol.bridge.module import (
+    L1_EXIT_ROOT_MANAGER_ADDRESS,
+    ExitRootManager,
+    UnifiedBridge,
+    configure_bridge,
+)
 from interlace.protocol.chain.block import ChainConfig, genesis_header
 from interlace.protocol.chain.history import install_history
 from interlace.protocol.chain.modules import CallContext, CallEnv, NativeModule, install_module
@@ -48,6 +55,8 @@ def l1_modules() -> dict[Address, NativeModule]:
         HubSettlement(is_block_confirmed),
         ValidityVerifier(),
         DisputeGameFactory(),
+        UnifiedBridge(),
+        ExitRootManager(L1_EXIT_ROOT_MANAGER_ADDRESS),
     ]
     return {m.address: m for m in modules}
 
@@ -106,6 +115,7 @@ def build_l1_genesis(genesis: L1Genesis) -> tuple[BlockHeader, WorldState]:
         install_module(state, module)
     if genesis.config.block_hash_history:
         install_history(state)
+    configure_bridge(state, MAINNET_NETWORK_ID)
     for address, balance in genesis.alloc.items():
         state.add_balance(address, balance)
     registry = modules[RollupRegistry.address]

@@ -22,6 +22,12 @@ from interlace.primitives.errors import MisuseError
 from interlace.primitives.receipt import Receipt
 from interlace.primitives.tx import Transaction
 from interlace.primitives.types import U64, Address, ChainId, Hash32
+from interlace.protocol.bridge.module import (
+    L2_EXIT_ROOT_MANAGER_ADDRESS,
+    ExitRootManager,
+    UnifiedBridge,
+    configure_bridge,
+)
 from interlace.protocol.chain.block import (
     Block,
     BuiltBlock,
@@ -70,11 +76,20 @@ class RollupGenesis:
     """Prefunded balances."""
     messenger: MessengerConfig | None = None
     """Trust mode, hub key and peers of the messenger (None: opt-out, no hub)."""
+    network_id: int | None = None
+    """The rollup's AggLayer network id (1 + its registration order); None leaves the
+    bridge unconfigured, refusing every call."""
 
 
 def rollup_modules() -> dict[Address, NativeModule]:
     """The predeploys every rollup runs."""
-    modules: list[NativeModule] = [L1Block(), Messenger(), HubClient()]
+    modules: list[NativeModule] = [
+        L1Block(),
+        Messenger(),
+        HubClient(),
+        UnifiedBridge(),
+        ExitRootManager(L2_EXIT_ROOT_MANAGER_ADDRESS),
+    ]
     return {m.address: m for m in modules}
 
 
@@ -92,6 +107,8 @@ class RollupChain:
             state.add_balance(address, balance)
         if genesis.messenger is not None:
             configure_messenger(state, genesis.messenger)
+        if genesis.network_id is not None:
+            configure_bridge(state, genesis.network_id)
         header = genesis_header(self.config, state, genesis.timestamp)
         self.blocks: list[Block] = [Block(header, ())]
         self.states: dict[int, WorldState] = {0: state}

@@ -9,9 +9,11 @@ transactions are:
    declaration (a system deposit to the messenger listing the source blocks
    those relays prove, computed from the relays themselves);
 3. one hub-client update per forwarded hub block the batch entry carries;
-4. on the first block of a new L1Origin (sequence number 0), the user
-   deposits that L1 block's ``TransactionDeposited`` logs announce, each a
-   0x7E deposit with OP's user-deposit source hash (L1 block hash, log index);
+4. on the first block of a new L1Origin (sequence number 0), the deposits
+   that L1 block's logs announce, each a 0x7E deposit with OP's user-deposit
+   source hash (L1 block hash, log index): a user deposit per
+   ``TransactionDeposited`` log, and a global exit root insertion per
+   ``UpdateL1InfoTree`` log of L1's exit root manager (docs/bridge.md);
 5. the user transactions from the batch.
 
 Simplified on purpose (see docs/architecture.md): batches are posted whole in
@@ -41,12 +43,13 @@ from interlace.primitives.tx import (
     user_deposit_source_hash,
 )
 from interlace.primitives.types import U64, U256, Address, Hash32
+from interlace.protocol.bridge.module import global_exit_root_deposit, global_exit_root_of_log
 from interlace.protocol.chain.block import Block
 from interlace.protocol.l1.modules import INBOX_ABI, INBOX_ADDRESS, PORTAL_ABI, PORTAL_ADDRESS
 from interlace.protocol.rollup.predeploys import (
-    L1_ATTRIBUTES_DEPOSITOR,
     L1_BLOCK_ABI,
     L1_BLOCK_ADDRESS,
+    system_deposit,
 )
 
 BATCH_VERSION: Final = 0
@@ -186,28 +189,31 @@ def attributes_deposit(origin: L1Origin, sequence_number: int) -> DepositTransac
         0,
         0,
     )
-    return DepositTransaction(
-        source_hash=l1_info_deposit_source_hash(origin.hash, sequence_number),
-        sender=L1_ATTRIBUTES_DEPOSITOR,
-        to=L1_BLOCK_ADDRESS,
-        mint=U256(0),
-        value=U256(0),
-        gas_limit=U64(L1_ATTRIBUTES_GAS),
-        is_system_transaction=False,
-        data=data,
+    return system_deposit(
+        l1_info_deposit_source_hash(origin.hash, sequence_number),
+        L1_BLOCK_ADDRESS,
+        L1_ATTRIBUTES_GAS,
+        data,
     )
 
 
 def deposits_in_l1_block(
     block: Block, receipts: tuple[Receipt, ...], chain_id: int
 ) -> list[DepositTransaction]:
-    """User deposits for ``chain_id`` announced by the portal in one L1 block."""
+    """The deposits one L1 block gives ``chain_id``, in log order: a user deposit for each
+    portal ``TransactionDeposited`` log naming the chain, and for every chain a global exit
+    root insertion for each ``UpdateL1InfoTree`` log of L1's exit root manager (the
+    bridge's roots reach a rollup through its L1Origin)."""
     deposits: list[DepositTransaction] = []
     event = PORTAL_ABI.event("TransactionDeposited")
     log_index = 0
     for receipt in receipts:
         for log in receipt.logs:
-            if (
+            root = global_exit_root_of_log(log)
+            if root is not None:
+                source = user_deposit_source_hash(block.hash, log_index)
+                deposits.append(global_exit_root_deposit(root, source))
+            elif (
                 log.address == PORTAL_ADDRESS
                 and log.topics[:1] == (event.topic0,)
                 and int.from_bytes(log.topics[1], "big") == chain_id

@@ -13,7 +13,8 @@
 from typing import Final
 
 from interlace.primitives.abi import AbiModule
-from interlace.primitives.types import address_from_hex
+from interlace.primitives.tx import DepositTransaction
+from interlace.primitives.types import U64, U256, Address, Hash32, address_from_hex
 from interlace.protocol.chain.modules import (
     CallContext,
     NativeModule,
@@ -25,6 +26,23 @@ from interlace.protocol.chain.state import WorldState
 
 L1_BLOCK_ADDRESS: Final = address_from_hex("0x4200000000000000000000000000000000000015")
 L1_ATTRIBUTES_DEPOSITOR: Final = address_from_hex("0xdeaddeaddeaddeaddeaddeaddeaddeaddead0001")
+
+
+def system_deposit(source_hash: Hash32, to: Address, gas: int, data: bytes) -> DepositTransaction:
+    """A deposit from the depositor account that only derivation or the sequencer builds
+    (L1 attributes, dependency declarations, hub updates, global exit roots): no mint, no
+    value, not an OP "system transaction"."""
+    return DepositTransaction(
+        source_hash=source_hash,
+        sender=L1_ATTRIBUTES_DEPOSITOR,
+        to=to,
+        mint=U256(0),
+        value=U256(0),
+        gas_limit=U64(gas),
+        is_system_transaction=False,
+        data=data,
+    )
+
 
 L1_BLOCK_ABI: Final = AbiModule.declare(
     "L1Block",
