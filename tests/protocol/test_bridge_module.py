@@ -3,6 +3,7 @@ deposited on L1, claimed on the rollup against a global exit root it recorded, s
 and claimed on L1 out of escrow; and every bad call refused with its reason and no state
 change."""
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import pytest
@@ -30,6 +31,7 @@ from interlace.protocol.bridge.module import (
     ExitRootManager,
     UnifiedBridge,
     configure_bridge,
+    encode_claim,
     global_exit_root_deposit,
     is_claimed,
     knows_global_exit_root,
@@ -130,19 +132,14 @@ def bridge_asset(destination: int, to: Address, amount: int, *, force: bool = Tr
 
 
 def claim_call(function: str, exit_: BridgeExit, proof: ClaimProof, metadata: bytes = b"") -> bytes:
-    return BRIDGE_ABI.function(function).encode_call(
-        list(proof.smt_proof_local_exit_root),
-        list(proof.smt_proof_rollup_exit_root),
-        proof.global_index,
-        proof.mainnet_exit_root,
-        proof.rollup_exit_root,
-        exit_.token.origin_network,
-        exit_.token.origin_address,
-        exit_.destination_network,
-        exit_.destination_address,
-        exit_.amount,
-        metadata,
+    """``claimAsset``/``claimMessage`` calldata; ``function`` may name the other one, to
+    claim an exit as what it is not."""
+    if function == ("claimAsset" if exit_.leaf_type is LeafType.ASSET else "claimMessage"):
+        return encode_claim(exit_, proof, metadata)
+    other = dataclasses.replace(
+        exit_, leaf_type=LeafType.ASSET if function == "claimAsset" else LeafType.MESSAGE
     )
+    return encode_claim(other, proof, metadata)
 
 
 def storage_snapshot(chain: Chain) -> tuple[Hash32, int, int]:

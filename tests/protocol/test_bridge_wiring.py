@@ -17,6 +17,7 @@ from interlace.protocol.bridge.module import (
     BRIDGE_ADDRESS,
     L2_EXIT_ROOT_MANAGER_ADDRESS,
     UnifiedBridge,
+    encode_claim,
     global_exit_root_of_log,
     is_claimed,
     knows_global_exit_root,
@@ -103,19 +104,7 @@ def test_a_deposit_reaches_the_rollup_through_its_l1_origin() -> None:
     assert tree.root() == mainnet
     proof = build_claim_proof(GlobalIndex.for_exit(0, 0), tree, ExitTree(), mainnet)
     assert proof.rollup_exit_root == rollup_root
-    claim = BRIDGE_ABI.function("claimAsset").encode_call(
-        list(proof.smt_proof_local_exit_root),
-        list(proof.smt_proof_rollup_exit_root),
-        proof.global_index,
-        proof.mainnet_exit_root,
-        proof.rollup_exit_root,
-        0,
-        ZERO_ADDRESS,
-        1,
-        BOB,
-        10**18,
-        b"",
-    )
+    claim = encode_claim(exit_, proof)
     claimer = plan.chains[0].accounts[0] if plan.chains[0].accounts else ALICE
     state.add_balance(claimer.address, 10**18)
     claim_tx = sign_dynamic_fee(

@@ -9,7 +9,7 @@ traceback.
 import typer
 
 from interlace import __version__
-from interlace.cli import devnet, sim, user
+from interlace.cli import bridge, devnet, sim, user
 
 app = typer.Typer(
     name="interlace",
@@ -20,6 +20,7 @@ app = typer.Typer(
 app.add_typer(sim.app, name="sim")
 app.add_typer(devnet.app, name="devnet")
 user.register(app)
+app.add_typer(bridge.app, name="bridge")
 
 
 @app.command("version")

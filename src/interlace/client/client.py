@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
+from interlace.client.bridge import BridgeClient
 from interlace.client.endpoints import Endpoints, NodeEndpoint, load_endpoints
 from interlace.client.errors import (
     BadKey,
@@ -304,6 +305,11 @@ class InterlaceClient:
     def chain(self, chain_id: int) -> ChainClient:
         """The chain's writable node: the L1 node or the rollup's sequencer."""
         return ChainClient(self.endpoints.for_chain(chain_id), self.transport)
+
+    @property
+    def bridge(self) -> BridgeClient:
+        """The unified bridge: deposits from L1, their status and claims."""
+        return BridgeClient(self)
 
     def l1(self) -> ChainClient:
         """The L1 node."""

@@ -197,6 +197,26 @@ def test_devnet_end_to_end(devnet: Devnet) -> None:
     bad = CliRunner().invoke(app, ["proof", "verify", "0x" + proof.hex()])
     assert bad.exit_code == 1, bad.output  # a changed byte is refused, in one line
 
+    # ---- the bridge: ETH from L1 to 902 with bridgeAsset, claimed there with the CLI --------
+    recipient_902 = "0x" + "c4" * 20
+    made = cli(
+        data_dir, "bridge", "deposit", "--to-chain", str(DESTINATION), "--amount", "0.25eth",
+        "--recipient", recipient_902,
+    )  # fmt: skip
+    assert made["destinationNetwork"] == 2  # networks: L1 0, then 901 = 1, 902 = 2
+    assert made["amount"] == str(25 * 10**16)
+    claimed = cli(data_dir, "bridge", "claim", "--tx", made["transactionHash"], "--wait")
+    assert claimed["status"] == 1
+    assert claimed["chainId"] == DESTINATION
+    assert dest_w3.eth.get_balance(Web3.to_checksum_address(recipient_902)) == 25 * 10**16
+    after = cli(data_dir, "bridge", "status", "--tx", made["transactionHash"])
+    assert after["stage"] == "claimed"
+    twice = CliRunner().invoke(
+        app, ["bridge", "claim", "--tx", made["transactionHash"], "--data-dir", str(data_dir)]
+    )
+    assert twice.exit_code == 1
+    assert "already claimed on 902" in twice.output
+
     # ---- kill -9 a sequencer: it resumes from its store, with no height gap -----------------
     seq = NodeId(f"seq-{SOURCE}")
     head_before = w3.eth.block_number

@@ -81,6 +81,7 @@ __all__ = [
     "ExitRootManager",
     "UnifiedBridge",
     "configure_bridge",
+    "encode_claim",
     "global_exit_root_deposit",
     "global_exit_root_of_log",
     "is_claimed",
@@ -170,6 +171,25 @@ def _word(value: bytes) -> int:
 
 def _hash(word: int) -> Hash32:
     return Hash32(word.to_bytes(32, "big"))
+
+
+def encode_claim(exit_: BridgeExit, proof: ClaimProof, metadata: bytes = b"") -> bytes:
+    """The calldata of ``claimAsset`` (an asset exit) or ``claimMessage`` (a message) for
+    ``exit_`` with its witness; ``metadata`` is the exit's metadata bytes."""
+    function = "claimAsset" if exit_.leaf_type is LeafType.ASSET else "claimMessage"
+    return BRIDGE_ABI.function(function).encode_call(
+        list(proof.smt_proof_local_exit_root),
+        list(proof.smt_proof_rollup_exit_root),
+        proof.global_index,
+        proof.mainnet_exit_root,
+        proof.rollup_exit_root,
+        exit_.token.origin_network,
+        exit_.token.origin_address,
+        exit_.destination_network,
+        exit_.destination_address,
+        exit_.amount,
+        metadata,
+    )
 
 
 def _siblings(value: object) -> tuple[Hash32, ...]:
