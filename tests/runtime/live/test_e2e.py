@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 
 from interlace.cli.main import app
 from interlace.client import InterlaceClient
+from interlace.protocol.bridge.module import BRIDGE_ADDRESS
 from interlace.protocol.hub.state import SafetyLevel
 from interlace.roles.base import NodeId
 from interlace.runtime.live.supervisor import Devnet, running_devnet
@@ -211,6 +212,20 @@ def test_devnet_end_to_end(devnet: Devnet) -> None:
     assert dest_w3.eth.get_balance(Web3.to_checksum_address(recipient_902)) == 25 * 10**16
     after = cli(data_dir, "bridge", "status", "--tx", made["transactionHash"])
     assert after["stage"] == "claimed"
+    # web3.py reads the bridge through AggLayer's ABI, unchanged
+    bridge_abi = [
+        {"name": "networkID", "type": "function", "stateMutability": "view", "inputs": [],
+         "outputs": [{"name": "", "type": "uint32"}]},
+        {"name": "isClaimed", "type": "function", "stateMutability": "view",
+         "inputs": [{"name": "leafIndex", "type": "uint32"},
+                    {"name": "sourceBridgeNetwork", "type": "uint32"}],
+         "outputs": [{"name": "", "type": "bool"}]},
+    ]  # fmt: skip
+    on_902 = dest_w3.eth.contract(
+        address=Web3.to_checksum_address("0x" + BRIDGE_ADDRESS.hex()), abi=bridge_abi
+    )
+    assert on_902.functions.networkID().call() == 2
+    assert on_902.functions.isClaimed(made["depositCount"], 0).call() is True
     twice = CliRunner().invoke(
         app, ["bridge", "claim", "--tx", made["transactionHash"], "--data-dir", str(data_dir)]
     )
