@@ -34,18 +34,23 @@ token factory and wrapped tokens exist (``bridgeAsset`` with a token address rev
 that reason); ``permitData`` must be empty.
 """
 
+from collections.abc import Callable, Sequence
 from typing import Final
 
 from interlace.primitives.abi import AbiModule
+from interlace.primitives.errors import InputError
 from interlace.primitives.exit_tree import (
     EMPTY_EXIT_ROOT,
     EXIT_TREE_CAPACITY,
     EXIT_TREE_DEPTH,
+    ExitTree,
     append_to_frontier,
     frontier_root,
 )
 from interlace.primitives.hashing import keccak256
+from interlace.primitives.mpt import verify_proof
 from interlace.primitives.receipt import Log
+from interlace.primitives.rlp_codec import decode_rlp, read_uint
 from interlace.primitives.tx import DepositTransaction
 from interlace.primitives.types import ZERO_ADDRESS, Address, Hash32, address_from_hex
 from interlace.protocol.bridge.claim import ClaimProof, verify_claim
@@ -69,7 +74,7 @@ from interlace.protocol.chain.modules import (
     revert,
     word_slot,
 )
-from interlace.protocol.chain.state import WorldState
+from interlace.protocol.chain.state import WorldState, decode_account
 from interlace.protocol.rollup.predeploys import L1_ATTRIBUTES_DEPOSITOR, system_deposit
 
 __all__ = [
@@ -79,6 +84,7 @@ __all__ = [
     "L1_EXIT_ROOT_MANAGER_ADDRESS",
     "L2_EXIT_ROOT_MANAGER_ADDRESS",
     "ExitRootManager",
+    "SettledStateRoot",
     "UnifiedBridge",
     "configure_bridge",
     "encode_claim",
@@ -86,6 +92,7 @@ __all__ = [
     "global_exit_root_of_log",
     "is_claimed",
     "knows_global_exit_root",
+    "local_exit_root_slot",
     "read_exit_roots",
     "read_local_exit_root",
     "record_rollup_exit_root",
@@ -128,6 +135,12 @@ BRIDGE_ABI: Final = AbiModule.declare(
         "getRoot() view returns (bytes32)",
         "lastLocalExitRoot() view returns (bytes32)",
         "updateGlobalExitRoot()",
+        (
+            "settleLocalExitRoot(uint64 chainId, uint64 blockNumber, bytes[] accountProof,"
+            " bytes[] storageProof)"
+        ),
+        "rollupLocalExitRoot(uint32 networkID) view returns (bytes32 root, uint64 blockNumber)",
+        "networkOf(uint64 chainId) view returns (uint32)",
     ],
     events=[
         (
@@ -138,6 +151,10 @@ BRIDGE_ABI: Final = AbiModule.declare(
         (
             "ClaimEvent(uint256 globalIndex, uint32 originNetwork, address originAddress,"
             " address destinationAddress, uint256 amount)"
+        ),
+        (
+            "LocalExitRootSettled(uint32 indexed networkID, uint64 chainId, uint64 blockNumber,"
+            " bytes32 localExitRoot, bytes32 rollupExitRoot)"
         ),
     ],
 )
@@ -159,6 +176,10 @@ _DEPOSIT_COUNT: Final = EXIT_TREE_DEPTH  # slot 32, after _branch[0..31]
 _NETWORK_ID: Final = 33
 _CLAIMED: Final = 34
 _LAST_LOCAL_EXIT_ROOT: Final = 35
+_CHAIN_NETWORK: Final = 36  # L1: mapping(chainId => networkID)
+_NETWORK_COUNT: Final = 37  # L1: rollups registered with a network id
+_ROLLUP_LER: Final = 38  # L1: mapping(networkID => settled local exit root)
+_ROLLUP_LER_BLOCK: Final = 39  # L1: mapping(networkID => the block it was settled at)
 # Exit root manager storage.
 _LAST_MAINNET: Final = 0
 _LAST_ROLLUP: Final = 1
@@ -192,15 +213,56 @@ def encode_claim(exit_: BridgeExit, proof: ClaimProof, metadata: bytes = b"") ->
     )
 
 
+SettledStateRoot = Callable[[WorldState, int, int], Hash32 | None]
+"""``(L1 state, chain id, block number) → the block's state root`` if L1 settled the block
+and knows its state root, else None (``protocol.settlement.confirmation``)."""
+
+
+def local_exit_root_slot() -> bytes:
+    """The storage key of a bridge's ``lastLocalExitRoot`` (for ``eth_getProof``)."""
+    return word_slot(_LAST_LOCAL_EXIT_ROOT)
+
+
+def _node_list(value: object) -> list[bytes]:
+    assert isinstance(value, tuple | list)
+    return [bytes(node) for node in value]
+
+
+def _proven_local_exit_root(
+    state_root: Hash32, account_proof: list[bytes], storage_proof: list[bytes]
+) -> Hash32:
+    """The bridge's ``lastLocalExitRoot`` in the state under ``state_root``, or a revert
+    naming which proof failed."""
+    try:
+        raw_account = verify_proof(state_root, BRIDGE_ADDRESS, account_proof, secure=True)
+    except InputError as exc:
+        raise revert(f"InvalidStorageProof: the bridge's account proof: {exc}") from exc
+    if raw_account is None:
+        raise revert(f"the account proof shows no bridge under state root 0x{state_root.hex()}")
+    try:
+        storage_root = decode_account(raw_account).storage_root
+        raw_word = verify_proof(storage_root, local_exit_root_slot(), storage_proof, secure=True)
+        word = None if raw_word is None else read_uint(decode_rlp(raw_word), 256, "root")
+    except InputError as exc:
+        raise revert(f"InvalidStorageProof: the lastLocalExitRoot slot: {exc}") from exc
+    if word is None:
+        raise revert("the storage proof shows the bridge's lastLocalExitRoot unset")
+    return _hash(word)
+
+
 def _siblings(value: object) -> tuple[Hash32, ...]:
     assert isinstance(value, tuple | list)
     return tuple(Hash32(bytes(sibling)) for sibling in value)
 
 
-def configure_bridge(state: WorldState, network_id: int) -> None:
+def configure_bridge(state: WorldState, network_id: int, rollups: Sequence[int] = ()) -> None:
     """Genesis: set the chain's network id and the empty tree's root (until this runs, the
-    bridge refuses every call)."""
+    bridge refuses every call). On L1, ``rollups`` are the chain ids in registration order:
+    network 1, 2, …"""
     state.set_storage(BRIDGE_ADDRESS, word_slot(_NETWORK_ID), network_id)
+    for index, chain_id in enumerate(rollups):
+        state.set_storage(BRIDGE_ADDRESS, mapping_slot(_CHAIN_NETWORK, chain_id), index + 1)
+    state.set_storage(BRIDGE_ADDRESS, word_slot(_NETWORK_COUNT), len(rollups))
     state.set_storage(BRIDGE_ADDRESS, word_slot(_LAST_LOCAL_EXIT_ROOT), _word(EMPTY_EXIT_ROOT))
 
 
@@ -266,7 +328,14 @@ class UnifiedBridge(NativeModule):
     address = BRIDGE_ADDRESS
     abi = BRIDGE_ABI
 
+    def __init__(self, settled_state_root: SettledStateRoot | None = None) -> None:
+        self.settled_state_root = settled_state_root
+        """L1's rule for the state root of a settled rollup block (``None`` on a rollup,
+        where ``settleLocalExitRoot`` is refused)."""
+
     def call(self, ctx: CallContext, function: str, args: tuple[object, ...]) -> bytes:
+        if function == "settleLocalExitRoot":
+            return self._settle_local_exit_root(ctx, args)
         if function == "bridgeAsset":
             return self._bridge_asset(ctx, args)
         if function == "bridgeMessage":
@@ -290,6 +359,15 @@ class UnifiedBridge(NativeModule):
             return fn.encode_return(self._root(ctx))
         if function == "lastLocalExitRoot":
             return fn.encode_return(_hash(ctx.sload(word_slot(_LAST_LOCAL_EXIT_ROOT))))
+        if function == "rollupLocalExitRoot":
+            (network,) = args
+            assert isinstance(network, int)
+            root = _hash(ctx.sload(mapping_slot(_ROLLUP_LER, network)))
+            return fn.encode_return(root, ctx.sload(mapping_slot(_ROLLUP_LER_BLOCK, network)))
+        if function == "networkOf":
+            (chain_id,) = args
+            assert isinstance(chain_id, int)
+            return fn.encode_return(ctx.sload(mapping_slot(_CHAIN_NETWORK, chain_id)))
         raise revert(f"unknown function {function}")
 
     # ---- the exit tree in storage (DepositContractBase) --------------------------------
@@ -404,6 +482,55 @@ class UnifiedBridge(NativeModule):
         topics, data = EXIT_ROOT_MANAGER_ABI.event("UpdateL1InfoTree").encode_log(mainnet, rollup)
         ctx.charge(G_LOG + G_LOG_TOPIC * len(topics) + G_LOG_DATA_BYTE * len(data))
         ctx.logs.append(Log(L1_EXIT_ROOT_MANAGER_ADDRESS, tuple(topics), data))
+
+    # ---- local exit roots of settled rollup blocks (L1) --------------------------------
+
+    def _settle_local_exit_root(self, ctx: CallContext, args: tuple[object, ...]) -> bytes:
+        """Take a rollup's local exit root into L1's rollup exit tree, with evidence tied to
+        a block L1 settled: the block's state root as L1 knows it (a validity proof, or a
+        resolved output) and an EIP-1186 proof of the rollup bridge's
+        ``lastLocalExitRoot`` slot against it. Anyone may send it; nothing is taken on the
+        hub's word."""
+        chain_id, number, account_proof, storage_proof = args
+        assert isinstance(chain_id, int)
+        assert isinstance(number, int)
+        if self._network(ctx) != MAINNET_NETWORK_ID or self.settled_state_root is None:
+            raise revert("local exit roots are settled on L1's bridge")
+        network = ctx.sload(mapping_slot(_CHAIN_NETWORK, chain_id))
+        if not network:
+            raise revert(f"UnknownNetwork: chain {chain_id} has no network id on L1")
+        last = ctx.sload(mapping_slot(_ROLLUP_LER_BLOCK, network))
+        if number <= last:
+            raise revert(
+                f"chain {chain_id}'s local exit root is settled at block {last}; "
+                f"block {number} is not newer"
+            )
+        state_root = self.settled_state_root(ctx.state, chain_id, number)
+        if state_root is None:
+            raise revert(
+                f"block {number} of chain {chain_id} is not settled on L1 with a state root "
+                "L1 knows (a proven block, or a resolved output)"
+            )
+        root = _proven_local_exit_root(
+            state_root, _node_list(account_proof), _node_list(storage_proof)
+        )
+        ctx.sstore(mapping_slot(_ROLLUP_LER, network), _word(root))
+        ctx.sstore(mapping_slot(_ROLLUP_LER_BLOCK, network), number)
+        count = ctx.sload(word_slot(_NETWORK_COUNT))
+        leaves = [_hash(ctx.sload(mapping_slot(_ROLLUP_LER, n))) for n in range(1, count + 1)]
+        rollup_exit_root = ExitTree.from_leaves(leaves).root()
+        mainnet, _ = read_exit_roots(ctx.state)
+        _record_roots(ctx.state, mainnet, rollup_exit_root, ctx.env.number)
+        topics, data = self.abi.event("LocalExitRootSettled").encode_log(
+            network, chain_id, number, root, rollup_exit_root
+        )
+        ctx.emit(topics, data)
+        topics, data = EXIT_ROOT_MANAGER_ABI.event("UpdateL1InfoTree").encode_log(
+            mainnet, rollup_exit_root
+        )
+        ctx.charge(G_LOG + G_LOG_TOPIC * len(topics) + G_LOG_DATA_BYTE * len(data))
+        ctx.logs.append(Log(L1_EXIT_ROOT_MANAGER_ADDRESS, tuple(topics), data))
+        return b""
 
     # ---- claims ---------------------------------------------------------------------
 

@@ -36,7 +36,7 @@ from interlace.protocol.proofs.verifier_module import ValidityVerifier, configur
 from interlace.protocol.rollup.chain import RollupChain
 from interlace.protocol.settlement.aggregate import HubSettlement
 from interlace.protocol.settlement.aggregate import configure as configure_settlement
-from interlace.protocol.settlement.confirmation import is_block_confirmed
+from interlace.protocol.settlement.confirmation import is_block_confirmed, settled_state_root
 from interlace.protocol.settlement.dispute import DisputeGameFactory, configure_games
 from interlace.protocol.settlement.outputs import Output, compute_output
 
@@ -55,7 +55,7 @@ def l1_modules() -> dict[Address, NativeModule]:
         HubSettlement(is_block_confirmed),
         ValidityVerifier(),
         DisputeGameFactory(),
-        UnifiedBridge(),
+        UnifiedBridge(settled_state_root),
         ExitRootManager(L1_EXIT_ROOT_MANAGER_ADDRESS),
     ]
     return {m.address: m for m in modules}
@@ -115,7 +115,7 @@ def build_l1_genesis(genesis: L1Genesis) -> tuple[BlockHeader, WorldState]:
         install_module(state, module)
     if genesis.config.block_hash_history:
         install_history(state)
-    configure_bridge(state, MAINNET_NETWORK_ID)
+    configure_bridge(state, MAINNET_NETWORK_ID, [r.chain_id for r in genesis.rollups])
     for address, balance in genesis.alloc.items():
         state.add_balance(address, balance)
     registry = modules[RollupRegistry.address]

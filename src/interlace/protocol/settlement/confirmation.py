@@ -31,7 +31,7 @@ from interlace.protocol.proofs.verifier_module import (
     VALIDITY_VERIFIER_ADDRESS,
     read_proven_block,
 )
-from interlace.protocol.settlement.aggregate import AggregateBlock
+from interlace.protocol.settlement.aggregate import AggregateBlock, read_settled_hash
 from interlace.protocol.settlement.dispute import (
     DISPUTE_GAME_ABI,
     DISPUTE_GAME_ADDRESS,
@@ -65,6 +65,24 @@ def is_block_confirmed(
     # The output's block is in this aggregate with the output's hash; the aggregate's
     # parent links (checked by the settlement rules) make ``block`` one of its ancestors.
     return covered is not None and covered.block_hash == resolved.block_hash
+
+
+def settled_state_root(state: WorldState, chain_id: int, number: int) -> Hash32 | None:
+    """The state root of block ``number`` of a rollup, if L1 settled the block (an aggregate
+    holds it) and knows its state root: the proven claim's for a validity rollup, the
+    output's of a game resolved valid for an optimistic one (so only output blocks have
+    one). None otherwise. The bridge takes a local exit root only under such a root."""
+    settled = read_settled_hash(state, chain_id, number)
+    rollup = read_rollup(state, chain_id)
+    if settled is None or rollup is None:
+        return None
+    if rollup.kind == RollupKind.VALIDITY:
+        proven = read_proven_block(state, chain_id, number)
+        return proven[1] if proven is not None and proven[0] == settled else None
+    resolved = read_resolved_output(state, chain_id, number)
+    if resolved is None or resolved.status != GameStatus.DEFENDER_WINS:
+        return None
+    return resolved.state_root if resolved.block_hash == settled else None
 
 
 def read_proven_fact(log: Log, _tx: Transaction) -> SettlementFact | None:
