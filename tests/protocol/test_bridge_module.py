@@ -352,3 +352,26 @@ def test_only_the_depositor_inserts_global_exit_roots() -> None:
         ExitRootManager(L1_EXIT_ROOT_MANAGER_ADDRESS).call(
             ctx, "insertGlobalExitRoot", (b"\x01" * 32,)
         )
+
+
+def test_a_network_cannot_take_back_more_than_l1_sent_it(world: World) -> None:
+    """The interim per-chain rule on L1: network 1 got 3 ETH from L1, so a claim on L1 of
+    4 ETH it exited is refused, even with a valid proof (its extra ETH is not backed)."""
+    rollup, l1 = world.rollup, world.l1
+    carol = private_key_from_seed(b"carol")
+    rollup.state.add_balance(carol.address, 5 * ETH)  # unbacked ETH, e.g. from genesis
+    out = BridgeExit(LeafType.ASSET, ETH_TOKEN, 0, carol.address, 4 * ETH)
+    assert rollup.send(carol, bridge_asset(0, carol.address, 4 * ETH), value=4 * ETH).success
+    rollup_tree = ExitTree.from_leaves([out.leaf_hash()])
+    rollups = ExitTree.from_leaves([rollup_tree.root()])
+    record_rollup_exit_root(l1.state, rollups.root(), l1.number)
+    mainnet, _ = read_exit_roots(l1.state)
+    proof = build_claim_proof(GlobalIndex.for_exit(1, 0), rollup_tree, rollups, mainnet)
+    call = claim_call("claimAsset", out, proof)
+    reason = l1.refusal(ALICE.address, call)
+    assert "NetworkBalanceExceeded: network 1 exits 4000000000000000000 wei" in reason
+    assert "only 3000000000000000000 wei" in reason
+    escrow = l1.state.balance_of(BRIDGE_ADDRESS)
+    assert not l1.send(ALICE, call).success
+    assert l1.state.balance_of(BRIDGE_ADDRESS) == escrow
+    assert not is_claimed(l1.state, 1, 0)

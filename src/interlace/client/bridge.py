@@ -1,30 +1,33 @@
-"""The SDK's side of the unified bridge: deposit ETH from L1 to a rollup with
-``bridgeAsset``, follow the deposit, and claim it on the rollup.
+"""The SDK's side of the unified bridge: move ETH between L1 and the rollups with
+``bridgeAsset``, follow a transfer, settle a rollup's local exit root on L1, and claim.
 
 ``BridgeClient`` (``InterlaceClient.bridge``) reads only what any node serves:
 
-- the deposit's ``BridgeEvent`` in its L1 receipt (its leaf index is the event's
-  ``depositCount``);
-- L1's exit tree, rebuilt from the bridge's ``BridgeEvent`` logs (``eth_getLogs``, in
-  ranges of at most 10,000 blocks);
-- L1's last mainnet and rollup exit roots (``lastMainnetExitRoot``,
-  ``lastRollupExitRoot`` of the exit root manager);
-- whether the rollup recorded that global exit root (``globalExitRootMap`` on the
-  rollup's exit root manager).
+- a transfer's ``BridgeEvent`` in its receipt on the source chain (its leaf index is the
+  event's ``depositCount``);
+- the source chain's exit tree, rebuilt from its bridge's ``BridgeEvent`` logs
+  (``eth_getLogs`` in ranges of at most 10,000 blocks);
+- L1's last mainnet and rollup exit roots, and each rollup's local exit root as L1 settled
+  it (``rollupLocalExitRoot``);
+- whether the destination recorded the global exit root a claim uses
+  (``globalExitRootMap``).
 
 From these it assembles the whole claim (``build_claim_proof``) and says, when a claim
-cannot be made yet, exactly what it waits for. Stages of a deposit: ``on_l1`` (the exit is
-in L1's exit tree), ``in_global_exit_root`` (L1 recorded a global exit root holding it),
-``claimable`` (the rollup recorded that root), ``claimed``.
+cannot be made yet, exactly what it waits for. The stages of a transfer (``BridgeStage``):
+``sent`` (in the source's exit tree), ``in_global_exit_root`` (L1 recorded a global exit
+root holding it: at once for an exit of L1 sent with ``forceUpdateGlobalExitRoot``; for a
+rollup's exit, once a block at or above it is settled on L1 and its local exit root taken
+in, ``settle``), ``claimable`` (the destination recorded that root: L1 at once, a rollup
+once its sequencer adopts the recording L1 block as an L1Origin), ``claimed``.
 
-Withdrawals (rollup → L1) and rollup → rollup transfers need the hub to settle local exit
-roots on L1, which is not built yet (docs/bridge.md).
+Simplified on purpose: nobody settles a rollup's local exit root by itself yet (the hub or
+the relayer will); ``settle`` does it for the caller, who pays L1 gas.
 """
 
 import time
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from interlace.client.errors import BadResponse, MessageNotFound, MessageNotReady, WaitTimeout
 from interlace.client.types import TxReceipt
@@ -34,6 +37,7 @@ from interlace.primitives.hashing import keccak256
 from interlace.primitives.keys import PrivateKey
 from interlace.primitives.types import (
     ZERO_ADDRESS,
+    ZERO_HASH,
     Address,
     Hash32,
     address_from_hex,
@@ -41,6 +45,7 @@ from interlace.primitives.types import (
 )
 from interlace.protocol.bridge.claim import ClaimProof, build_claim_proof
 from interlace.protocol.bridge.format import (
+    MAINNET_NETWORK_ID,
     BridgeExit,
     GlobalIndex,
     LeafType,
@@ -54,111 +59,153 @@ from interlace.protocol.bridge.module import (
     L1_EXIT_ROOT_MANAGER_ADDRESS,
     L2_EXIT_ROOT_MANAGER_ADDRESS,
     encode_claim,
+    local_exit_root_slot,
 )
+from interlace.protocol.settlement.aggregate import SETTLEMENT_ABI, SETTLEMENT_ADDRESS
 
 if TYPE_CHECKING:
     from interlace.client.client import ChainClient, InterlaceClient
 
-__all__ = ["BridgeClient", "BridgeDeposit", "BridgeStage", "BridgeStatus"]
+__all__ = ["BridgeClient", "BridgeStage", "BridgeStatus", "BridgeTransfer"]
 
 _LOG_RANGE: Final = 10_000
 POLL_SECONDS: Final = 0.25
+SETTLE_SEARCH: Final = 64
+"""Blocks below a chain's settled head ``settle`` looks through for one L1 knows the state
+root of (an optimistic chain's output block)."""
 _BRIDGE_EVENT: Final = BRIDGE_ABI.event("BridgeEvent")
 
 
 class BridgeStage(StrEnum):
-    """How far a deposit has come."""
+    """How far a transfer has come, in order."""
 
-    ON_L1 = "on_l1"
-    """In L1's exit tree; no global exit root holds it yet."""
+    SENT = "sent"
+    """In the source chain's exit tree; no global exit root holds it yet."""
     IN_GLOBAL_EXIT_ROOT = "in_global_exit_root"
-    """L1 recorded a global exit root holding it; the rollup has not recorded that root."""
+    """L1 recorded a global exit root holding it; the destination has not recorded it."""
     CLAIMABLE = "claimable"
-    """The rollup recorded the root: ``claimAsset`` succeeds."""
+    """The destination recorded the root: the claim succeeds."""
     CLAIMED = "claimed"
-    """Claimed on the rollup."""
+    """Claimed on the destination."""
 
 
 @dataclass(frozen=True, slots=True)
-class BridgeDeposit:
-    """One exit of L1's bridge, as its ``BridgeEvent`` says."""
+class BridgeTransfer:
+    """One exit of a chain's bridge, as its ``BridgeEvent`` says."""
 
     exit: BridgeExit
     leaf_index: int
-    l1_tx: Hash32
-    l1_block: int
+    source_chain: int
+    """The chain id it left."""
+    source_network: int
+    tx: Hash32
+    block: int
+    """The source block holding it."""
     metadata: bytes
 
 
 @dataclass(frozen=True, slots=True)
 class BridgeStatus:
-    """A deposit's stage, and what it waits for when it is not claimable."""
+    """A transfer's stage, and what it waits for."""
 
-    deposit: BridgeDeposit
+    transfer: BridgeTransfer
     stage: BridgeStage
-    chain_id: int
-    """The destination rollup."""
+    destination_chain: int
     global_exit_root: Hash32 | None
     """The global exit root a claim uses (None while no recorded root holds the exit)."""
     waiting_for: str
     """What the next stage needs, in words ('' once claimed)."""
 
 
-def _deposit_from_log(
-    topics: tuple[Hash32, ...], data: bytes, tx: Hash32, block: int
-) -> BridgeDeposit:
+def _decode_event(topics: tuple[Hash32, ...], data: bytes) -> tuple[BridgeExit, int, bytes]:
     try:
         fields = _BRIDGE_EVENT.decode_log(topics, data)
-    except InterlaceError as exc:
+        leaf_type, origin_network, origin, destination, to, amount, metadata, count = fields
+        exit_ = BridgeExit(
+            LeafType(int(leaf_type)),
+            TokenInfo(int(origin_network), Address(bytes(origin))),
+            int(destination),
+            Address(bytes(to)),
+            int(amount),
+            keccak256(bytes(metadata)),
+        )
+    except (InterlaceError, ValueError) as exc:
         raise BadResponse(f"a BridgeEvent log does not decode: {exc}") from exc
-    leaf_type, origin_network, origin, destination, to, amount, metadata, count = fields
-    assert isinstance(metadata, bytes)
-    assert isinstance(origin, bytes)
-    assert isinstance(to, bytes)
-    exit_ = BridgeExit(
-        LeafType(int(leaf_type)),
-        TokenInfo(int(origin_network), Address(origin)),
-        int(destination),
-        Address(to),
-        int(amount),
-        keccak256(metadata),
-    )
-    return BridgeDeposit(exit_, int(count), tx, block, metadata)
+    return exit_, int(count), bytes(metadata)
+
+
+def _to_address(value: str | bytes) -> Address:
+    return address_from_hex(value) if isinstance(value, str) else to_address(value)
+
+
+def _show(tx: str | bytes) -> str:
+    return tx if isinstance(tx, str) else "0x" + tx.hex()
 
 
 class BridgeClient:
-    """Deposits, their status and their claims (see the module docstring)."""
+    """Transfers, their status, settling exit roots and claims (see the module docstring)."""
 
     def __init__(self, client: "InterlaceClient") -> None:
         self.client = client
 
+    # ---- networks -----------------------------------------------------------------------
+
+    def _view(self, chain: "ChainClient", to: Address, function: str, *args: Any) -> Any:
+        abi = BRIDGE_ABI if to == BRIDGE_ADDRESS else EXIT_ROOT_MANAGER_ABI
+        if to == SETTLEMENT_ADDRESS:
+            abi = SETTLEMENT_ABI
+        fn = abi.function(function)
+        values = fn.decode_return(chain.call(to, fn.encode_call(*args)))
+        return values[0] if len(values) == 1 else values
+
+    def network_of(self, chain_id: int) -> int:
+        """A chain's AggLayer network id, as its bridge says."""
+        network = self._view(self.client.chain(chain_id), BRIDGE_ADDRESS, "networkID")
+        assert isinstance(network, int)
+        return network
+
+    def chain_of_network(self, network_id: int) -> int:
+        """The chain id of network ``network_id`` (0 is L1)."""
+        l1_id = self.client.endpoints.l1_chain_id
+        if network_id == MAINNET_NETWORK_ID and l1_id is not None:
+            return l1_id
+        for chain_id in self.client.endpoints.chain_ids:
+            if self.network_of(chain_id) == network_id:
+                return chain_id
+        raise MessageNotFound(f"no chain of this devnet has network id {network_id}")
+
     # ---- reading ------------------------------------------------------------------------
 
-    def deposit_of(self, l1_tx: str | bytes, index: int = 0) -> BridgeDeposit:
-        """The ``index``-th bridge exit of an L1 transaction."""
-        l1 = self.client.l1()
-        receipt = l1.receipt(l1_tx)
+    def transfer_of(self, chain_id: int, tx: str | bytes, index: int = 0) -> BridgeTransfer:
+        """The ``index``-th bridge exit of a transaction on ``chain_id``."""
+        receipt = self.client.chain(chain_id).receipt(tx)
         if receipt is None:
-            raise MessageNotFound(f"L1 holds no transaction {_show(l1_tx)}")
-        found = [
-            _deposit_from_log(log.topics, log.data, receipt.tx_hash, receipt.block_number)
+            raise MessageNotFound(f"chain {chain_id} holds no transaction {_show(tx)}")
+        events = [
+            _decode_event(log.topics, log.data)
             for log in receipt.logs
             if log.address == BRIDGE_ADDRESS and log.topics[:1] == (_BRIDGE_EVENT.topic0,)
         ]
-        if index >= len(found):
+        if index >= len(events):
             raise MessageNotFound(
-                f"L1 transaction {_show(l1_tx)} has {len(found)} bridge exits, no exit {index}"
+                f"transaction {_show(tx)} on {chain_id} has {len(events)} bridge exits, "
+                f"no exit {index}"
             )
-        return found[index]
+        exit_, count, metadata = events[index]
+        network = self.network_of(chain_id)
+        return BridgeTransfer(
+            exit_, count, chain_id, network, receipt.tx_hash, receipt.block_number, metadata
+        )
 
-    def l1_exits(self) -> list[Hash32]:
-        """Every leaf of L1's exit tree, in order, from the bridge's logs."""
-        l1 = self.client.l1()
-        head = l1.block_number()
+    def exit_leaves(self, chain_id: int, up_to_block: int | None = None) -> list[Hash32]:
+        """The leaves of a chain's exit tree, in order, from its bridge's logs (those in blocks
+        up to ``up_to_block`` only, if given)."""
+        chain = self.client.chain(chain_id)
+        last_block = chain.block_number() if up_to_block is None else up_to_block
         leaves: dict[int, Hash32] = {}
-        for first in range(0, head + 1, _LOG_RANGE):
-            last = min(head, first + _LOG_RANGE - 1)
-            logs = l1.rpc(
+        for first in range(0, last_block + 1, _LOG_RANGE):
+            last = min(last_block, first + _LOG_RANGE - 1)
+            logs = chain.rpc(
                 "eth_getLogs",
                 {
                     "fromBlock": hex(first),
@@ -169,83 +216,116 @@ class BridgeClient:
             )
             for log in logs:
                 topics = tuple(Hash32(bytes.fromhex(t[2:])) for t in log["topics"])
-                data = bytes.fromhex(log["data"][2:])
-                deposit = _deposit_from_log(topics, data, Hash32(b"\x00" * 32), 0)
-                leaves[deposit.leaf_index] = deposit.exit.leaf_hash()
+                exit_, count, _metadata = _decode_event(topics, bytes.fromhex(log["data"][2:]))
+                leaves[count] = exit_.leaf_hash()
         if sorted(leaves) != list(range(len(leaves))):
-            raise BadResponse("L1's bridge logs have a gap in their deposit counts")
+            raise BadResponse(f"chain {chain_id}'s bridge logs have a gap in their deposit counts")
         return [leaves[i] for i in range(len(leaves))]
 
     def l1_exit_roots(self) -> tuple[Hash32, Hash32]:
         """L1's last (mainnet exit root, rollup exit root)."""
         l1 = self.client.l1()
-        roots = []
-        for name in ("lastMainnetExitRoot", "lastRollupExitRoot"):
-            fn = EXIT_ROOT_MANAGER_ABI.function(name)
-            (root,) = fn.decode_return(l1.call(L1_EXIT_ROOT_MANAGER_ADDRESS, fn.encode_call()))
-            assert isinstance(root, bytes)
-            roots.append(Hash32(root))
-        return roots[0], roots[1]
+        mainnet = self._view(l1, L1_EXIT_ROOT_MANAGER_ADDRESS, "lastMainnetExitRoot")
+        rollup = self._view(l1, L1_EXIT_ROOT_MANAGER_ADDRESS, "lastRollupExitRoot")
+        return Hash32(bytes(mainnet)), Hash32(bytes(rollup))
 
-    def chain_of_network(self, network_id: int) -> "ChainClient":
-        """The rollup whose bridge has ``network_id``."""
-        fn = BRIDGE_ABI.function("networkID")
-        for chain_id in self.client.endpoints.chain_ids:
-            chain = self.client.chain(chain_id)
-            (network,) = fn.decode_return(chain.call(BRIDGE_ADDRESS, fn.encode_call()))
-            if network == network_id:
-                return chain
-        raise MessageNotFound(f"no rollup of this devnet has network id {network_id}")
+    def settled_exit_root(self, chain_id: int) -> tuple[Hash32, int]:
+        """A rollup's local exit root as L1 settled it, and the block it was settled at."""
+        network = self.network_of(chain_id)
+        root, number = self._view(self.client.l1(), BRIDGE_ADDRESS, "rollupLocalExitRoot", network)
+        return Hash32(bytes(root)), int(number)
 
-    def status(self, l1_tx: str | bytes, index: int = 0) -> BridgeStatus:
-        """Where the deposit stands, and what it waits for."""
-        deposit = self.deposit_of(l1_tx, index)
-        chain = self.chain_of_network(deposit.exit.destination_network)
-        fn = BRIDGE_ABI.function("isClaimed")
-        (claimed,) = fn.decode_return(
-            chain.call(BRIDGE_ADDRESS, fn.encode_call(deposit.leaf_index, 0))
+    def _rollup_tree(self) -> ExitTree:
+        """L1's rollup exit tree: leaf i is network i+1's settled local exit root."""
+        l1 = self.client.l1()
+        count = len(self.client.endpoints.chain_ids)
+        leaves = []
+        for network in range(1, count + 1):
+            root, _number = self._view(l1, BRIDGE_ADDRESS, "rollupLocalExitRoot", network)
+            leaves.append(Hash32(bytes(root)))
+        return ExitTree.from_leaves(leaves)
+
+    def _knows(self, chain_id: int, root: Hash32) -> bool:
+        chain = self.client.chain(chain_id)
+        manager = (
+            L1_EXIT_ROOT_MANAGER_ADDRESS
+            if chain_id == self.client.endpoints.l1_chain_id
+            else L2_EXIT_ROOT_MANAGER_ADDRESS
+        )
+        return bool(self._view(chain, manager, "globalExitRootMap", root))
+
+    def status(self, chain_id: int, tx: str | bytes, index: int = 0) -> BridgeStatus:
+        """Where a transfer stands, and what it waits for."""
+        transfer = self.transfer_of(chain_id, tx, index)
+        destination = self.chain_of_network(transfer.exit.destination_network)
+        claimed = self._view(
+            self.client.chain(destination),
+            BRIDGE_ADDRESS,
+            "isClaimed",
+            transfer.leaf_index,
+            transfer.source_network,
         )
         mainnet, rollup = self.l1_exit_roots()
         root = global_exit_root(mainnet, rollup)
-        covered = self._prefix_with_root(mainnet) > deposit.leaf_index
         if claimed:
-            return BridgeStatus(deposit, BridgeStage.CLAIMED, chain.chain_id, root, "")
-        if not covered:
+            return BridgeStatus(transfer, BridgeStage.CLAIMED, destination, root, "")
+        waiting = self._why_not_in_root(transfer, mainnet)
+        if waiting:
+            return BridgeStatus(transfer, BridgeStage.SENT, destination, None, waiting)
+        if not self._knows(destination, root):
             return BridgeStatus(
-                deposit,
-                BridgeStage.ON_L1,
-                chain.chain_id,
-                None,
+                transfer,
+                BridgeStage.IN_GLOBAL_EXIT_ROOT,
+                destination,
+                root,
+                f"chain {destination} has not recorded global exit root 0x{root.hex()} yet: "
+                "it does once its sequencer adopts an L1 block at or after the one that "
+                "recorded it as an L1Origin",
+            )
+        return BridgeStatus(transfer, BridgeStage.CLAIMABLE, destination, root, "")
+
+    def _why_not_in_root(self, transfer: BridgeTransfer, mainnet: Hash32) -> str:
+        """'' if L1's last global exit root holds the exit, else what it waits for."""
+        if transfer.source_network == MAINNET_NETWORK_ID:
+            leaves = self.exit_leaves(transfer.source_chain)
+            if _prefix_with_root(leaves, mainnet) > transfer.leaf_index:
+                return ""
+            return (
                 "L1 has recorded no global exit root holding this exit yet: a later "
                 "bridgeAsset with forceUpdateGlobalExitRoot, or updateGlobalExitRoot(), "
-                "records one",
+                "records one"
             )
-        if not self._rollup_knows(chain, root):
-            return BridgeStatus(
-                deposit,
-                BridgeStage.IN_GLOBAL_EXIT_ROOT,
-                chain.chain_id,
-                root,
-                f"rollup {chain.chain_id} has not recorded global exit root 0x{root.hex()} "
-                "yet: it does once its sequencer adopts an L1 block at or after the one "
-                "that recorded it as an L1Origin",
-            )
-        return BridgeStatus(deposit, BridgeStage.CLAIMABLE, chain.chain_id, root, "")
-
-    def claim_proof(self, deposit: BridgeDeposit) -> ClaimProof:
-        """The claim witness of an L1 deposit against L1's last global exit root."""
-        mainnet, rollup = self.l1_exit_roots()
-        leaves = self.l1_exits()
-        count = self._prefix_with_root(mainnet, leaves)
-        if count <= deposit.leaf_index:
-            raise MessageNotReady(
-                f"exit {deposit.leaf_index} of L1 is in no global exit root L1 recorded yet"
-            )
-        tree = ExitTree.from_leaves(leaves[:count])
-        proof = build_claim_proof(
-            GlobalIndex.for_exit(0, deposit.leaf_index), tree, ExitTree(), mainnet
+        _root, settled_at = self.settled_exit_root(transfer.source_chain)
+        if settled_at >= transfer.block:
+            return ""
+        return (
+            f"L1 has taken chain {transfer.source_chain}'s local exit root only up to block "
+            f"{settled_at}; the exit is in block {transfer.block}: once an aggregate settles "
+            f"a block at or above it, 'interlace bridge settle --chain {transfer.source_chain}' "
+            "takes the root in"
         )
-        # the rollup exit root is L1's, whatever the (unused) rollup tree of a mainnet claim
+
+    def claim_proof(self, transfer: BridgeTransfer) -> ClaimProof:
+        """The claim witness of a transfer against L1's last global exit root."""
+        mainnet, rollup = self.l1_exit_roots()
+        index = GlobalIndex.for_exit(transfer.source_network, transfer.leaf_index)
+        if transfer.source_network == MAINNET_NETWORK_ID:
+            leaves = self.exit_leaves(transfer.source_chain)
+            count = _prefix_with_root(leaves, mainnet)
+            rollups = ExitTree()
+        else:
+            settled_root, settled_at = self.settled_exit_root(transfer.source_chain)
+            leaves = self.exit_leaves(transfer.source_chain, settled_at)
+            count = _prefix_with_root(leaves, settled_root)
+            rollups = self._rollup_tree()
+            if rollups.root() != rollup:
+                raise BadResponse("L1's rollup exit root does not match its rollups' roots")
+        if count <= transfer.leaf_index:
+            raise MessageNotReady(
+                f"exit {transfer.leaf_index} of chain {transfer.source_chain} is in no global "
+                "exit root L1 recorded yet"
+            )
+        proof = build_claim_proof(index, ExitTree.from_leaves(leaves[:count]), rollups, mainnet)
         return ClaimProof(
             proof.smt_proof_local_exit_root,
             proof.smt_proof_rollup_exit_root,
@@ -255,84 +335,108 @@ class BridgeClient:
         )
 
     def wait_for(
-        self, l1_tx: str | bytes, stage: BridgeStage, *, index: int = 0, timeout: float = 60.0
+        self,
+        chain_id: int,
+        tx: str | bytes,
+        stage: BridgeStage,
+        *,
+        index: int = 0,
+        timeout: float = 60.0,
     ) -> BridgeStatus:
-        """Poll ``status`` until the deposit reaches ``stage``; ``WaitTimeout`` says where it
+        """Poll ``status`` until the transfer reaches ``stage``; ``WaitTimeout`` says where it
         stopped and what it waited for."""
         order = list(BridgeStage)
         deadline = time.monotonic() + timeout
         while True:
-            current = self.status(l1_tx, index)
+            current = self.status(chain_id, tx, index)
             if order.index(current.stage) >= order.index(stage):
                 return current
             if time.monotonic() >= deadline:
                 raise WaitTimeout(
-                    f"after {timeout:g} s the deposit is {current.stage.value}, not "
+                    f"after {timeout:g} s the transfer is {current.stage.value}, not "
                     f"{stage.value}: {current.waiting_for}"
                 )
             time.sleep(POLL_SECONDS)
 
     # ---- writing ------------------------------------------------------------------------
 
-    def deposit(
-        self, key: PrivateKey, chain_id: int, amount: int, *, to: str | bytes | None = None
-    ) -> BridgeDeposit:
-        """``bridgeAsset`` ETH from L1 to ``to`` (default: the sender) on rollup
-        ``chain_id``, recording a global exit root at once; returns the exit."""
-        network = self._network_of(chain_id)
+    def send(
+        self,
+        key: PrivateKey,
+        source_chain: int,
+        destination_chain: int,
+        amount: int,
+        *,
+        to: str | bytes | None = None,
+    ) -> BridgeTransfer:
+        """``bridgeAsset`` ETH from ``source_chain`` to ``to`` (default: the sender) on
+        ``destination_chain``; from L1 it records a global exit root at once."""
+        network = self.network_of(destination_chain)
         target = _to_address(to) if to is not None else key.address
         data = BRIDGE_ABI.function("bridgeAsset").encode_call(
             network, target, amount, ZERO_ADDRESS, True, b""
         )
-        receipt = self.client.l1().send_call(key, BRIDGE_ADDRESS, data=data, value=amount)
+        chain = self.client.chain(source_chain)
+        receipt = chain.send_call(key, BRIDGE_ADDRESS, data=data, value=amount)
         assert isinstance(receipt, TxReceipt)
-        return self.deposit_of(receipt.tx_hash)
+        return self.transfer_of(source_chain, receipt.tx_hash)
 
-    def claim(self, key: PrivateKey, l1_tx: str | bytes, index: int = 0) -> TxReceipt:
-        """Claim an L1 deposit on its rollup; ``MessageNotReady`` says what it waits for."""
-        status = self.status(l1_tx, index)
-        if status.stage is BridgeStage.CLAIMED:
+    def settle(self, key: PrivateKey, chain_id: int) -> TxReceipt | None:
+        """Take a rollup's local exit root into L1 at its highest settled block whose state
+        root L1 knows, with the storage proof from the rollup; None if L1 already has it
+        there. ``MessageNotReady`` if no such block is newer than what L1 holds."""
+        l1 = self.client.l1()
+        head, _hash = self._view(l1, SETTLEMENT_ADDRESS, "settledHead", chain_id)
+        _root, settled_at = self.settled_exit_root(chain_id)
+        if int(head) <= settled_at:
+            return None
+        for number in range(int(head), max(settled_at, int(head) - SETTLE_SEARCH), -1):
+            known = self._view(l1, BRIDGE_ADDRESS, "settledStateRoot", chain_id, number)
+            if Hash32(bytes(known)) != ZERO_HASH:
+                break
+        else:
             raise MessageNotReady(
-                f"exit {status.deposit.leaf_index} of L1 is already claimed on {status.chain_id}"
+                f"no block of chain {chain_id} above {settled_at} is settled on L1 with a "
+                "state root L1 knows yet"
             )
-        if status.stage is not BridgeStage.CLAIMABLE:
-            raise MessageNotReady(status.waiting_for)
-        proof = self.claim_proof(status.deposit)
-        data = encode_claim(status.deposit.exit, proof, status.deposit.metadata)
-        receipt = self.client.chain(status.chain_id).send_call(key, BRIDGE_ADDRESS, data=data)
+        proof = self.client.chain(chain_id).rpc(
+            "eth_getProof",
+            "0x" + BRIDGE_ADDRESS.hex(),
+            ["0x" + local_exit_root_slot().hex()],
+            hex(number),
+        )
+        account = [bytes.fromhex(node[2:]) for node in proof["accountProof"]]
+        storage = [bytes.fromhex(node[2:]) for node in proof["storageProof"][0]["proof"]]
+        data = BRIDGE_ABI.function("settleLocalExitRoot").encode_call(
+            chain_id, number, account, storage
+        )
+        receipt = l1.send_call(key, BRIDGE_ADDRESS, data=data)
         assert isinstance(receipt, TxReceipt)
         return receipt
 
-    # ---- helpers ------------------------------------------------------------------------
+    def claim(self, key: PrivateKey, chain_id: int, tx: str | bytes, index: int = 0) -> TxReceipt:
+        """Claim a transfer on its destination; ``MessageNotReady`` says what it waits for."""
+        status = self.status(chain_id, tx, index)
+        if status.stage is BridgeStage.CLAIMED:
+            raise MessageNotReady(
+                f"exit {status.transfer.leaf_index} of chain {chain_id} is already claimed "
+                f"on {status.destination_chain}"
+            )
+        if status.stage is not BridgeStage.CLAIMABLE:
+            raise MessageNotReady(status.waiting_for)
+        proof = self.claim_proof(status.transfer)
+        data = encode_claim(status.transfer.exit, proof, status.transfer.metadata)
+        destination = self.client.chain(status.destination_chain)
+        receipt = destination.send_call(key, BRIDGE_ADDRESS, data=data)
+        assert isinstance(receipt, TxReceipt)
+        return receipt
 
-    def _network_of(self, chain_id: int) -> int:
-        fn = BRIDGE_ABI.function("networkID")
-        chain = self.client.chain(chain_id)
-        (network,) = fn.decode_return(chain.call(BRIDGE_ADDRESS, fn.encode_call()))
-        assert isinstance(network, int)
-        return network
 
-    def _rollup_knows(self, chain: "ChainClient", root: Hash32) -> bool:
-        fn = EXIT_ROOT_MANAGER_ABI.function("globalExitRootMap")
-        (at,) = fn.decode_return(chain.call(L2_EXIT_ROOT_MANAGER_ADDRESS, fn.encode_call(root)))
-        return bool(at)
-
-    def _prefix_with_root(self, root: Hash32, leaves: list[Hash32] | None = None) -> int:
-        """How many of L1's exits the tree with root ``root`` holds (0 if none matches)."""
-        leaves = self.l1_exits() if leaves is None else leaves
-        tree = ExitTree()
+def _prefix_with_root(leaves: list[Hash32], root: Hash32) -> int:
+    """How many of ``leaves`` the tree with root ``root`` holds (0 if no prefix has it)."""
+    tree = ExitTree()
+    for count, leaf in enumerate(leaves, start=1):
+        tree.append(leaf)
         if tree.root() == root:
-            return 0
-        for count, leaf in enumerate(leaves, start=1):
-            tree.append(leaf)
-            if tree.root() == root:
-                return count
-        return 0
-
-
-def _show(tx: str | bytes) -> str:
-    return tx if isinstance(tx, str) else "0x" + tx.hex()
-
-
-def _to_address(value: str | bytes) -> Address:
-    return address_from_hex(value) if isinstance(value, str) else to_address(value)
+            return count
+    return 0

@@ -231,6 +231,53 @@ def test_devnet_end_to_end(devnet: Devnet) -> None:
     )
     assert twice.exit_code == 1
     assert "already claimed on 902" in twice.output
+    # back to L1: withdraw from 902, L1 takes 902's local exit root with a storage proof
+    # against a block it settled, then the claim on L1 pays out of escrow
+    recipient_l1 = "0x" + "c5" * 20
+    out = cli(
+        data_dir, "bridge", "withdraw", "--from-chain", str(DESTINATION), "--amount", "0.1eth",
+        "--recipient", recipient_l1,
+    )  # fmt: skip
+    assert (out["sourceNetwork"], out["destinationNetwork"]) == (2, 0)
+    waiting = cli(
+        data_dir, "bridge", "status", "--chain", str(DESTINATION), "--tx", out["transactionHash"]
+    )
+    assert waiting["stage"] == "sent"
+    assert "interlace bridge settle --chain 902" in waiting["waitingFor"]
+
+    def settled_past_withdrawal() -> bool:
+        settled = cli(data_dir, "bridge", "settle", "--chain", str(DESTINATION))
+        return int(settled["settledBlock"]) >= int(out["blockNumber"])
+
+    wait_for("L1 to take 902's exit root past the withdrawal", settled_past_withdrawal, timeout=60)
+    claimed_l1 = cli(
+        data_dir, "bridge", "claim", "--chain", str(DESTINATION), "--tx", out["transactionHash"],
+        "--wait",
+    )  # fmt: skip
+    assert claimed_l1["chainId"] == 900
+    l1_w3 = Web3(Web3.HTTPProvider(topology.rpc_url(NodeId("l1"))))
+    assert l1_w3.eth.get_balance(Web3.to_checksum_address(recipient_l1)) == 10**17
+    # the interim per-chain rule: 902 cannot take back more than L1 sent it (0.25 ETH in,
+    # 0.1 ETH out, so 0.2 more is refused at the claim, with the figures)
+    over = cli(
+        data_dir, "bridge", "withdraw", "--from-chain", str(DESTINATION), "--amount", "0.2eth",
+        "--recipient", recipient_l1,
+    )  # fmt: skip
+    wait_for(
+        "L1 to take 902's exit root past the second withdrawal",
+        lambda: (
+            int(cli(data_dir, "bridge", "settle", "--chain", str(DESTINATION))["settledBlock"])
+            >= int(over["blockNumber"])
+        ),
+        timeout=60,
+    )
+    refused = CliRunner().invoke(
+        app,
+        ["bridge", "claim", "--chain", str(DESTINATION), "--tx", over["transactionHash"],
+         "--wait", "--data-dir", str(data_dir)],
+    )  # fmt: skip
+    assert refused.exit_code == 1
+    assert "NetworkBalanceExceeded" in refused.output, refused.output
 
     # ---- kill -9 a sequencer: it resumes from its store, with no height gap -----------------
     seq = NodeId(f"seq-{SOURCE}")

@@ -141,6 +141,8 @@ BRIDGE_ABI: Final = AbiModule.declare(
         ),
         "rollupLocalExitRoot(uint32 networkID) view returns (bytes32 root, uint64 blockNumber)",
         "networkOf(uint64 chainId) view returns (uint32)",
+        "networkCredit(uint32 networkID) view returns (uint256)",
+        "settledStateRoot(uint64 chainId, uint64 blockNumber) view returns (bytes32)",
     ],
     events=[
         (
@@ -180,6 +182,7 @@ _CHAIN_NETWORK: Final = 36  # L1: mapping(chainId => networkID)
 _NETWORK_COUNT: Final = 37  # L1: rollups registered with a network id
 _ROLLUP_LER: Final = 38  # L1: mapping(networkID => settled local exit root)
 _ROLLUP_LER_BLOCK: Final = 39  # L1: mapping(networkID => the block it was settled at)
+_L1_CREDIT: Final = 40  # L1: mapping(networkID => wei L1 sent it, less what it took back)
 # Exit root manager storage.
 _LAST_MAINNET: Final = 0
 _LAST_ROLLUP: Final = 1
@@ -364,6 +367,17 @@ class UnifiedBridge(NativeModule):
             assert isinstance(network, int)
             root = _hash(ctx.sload(mapping_slot(_ROLLUP_LER, network)))
             return fn.encode_return(root, ctx.sload(mapping_slot(_ROLLUP_LER_BLOCK, network)))
+        if function == "settledStateRoot":
+            chain_id, number = args
+            assert isinstance(chain_id, int)
+            assert isinstance(number, int)
+            rule = self.settled_state_root
+            known = rule(ctx.state, chain_id, number) if rule is not None else None
+            return fn.encode_return(known or b"\x00" * 32)
+        if function == "networkCredit":
+            (network,) = args
+            assert isinstance(network, int)
+            return fn.encode_return(ctx.sload(mapping_slot(_L1_CREDIT, network)))
         if function == "networkOf":
             (chain_id,) = args
             assert isinstance(chain_id, int)
@@ -402,6 +416,27 @@ class UnifiedBridge(NativeModule):
         """ETH sent with an exit: escrowed on L1, burnt on a rollup."""
         if amount and self._network(ctx) != MAINNET_NETWORK_ID:
             ctx.state.sub_balance(self.address, amount)
+
+    def _credit(self, ctx: CallContext, network: int, amount: int) -> None:
+        """L1: the ETH it sends ``network`` is what that network may take back."""
+        if amount and self._network(ctx) == MAINNET_NETWORK_ID:
+            slot = mapping_slot(_L1_CREDIT, network)
+            ctx.sstore(slot, ctx.sload(slot) + amount)
+
+    def _debit(self, ctx: CallContext, network: int, amount: int) -> None:
+        """L1: a claim of ETH a rollup exited takes from what L1 sent that rollup; more is
+        refused (the interim per-chain rule until certificates are checked, docs/bridge.md)."""
+        if not amount or self._network(ctx) != MAINNET_NETWORK_ID:
+            return
+        slot = mapping_slot(_L1_CREDIT, network)
+        held = ctx.sload(slot)
+        if amount > held:
+            raise revert(
+                f"NetworkBalanceExceeded: network {network} exits {amount} wei to L1, but L1 "
+                f"sent it only {held} wei more than it took back; value it got from other "
+                "rollups leaves through L1 once per-chain certificates are checked (not yet)"
+            )
+        ctx.sstore(slot, held - amount)
 
     def _pay_eth(self, ctx: CallContext, to: Address, amount: int) -> None:
         """ETH of a claim: out of escrow on L1, minted on a rollup."""
@@ -456,6 +491,7 @@ class UnifiedBridge(NativeModule):
         exit_ = BridgeExit(LeafType.ASSET, ETH_TOKEN, destination, Address(to), amount)
         self._exit(ctx, exit_, b"", bool(force))
         self._take_eth(ctx, amount)
+        self._credit(ctx, destination, amount)
         return b""
 
     def _bridge_message(self, ctx: CallContext, args: tuple[object, ...]) -> bytes:
@@ -469,6 +505,7 @@ class UnifiedBridge(NativeModule):
         )
         self._exit(ctx, exit_, metadata, bool(force))
         self._take_eth(ctx, int(ctx.value))
+        self._credit(ctx, destination, int(ctx.value))
         return b""
 
     def _update_global_exit_root(self, ctx: CallContext) -> None:
@@ -592,6 +629,8 @@ class UnifiedBridge(NativeModule):
             raise revert("ERC-20 tokens are not bridged yet (only ETH)")
         if leaf_type is LeafType.ASSET and exit_.token.origin_network != MAINNET_NETWORK_ID:
             raise revert("ETH names origin network 0")
+        if index.source_network != MAINNET_NETWORK_ID:
+            self._debit(ctx, index.source_network, amount)
         self._pay_eth(ctx, exit_.destination_address, amount)
         topics, data = self.abi.event("ClaimEvent").encode_log(
             global_index, origin_network, origin_address, destination_address, amount
