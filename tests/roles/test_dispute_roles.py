@@ -44,6 +44,7 @@ from interlace.roles.records import (
     GameStep,
     Record,
 )
+from interlace.roles.rollup_follower import FollowerParams
 from interlace.roles.sequencer import RollupParams, Sequencer
 from interlace.roles.settlement_messages import SetProposerFault
 from interlace.roles.verifier import VerifierParams
@@ -137,7 +138,9 @@ class Timeline:
 
 def player_params(key: PrivateKey) -> dict[str, object]:
     return {
-        "verifier": VerifierParams(rollup_genesis(), SEQUENCER.address, BATCHER.address),
+        "verifier": VerifierParams(
+            FollowerParams(rollup_genesis(), BATCHER.address), SEQUENCER.address
+        ),
         "l1_chain_id": L1_CHAIN_ID,
         "key": key,
         "game": GAMES,

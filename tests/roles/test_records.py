@@ -107,6 +107,8 @@ def test_fields_render_sorted_as_the_keyword_record_did() -> None:
             (("cause", "hub_invalid"), ("chain", 1), ("dropped", 2), ("to", 4)),
         ),
         (records.VerifierBadBatch(chain=1, reason="x"), (("chain", 1), ("reason", "x"))),
+        (records.ProverWithhold(chain=1, from_number=5), (("chain", 1), ("from_number", 5))),
+        (records.ProverWithhold(chain=1), (("chain", 1),)),  # withholding stops
         (records.SequencerByzantine(chain=1, on=False), (("chain", 1), ("on", False))),
         (
             records.HubRejected(chain=1, error="ChainFrozen"),

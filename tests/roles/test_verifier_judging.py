@@ -25,6 +25,7 @@ from interlace.roles.messages import (
 )
 from interlace.roles.names import HUB_NODE, L1_NODE
 from interlace.roles.records import Record, VerifierEvidence, VerifierRebuildSeen
+from interlace.roles.rollup_follower import FollowerParams
 from interlace.roles.verifier import VerifierNode, VerifierParams
 from interlace.runtime.store import MemoryStore
 from tests.protocol.hub_support import HUB_KEY, B, Rollup, batcher_address
@@ -61,10 +62,12 @@ NOW = Timestamp(100.0)
 
 def verifier_for(rollup: Rollup) -> VerifierNode:
     params = VerifierParams(
-        genesis=rollup.chain.genesis,
+        follower=FollowerParams(
+            genesis=rollup.chain.genesis,
+            batcher_address=batcher_address(rollup.chain_id),
+            follow_hub=True,
+        ),
         sequencer_address=rollup.key.address,
-        batcher_address=batcher_address(rollup.chain_id),
-        follow_hub=True,
     )
     verifier = VerifierNode(NodeId("verifier-902"), params, MemoryStore())
     verifier.handle(MessageReceived(L1_NODE, L1BlockPublished(L1_GENESIS, (), 0, 0)), NOW)

@@ -623,10 +623,7 @@ class Coordinator(Role):
         value = None if message.from_number is None else encode_uint(message.from_number)
         return [
             PersistBatch(((_WITHHOLD_KEY, value),)),
-            ProverWithhold(
-                chain=self.chain_id,
-                from_number=-1 if message.from_number is None else message.from_number,
-            ),
+            ProverWithhold(chain=self.chain_id, from_number=message.from_number),
         ]
 
     def _on_l1(self, message: L1BlockPublished, now: Timestamp) -> list[Effect]:

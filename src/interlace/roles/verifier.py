@@ -65,7 +65,6 @@ from interlace.roles.messages import (
     L1BlockPublished,
     rollup_blocks_topic,
 )
-from interlace.roles.names import L1_NODE
 from interlace.roles.records import (
     EvidenceKind,
     VerifierBadEnvelope,
@@ -92,29 +91,25 @@ class _Standing(Enum):
 
 @dataclass(frozen=True, slots=True)
 class VerifierParams:
-    """Static parameters of a verifier node."""
+    """Static parameters of a verifier node: what its ``RollupFollower`` needs (genesis,
+    batcher, L1 node, drift, whether it follows the hub; with the hub, a second signed block
+    at a height the hub invalidated is a dependency rebuild, not equivocation, and a
+    conflict is judged once the hub has spoken) and the sequencer it checks."""
 
-    genesis: RollupGenesis
-    """The rollup's block 0."""
+    follower: FollowerParams
+    """What derivation needs."""
     sequencer_address: Address
     """Registered sequencer (signs the unsafe feed)."""
-    batcher_address: Address
-    """Registered batcher (only its batches count)."""
-    l1_node: NodeId = L1_NODE
-    """Where to re-sync L1 from."""
-    max_drift: int = 30
-    """Same drift rule as the sequencer's."""
-    follow_hub: bool = False
-    """Follow hub blocks: a second signed block at a height the hub invalidated (a
-    dependency rebuild) is not equivocation; with a hub, a conflict is judged when the
-    hub has spoken (it freezes equivocating chains)."""
 
     @property
-    def follower(self) -> FollowerParams:
-        """What its ``RollupFollower`` needs (all but the sequencer's address)."""
-        return FollowerParams(
-            self.genesis, self.batcher_address, self.l1_node, self.max_drift, self.follow_hub
-        )
+    def genesis(self) -> RollupGenesis:
+        """The rollup's block 0."""
+        return self.follower.genesis
+
+    @property
+    def follow_hub(self) -> bool:
+        """Whether the verifier follows hub blocks."""
+        return self.follower.follow_hub
 
 
 @dataclass(frozen=True, slots=True)

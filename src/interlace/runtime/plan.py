@@ -81,6 +81,7 @@ from interlace.roles.proposer import Proposer, ProposerParams
 from interlace.roles.prover import RESUBMIT_L1_BLOCKS as PROVER_RESUBMIT_L1_BLOCKS
 from interlace.roles.prover import Coordinator, CoordinatorParams, ProverWorker, WorkerParams
 from interlace.roles.relayer import Relayer, RelayerParams
+from interlace.roles.rollup_follower import FollowerParams
 from interlace.roles.sequencer import RollupParams, Sequencer
 from interlace.roles.verifier import VerifierNode, VerifierParams
 
@@ -784,11 +785,13 @@ def _rollup_nodes(
         follow_hub=follow_hub,
     )
     verifier = VerifierParams(
-        genesis=chain.genesis,
+        follower=FollowerParams(
+            genesis=chain.genesis,
+            batcher_address=chain.batcher_key.address,
+            max_drift=spec.rollups.max_drift,
+            follow_hub=follow_hub,
+        ),
         sequencer_address=chain.sequencer_key.address,
-        batcher_address=chain.batcher_key.address,
-        max_drift=spec.rollups.max_drift,
-        follow_hub=follow_hub,
     )
     nodes = [
         NodePlan(sequencer_node(chain_id), RoleKind.SEQUENCER, chain_id, Sequencer, sequencer),

@@ -1,9 +1,9 @@
 """The validity prover's observations: the coordinator's jobs and proofs, the workers' results."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
-from interlace.primitives.record import Record
+from interlace.primitives.record import OMIT, Record
 
 __all__ = [
     "ProverBadBlock",
@@ -131,8 +131,8 @@ class ProverWithhold(Record):
     kind: ClassVar[str] = "prover.withhold"
     chain: int
     """The rollup."""
-    from_number: int
-    """The first block withheld (-1: withholding stops)."""
+    from_number: int | None = field(default=None, metadata=OMIT)
+    """The first block withheld; unset when withholding stops."""
 
 
 @dataclass(frozen=True, slots=True)
