@@ -46,7 +46,7 @@ from interlace.primitives.exit_tree import (
     append_to_frontier,
     frontier_root,
 )
-from interlace.primitives.types import ZERO_HASH, Hash32
+from interlace.primitives.types import ZERO_HASH, Hash32, to_hex
 from interlace.protocol.bridge.claim import ClaimProof, verify_claim
 from interlace.protocol.bridge.errors import (
     AccountingRefused,
@@ -105,10 +105,6 @@ _U256_MAX = 2**256 - 1
 
 class CertificateHeightMismatch(AccountingRefused):
     """The certificate's height is not the chain's next one."""
-
-
-def _hex(value: bytes) -> str:
-    return "0x" + value.hex()
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,8 +228,8 @@ def apply_certificate(
     if certificate.prev_local_exit_root != state.local_exit_root:
         raise LocalExitRootMismatch(
             f"network {network}: previous local exit root "
-            f"{_hex(certificate.prev_local_exit_root)}, the chain's is "
-            f"{_hex(state.local_exit_root)}"
+            f"{to_hex(certificate.prev_local_exit_root)}, the chain's is "
+            f"{to_hex(state.local_exit_root)}"
         )
     imports = certificate.imported_bridge_exits
     if len(witness.nullifiers) != len(imports):
@@ -253,8 +249,8 @@ def apply_certificate(
     new_root = frontier_root(count, frontier)
     if certificate.new_local_exit_root != new_root:
         raise LocalExitRootMismatch(
-            f"network {network}: new local exit root {_hex(certificate.new_local_exit_root)}, "
-            f"the exits give {_hex(new_root)}"
+            f"network {network}: new local exit root {to_hex(certificate.new_local_exit_root)}, "
+            f"the exits give {to_hex(new_root)}"
         )
 
     balance_root = _apply_balances(network, token_flows(network, certificate), witness, state)
@@ -288,7 +284,7 @@ def _import_exit(
     if root_from_non_inclusion(bits, path) != nullifier_root:
         raise InvalidNullifierPath(
             f"network {network}: exit {index.leaf_index} of network {index.source_network} "
-            f"is not shown unclaimed under nullifier root {_hex(nullifier_root)} "
+            f"is not shown unclaimed under nullifier root {to_hex(nullifier_root)} "
             "(imported before, or a wrong path)"
         )
     return root_from_non_inclusion(bits, path, NULLIFIED)
@@ -314,7 +310,7 @@ def _apply_balances(
         if root_from_inclusion(bits, _balance_value(proof.balance), proof.siblings) != root:
             raise InvalidBalancePath(
                 f"network {network}: the path for {proof.token} does not prove balance "
-                f"{proof.balance} under balance root {_hex(root)}"
+                f"{proof.balance} under balance root {to_hex(root)}"
             )
         inflow, outflow = flows.get(proof.token, (0, 0))
         balance = proof.balance + inflow - outflow

@@ -25,7 +25,7 @@ from interlace.primitives.exit_tree import (
     ExitTree,
     compute_root_from_proof,
 )
-from interlace.primitives.types import ZERO_HASH, Hash32
+from interlace.primitives.types import ZERO_HASH, Hash32, to_hex
 from interlace.protocol.bridge.errors import (
     DestinationNetworkInvalid,
     GlobalExitRootInvalid,
@@ -40,10 +40,6 @@ from interlace.protocol.bridge.format import (
 )
 
 __all__ = ["ClaimProof", "build_claim_proof", "verify_claim"]
-
-
-def _hex(value: bytes) -> str:
-    return "0x" + value.hex()
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +92,8 @@ def verify_claim(
     ger = proof.global_exit_root
     if not knows_root(ger):
         raise GlobalExitRootInvalid(
-            f"global exit root {_hex(ger)} (mainnet exit root {_hex(proof.mainnet_exit_root)}, "
-            f"rollup exit root {_hex(proof.rollup_exit_root)}) was never recorded on "
+            f"global exit root {to_hex(ger)} (mainnet exit root {to_hex(proof.mainnet_exit_root)}, "
+            f"rollup exit root {to_hex(proof.rollup_exit_root)}) was never recorded on "
             f"network {claiming_network}"
         )
     index = decode_global_index(proof.global_index)
@@ -109,7 +105,8 @@ def verify_claim(
         if local_root != proof.mainnet_exit_root:
             raise InvalidSmtProof(
                 f"leaf {index.leaf_index} of L1's exit tree does not prove against mainnet "
-                f"exit root {_hex(proof.mainnet_exit_root)} (the proof gives {_hex(local_root)})"
+                f"exit root {to_hex(proof.mainnet_exit_root)} "
+                f"(the proof gives {to_hex(local_root)})"
             )
         return index
     if proof.rollup_exit_root == ZERO_HASH:
@@ -121,10 +118,10 @@ def verify_claim(
     )
     if rollup_root != proof.rollup_exit_root:
         raise InvalidSmtProof(
-            f"local exit root {_hex(local_root)} of network {index.source_network} (leaf "
+            f"local exit root {to_hex(local_root)} of network {index.source_network} (leaf "
             f"{index.leaf_index}) does not prove against rollup exit root "
-            f"{_hex(proof.rollup_exit_root)} at rollup index {index.rollup_index} "
-            f"(the proof gives {_hex(rollup_root)})"
+            f"{to_hex(proof.rollup_exit_root)} at rollup index {index.rollup_index} "
+            f"(the proof gives {to_hex(rollup_root)})"
         )
     return index
 
