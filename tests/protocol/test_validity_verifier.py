@@ -47,6 +47,7 @@ from interlace.protocol.proofs import (
 from interlace.protocol.proofs.verifier_module import (
     VALIDITY_VERIFIER_ABI,
     VALIDITY_VERIFIER_ADDRESS,
+    AlreadyProven,
     NotNextBlock,
     OriginNotAncestor,
     ParentMismatch,
@@ -281,8 +282,8 @@ def test_genesis_is_the_proven_head(rollup: RollupChain) -> None:
     l1 = L1(rollup)
     genesis = rollup.blocks[0]
     assert read_proven_head(l1.state, CHAIN) == (0, genesis.hash, genesis.header.state_root)
-    assert read_proven_block(l1.state, CHAIN, 0) == (genesis.hash, genesis.header.state_root)
-    assert read_proven_block(l1.state, CHAIN, 1) is None
+    assert read_proven_block(l1.state, CHAIN, 0, genesis.hash) == genesis.header.state_root
+    assert read_proven_block(l1.state, CHAIN, 1, rollup.blocks[1].hash) is None
     assert read_proven_head(l1.state, OTHER_CHAIN) is None
     assert l1.call("provenHead", CHAIN) == (0, genesis.hash, genesis.header.state_root)
 
@@ -303,24 +304,21 @@ def test_a_chain_of_proofs_moves_the_head(rollup: RollupChain) -> None:
             block.header.state_root,
         )
         assert read_proven_head(l1.state, CHAIN) == (number, block.hash, block.header.state_root)
-        assert read_proven_block(l1.state, CHAIN, number) == (
-            block.hash,
-            block.header.state_root,
-        )
+        assert read_proven_block(l1.state, CHAIN, number, block.hash) == block.header.state_root
         assert l1.call("isProven", CHAIN, number, block.hash) == (True,)
-        assert l1.call("provenBlock", CHAIN, number) == (block.hash, block.header.state_root)
-    # Earlier blocks stay proven; a block never proven is not.
-    assert read_proven_block(l1.state, CHAIN, 2) == (
-        rollup.blocks[2].hash,
-        rollup.blocks[2].header.state_root,
-    )
+        assert l1.call("provenStateRoot", CHAIN, number, block.hash) == (block.header.state_root,)
+    # Earlier blocks stay proven; a block never proven is not, nor a hash at another height.
+    block_2 = rollup.blocks[2]
+    assert read_proven_block(l1.state, CHAIN, 2, block_2.hash) == block_2.header.state_root
+    assert read_proven_block(l1.state, CHAIN, 3, block_2.hash) is None
     assert l1.call("isProven", CHAIN, 5, rollup.blocks[4].hash) == (False,)
+    assert l1.call("provenStateRoot", CHAIN, 5, rollup.blocks[4].hash) == (b"\x00" * 32,)
 
 
 def test_a_proof_once_accepted_is_not_accepted_again(rollup: RollupChain) -> None:
     l1 = L1(rollup)
     prove(l1, rollup, 1)
-    assert_refused(l1, NotNextBlock, encode_block_claim(claim_of(rollup, 1)), proof_of(rollup, 1))
+    assert_refused(l1, AlreadyProven, encode_block_claim(claim_of(rollup, 1)), proof_of(rollup, 1))
 
 
 def test_a_1000_transfer_block_fits_the_l1_block_gas_limit() -> None:
@@ -364,13 +362,31 @@ def test_a_valid_proof_of_a_fork_block_is_refused_for_the_canonical_claim(
     assert fork.hash != rollup.blocks[1].hash
     l1 = L1(rollup)
     assert_refused(l1, InvalidValidityProof, encode_block_claim(claim_of(rollup, 1)), fork_proof)
-    # The fork's own claim with its own proof is a different, valid successor of genesis:
-    # the verifier decides what extends the proven chain, first come first proven.
+    # The fork's own claim with its own proof is a different, valid child of genesis.
     fork_claim = block_claim(CHAIN, rollup.blocks[0].header, fork)
     assert l1.submit(encode_block_claim(fork_claim), fork_proof).success
     assert read_proven_head(l1.state, CHAIN) == (1, fork.hash, fork.header.state_root)
-    # The canonical block 2 no longer extends the proven chain.
+    # The canonical block 2 does not extend a proven block yet.
     assert_refused(l1, ParentMismatch, encode_block_claim(claim_of(rollup, 2)), proof_of(rollup, 2))
+
+
+def test_two_versions_of_a_block_can_both_be_proven_and_each_grows(rollup: RollupChain) -> None:
+    # Explorer seed 2009: a version proven first (its dependency was later invalidated by
+    # the hub) must not stop the rebuilt version from being proven; the proven blocks are
+    # a tree and the hub's aggregate says which version counts.
+    fork, fork_proof = fork_block_1(rollup)
+    l1 = L1(rollup)
+    fork_claim = block_claim(CHAIN, rollup.blocks[0].header, fork)
+    assert l1.submit(encode_block_claim(fork_claim), fork_proof).success
+    assert_refused(l1, AlreadyProven, encode_block_claim(fork_claim), fork_proof)
+    for number in (1, 2, 3):
+        prove(l1, rollup, number)
+    canonical = rollup.blocks[1]
+    assert read_proven_block(l1.state, CHAIN, 1, fork.hash) == fork.header.state_root
+    assert read_proven_block(l1.state, CHAIN, 1, canonical.hash) == canonical.header.state_root
+    # The head is the first block proven at the greatest height: the canonical 3.
+    head = rollup.blocks[3]
+    assert read_proven_head(l1.state, CHAIN) == (3, head.hash, head.header.state_root)
 
 
 def test_a_claim_with_another_hash_is_refused(rollup: RollupChain) -> None:

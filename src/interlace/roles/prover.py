@@ -34,21 +34,26 @@ nonce: it can land once); a transaction that landed but reverted is
 replaced by a new one. The sender keeps each transaction until the L1
 block holding it is finalized.
 
-A sequencer that signs two blocks at one height: the coordinator keeps the
-first version it executed unless the sequencer's own canonical chain says
-otherwise for a block not yet submitted; the L1 module decides what
-extends the proven chain. If L1's proven chain holds another block at a
-height, the coordinator records ``prover.conflict`` and stops submitting.
+A sequencer that signs two blocks at one height, or rebuilds blocks (after
+an L1 reorg, or after the hub invalidated one of their dependencies): the
+coordinator keeps the version it executed first until the sequencer's own
+canonical chain says otherwise, and then follows that chain, rewinding as
+far as it must. L1's proven blocks are a tree (``verifier_module``), so the
+rebuilt version can be proven beside a version already proven at that
+height (explorer seed 2009); the hub's aggregate settles the version it
+holds. A version proven on L1 that is not ours is recorded as
+``prover.conflict``. The coordinator cannot follow the sequencer below its
+*floor*, the highest block that can no longer change — the hub's FINALIZED
+head with ``follow_hub``, else the block proven with all before it in
+finalized L1 blocks — and records ``prover.diverged`` if asked to.
 
 ``WithholdProofs(from_number)`` stops submissions from that block on (the
 scenario "a validity rollup withholds its proof"); ``from_number=None``
 resumes.
 
 States: the coordinator reads the pre-state of every block above the proven
-head, and never rewinds below it; L1 can only unprove blocks proven in
-L1 blocks that are not yet finalized. So it releases the states below
-``proven_final``, the highest block proven (with all before it) in
-finalized L1 blocks.
+head, and never rewinds below the floor, so it releases the states below
+the floor (``RollupChain`` keeps the last ``KEEP_STATES`` in any case).
 
 Durability. Coordinator: the blocks it executed (with their L1Origin), its
 sender's transactions in flight (nonce, block, raw transaction, when sent)
@@ -330,20 +335,22 @@ class Coordinator(Role):
         )
         """The prover's L1 account: its proof transactions (tagged with the block each
         proves), their nonces, resubmission and inclusion."""
-        self.proven: dict[int, tuple[Hash32, int]] = {}
-        """Rollup block number → (hash, L1 block) from canonical ``BlockProven`` logs."""
+        self.proven: dict[tuple[int, Hash32], int] = {}
+        """(Rollup block number, hash) → L1 block, from canonical ``BlockProven`` logs (any
+        version, ours or not)."""
         self.proven_head = 0
-        """Highest n with blocks 1..n proven on canonical L1."""
+        """Highest n with our blocks 1..n proven on canonical L1."""
         self.proven_final = 0
-        """Highest n with blocks 1..n proven in finalized L1 blocks (no L1 reorg unproves it)."""
+        """Highest n with our blocks 1..n proven in finalized L1 blocks (no L1 reorg unproves
+        them)."""
+        self.hub_final = 0
+        """Highest n with our blocks 1..n FINALIZED by the hub (``follow_hub``; persisted)."""
         self.reported = 0
         """Highest block ``prover.confirmed`` was recorded for (persisted)."""
         self.withhold_from: int | None = None
-        self.conflict: int | None = None
-        """Lowest height where L1's proven chain holds another block than ours."""
         self.second_versions: set[int] = set()
         self.diverged: set[int] = set()
-        """Heights where the sequencer's canonical block differs from one proven on L1."""
+        """Heights where the sequencer's canonical chain left ours at or below the floor."""
         self.want_from: int | None = None
         """Lowest block to ask the sequencer for (at most one request per ``ask_interval``)."""
         self.asked_at = float("-inf")
@@ -457,10 +464,10 @@ class Coordinator(Role):
                 if number not in self.second_versions:
                     self.second_versions.add(number)
                     effects.append(ProverSecondVersion(chain=self.chain_id, number=number))
-                if number > self.proven_head:
+                if number > self.floor:
                     self._ask(number)
                 return effects
-            if number <= self.proven_head:
+            if number <= self.floor or number - 1 < self.chain.states_from:
                 return [*effects, *self._diverged(number)]
             effects.extend(self._rewind(number - 1))
         elif number > head + 1:
@@ -469,10 +476,10 @@ class Coordinator(Role):
             self._ask(head + 1)
             return []
         if block.header.parent_hash != self.chain.head.hash:
-            # Another branch than ours below this height.
-            if canonical and number - 1 <= self.proven_head:
+            # Another branch than ours below this height: walk back until they meet.
+            if canonical and number - 1 <= self.floor:
                 return [*effects, *self._diverged(number - 1)]
-            self._ask(self.proven_head + 1)
+            self._ask(max(self.floor + 1, number - 1))
             return effects
         effects.extend(self._append(block))
         while self.chain.head.number + 1 in self.early:
@@ -484,8 +491,14 @@ class Coordinator(Role):
             del self.early[stale]
         return effects
 
+    @property
+    def floor(self) -> int:
+        """The highest block that can no longer change: the coordinator never rewinds to or
+        below it (see the module docstring)."""
+        return self.hub_final if self.params.follow_hub else self.proven_final
+
     def _diverged(self, number: int) -> list[Effect]:
-        """The sequencer's canonical chain left the proven one at ``number``: L1 has decided."""
+        """The sequencer's canonical chain left ours at ``number``, at or below the floor."""
         if number in self.diverged:
             return []
         self.diverged.add(number)
@@ -514,10 +527,26 @@ class Coordinator(Role):
         for table in (self.jobs, self.proofs):
             for number in [n for n in table if n > keep]:
                 del table[number]
-        return [
+        self.proven_head = min(self.proven_head, keep)
+        self.proven_final = min(self.proven_final, keep)
+        effects: list[Effect] = [
             PersistBatch(tuple((_block_key(n), None) for n in range(keep + 1, head + 1))),
             ProverRewind(chain=self.chain_id, to=keep, dropped=head - keep),
         ]
+        return [*effects, *self._lower_reported()]
+
+    def _lower_reported(self) -> list[Effect]:
+        """After the proven head moved down: blocks above it are reported again when their
+        current version is proven."""
+        if self.reported <= self.proven_head:
+            return []
+        self.reported = self.proven_head
+        return [PersistBatch(((_REPORTED_KEY, encode_uint(self.reported)),))]
+
+    def _proven_at(self, number: int) -> int | None:
+        """The L1 block that proved our block ``number``, if L1 proved our version."""
+        block = self.chain.block_at(number)
+        return None if block is None else self.proven.get((number, block.hash))
 
     def _on_hub_block(self, message: HubBlockPublished) -> list[Effect]:
         """Remember the hub's cross level of our blocks; re-ask after an invalidation."""
@@ -525,7 +554,7 @@ class Coordinator(Role):
             return []
         writes: list[tuple[bytes, bytes | None]] = []
         for change in message.changes:
-            if change.chain_id != self.chain_id or change.number <= self.proven_head:
+            if change.chain_id != self.chain_id or change.number <= self.floor:
                 continue
             status = (Hash32(change.block_hash), SafetyLevel(change.cross_level))
             self.hub_status[change.number] = status
@@ -534,7 +563,15 @@ class Coordinator(Role):
             )
             if status[1] == SafetyLevel.INVALID and self.chain.block_at(change.number) is not None:
                 self._ask(change.number)  # the sequencer rebuilds without the bad dependency
-        for stale in [n for n in self.hub_status if n <= self.proven_head]:
+        final = self.hub_final
+        while (block := self.chain.block_at(final + 1)) is not None and self.hub_status.get(
+            final + 1
+        ) == (block.hash, SafetyLevel.FINALIZED):
+            final += 1
+        if final > self.hub_final:
+            self.hub_final = final
+            writes.append((_HUB_FINAL_KEY, encode_uint(final)))
+        for stale in [n for n in self.hub_status if n <= self.floor]:
             del self.hub_status[stale]
             writes.append((_hub_key(stale), None))
         return [PersistBatch(tuple(writes))] if writes else []
@@ -554,7 +591,7 @@ class Coordinator(Role):
 
     def _dispatch(self, now: Timestamp) -> list[Effect]:
         workers = self.params.workers
-        if not workers or self.conflict is not None:
+        if not workers:
             return []
         load = Counter(job.worker for job in self.jobs.values())
         effects: list[Effect] = []
@@ -637,9 +674,9 @@ class Coordinator(Role):
         # Each block is scanned as it arrives; after that only hashes are read.
         self.l1.release_below(self.l1.complete_through + 1)
         settled = self.l1.settled_through
-        while (entry := self.proven.get(self.proven_final + 1)) is not None and entry[1] <= settled:
+        while (at := self._proven_at(self.proven_final + 1)) is not None and at <= settled:
             self.proven_final += 1
-        self.chain.release_states_below(self.proven_final)
+        self.chain.release_states_below(self.floor)
         gap = self.l1.missing_below(number)
         if gap is not None:
             effects.extend(self.l1_sync.request(gap, now))
@@ -651,17 +688,12 @@ class Coordinator(Role):
         """An L1 reorg: what landed in the replaced blocks is no longer on L1 (the sender
         holds those transactions pending again, due at once)."""
         self.sender.forget_from(replaced)
-        unproven = [n for n, (_h, at) in self.proven.items() if at >= replaced]
-        for number in unproven:
-            del self.proven[number]
-        effects: list[Effect] = []
+        unproven = [key for key, at in self.proven.items() if at >= replaced]
+        for key in unproven:
+            del self.proven[key]
         if unproven:
-            self.proven_head = min(self.proven_head, min(unproven) - 1)
-            if self.reported > self.proven_head:
-                self.reported = self.proven_head
-                effects.append(PersistBatch(((_REPORTED_KEY, encode_uint(self.reported)),)))
-        if self.conflict is not None and self.conflict not in self.proven:
-            self.conflict = None
+            self.proven_head = min(self.proven_head, min(n for n, _hash in unproven) - 1)
+        effects = self._lower_reported()
         effects.append(ProverL1Reorg(chain=self.chain_id, l1=replaced, unproven=len(unproven)))
         return effects
 
@@ -692,21 +724,22 @@ class Coordinator(Role):
                     )
                 except InterlaceError:
                     continue
-                if chain_id != self.chain_id or self.proven.get(number, (None, 0))[0] == block_hash:
+                key = (int(number), Hash32(block_hash))
+                if chain_id != self.chain_id or key in self.proven:
                     continue
-                self.proven[number] = (Hash32(block_hash), l1_number)
+                self.proven[key] = l1_number
                 ours = self.chain.block_at(number)
-                if ours is not None and ours.hash != block_hash and self.conflict is None:
-                    self.conflict = number
+                if ours is not None and ours.hash != block_hash:
                     effects.append(ProverConflict(chain=self.chain_id, number=number))
-        while self.proven_head + 1 in self.proven:
+        while self._proven_at(self.proven_head + 1) is not None:
             self.proven_head += 1
         if self.proven_head > self.reported:
             # Reported once per block and in order, across restarts (the L1 re-sync after a
             # restart finds the same logs again).
             effects.extend(
-                ProverConfirmed(chain=self.chain_id, number=n, l1=self.proven[n][1])
+                ProverConfirmed(chain=self.chain_id, number=n, l1=self.proven[(n, block.hash)])
                 for n in range(self.reported + 1, self.proven_head + 1)
+                if (block := self.chain.blocks[n])
             )
             self.reported = self.proven_head
             effects.append(PersistBatch(((_REPORTED_KEY, encode_uint(self.reported)),)))
@@ -719,7 +752,7 @@ class Coordinator(Role):
     def _l1_ready(self) -> bool:
         """True once the L1 view is complete (our nonces and the proven head are known)."""
         head = self.l1.head_number
-        return head >= 0 and self.l1.missing_below(head) is None and self.conflict is None
+        return head >= 0 and self.l1.missing_below(head) is None
 
     def _forget_finalized(self) -> list[Effect]:
         """Drop the transactions in finalized L1 blocks."""
@@ -765,13 +798,14 @@ class Coordinator(Role):
     def _submit(self) -> list[Effect]:
         """Send the proofs of the next blocks, in order, that no live transaction covers."""
         txs = self.sender.transactions()
-        covered = {_proves(tx)[0] for tx in txs if tx.state is not TxState.REVERTED}
+        covered = {tx.tag for tx in txs if tx.state is not TxState.REVERTED}
         in_flight = sum(1 for tx in txs if tx.state is TxState.PENDING)
         now = l1_time(self.l1)
         effects: list[Effect] = []
         number = self.proven_head + 1
         while self.withhold_from is None or number < self.withhold_from:
-            if number in covered:
+            block = self.chain.block_at(number)
+            if block is not None and _tag(number, block.hash) in covered:
                 number += 1
                 continue
             proof = self.proofs.get(number)
@@ -814,6 +848,9 @@ class Coordinator(Role):
         withhold = store.get(_WITHHOLD_KEY)
         if withhold is not None:
             self.withhold_from = int.from_bytes(withhold, "big")
+        hub_final = store.get(_HUB_FINAL_KEY)
+        if hub_final is not None:
+            self.hub_final = int.from_bytes(hub_final, "big")
 
 
 _BLOCK_KEY: Final = b"prv/block/"
@@ -821,6 +858,7 @@ _SUBMISSION_KEY: Final = b"prv/tx/"
 _WITHHOLD_KEY: Final = b"prv/withhold"
 _REPORTED_KEY: Final = b"prv/reported"
 _HUB_KEY: Final = b"prv/hub/"
+_HUB_FINAL_KEY: Final = b"prv/hub_final"
 
 
 def _hub_key(number: int) -> bytes:

@@ -1,26 +1,37 @@
-"""The L1 ``ValidityVerifier``: a validity rollup's proven chain, one verified block at a time.
+"""The L1 ``ValidityVerifier``: a validity rollup's proven blocks, one verified block at a time.
 
 This module owns the L1 native module at ``VALIDITY_VERIFIER_ADDRESS``
 (0x…10a8), its genesis helper (``configure_verifier``), its gas schedule and
 the read helpers the hub and the roles use. A validity chain is registered
 at L1 genesis with its genesis block hash and state root, which become its
-*proven head* (number 0). ``submitProof(chainId, claim, proof)`` extends the
-head by exactly one block: the claim (``encode_block_claim``) must name the
-head's successor — number head+1, parent hash and parent state root the
-head's — and the proof must prove exactly that claim with the chain's proof
-system. Proofs are *witness proofs* (``witness.WitnessProofSystem``):
-stateless re-execution of the whole block against the trie nodes it
-touches, sound, but neither succinct nor zero-knowledge, so verification
-costs a re-execution and the proof is as large as the block plus its
-witness. Anyone may submit: the proof is the authority.
+first proven block (number 0). ``submitProof(chainId, claim, proof)`` proves
+one block whose parent is proven: the claim (``encode_block_claim``) must
+name a proven block (its number − 1, its hash) as parent, with that block's
+state root, and the proof must prove exactly that claim with the chain's
+proof system.
+
+The proven blocks form a tree, not a chain: a proof shows that a block is a
+correct execution of its transactions on a proven parent, not that it is the
+version the chain settles. Two versions at one height (an equivocating
+sequencer, or a block the sequencer rebuilt after the hub invalidated one of
+its dependencies, explorer seed 2009) can both be proven; which one counts
+is decided by the hub's aggregate (``HubSettlement`` settles a block only if
+the version it names is proven, ``settlement.confirmation``). The *proven
+head* is the first block proven at the greatest height.
+
+Proofs are *witness proofs* (``witness.WitnessProofSystem``): stateless
+re-execution of the whole block against the trie nodes it touches, sound,
+but neither succinct nor zero-knowledge, so verification costs a
+re-execution and the proof is as large as the block plus its witness.
+Anyone may submit: the proof is the authority.
 
 A refused submission reverts with ``"<ErrorName>: <message>"`` before any
 write. Storage (Solidity layout):
 
 - mapping slot 0 ``heads[chainId]`` = {uint64 number, bytes32 blockHash,
   bytes32 stateRoot} (three consecutive words; a zero hash: no such chain);
-- mapping slot 1 ``proven[chainId][number]`` = {bytes32 blockHash, bytes32
-  stateRoot} (two consecutive words), block 0 being the genesis.
+- mapping slot 1 ``provenRoot[chainId][number][blockHash]`` = bytes32
+  stateRoot (zero: not proven), block 0 being the genesis.
 
 Gas, on top of the transaction's intrinsic gas (which already charges the
 calldata, 16 per non-zero byte): ``G_VERIFY_BASE`` + ``G_VERIFY_PER_BYTE``
@@ -64,6 +75,7 @@ __all__ = [
     "G_VERIFY_PER_BYTE",
     "VALIDITY_VERIFIER_ABI",
     "VALIDITY_VERIFIER_ADDRESS",
+    "AlreadyProven",
     "NotNextBlock",
     "OriginNotAncestor",
     "ParentMismatch",
@@ -100,8 +112,8 @@ VALIDITY_VERIFIER_ABI: Final = AbiModule.declare(
             " (uint64 number, bytes32 blockHash, bytes32 stateRoot)"
         ),
         (
-            "provenBlock(uint64 chainId, uint64 number) view returns"
-            " (bytes32 blockHash, bytes32 stateRoot)"
+            "provenStateRoot(uint64 chainId, uint64 number, bytes32 blockHash) view returns"
+            " (bytes32 stateRoot)"
         ),
         "isProven(uint64 chainId, uint64 number, bytes32 blockHash) view returns (bool)",
     ],
@@ -121,6 +133,10 @@ class ProofRefused(InputError):
     """A submission that does not extend the chain's proven head; nothing changes."""
 
 
+class AlreadyProven(ProofRefused):
+    """This version of the block (its number and hash) is proven already."""
+
+
 class UnknownValidityChain(ProofRefused):
     """The chain was not registered with the verifier at L1 genesis."""
 
@@ -130,15 +146,15 @@ class WrongClaimChain(ProofRefused):
 
 
 class NotNextBlock(ProofRefused):
-    """The claim's number is not the proven head's + 1 (a repeat, or a skipped block)."""
+    """The claim's number is beyond the proven head's + 1: it skips a block."""
 
 
 class ParentMismatch(ProofRefused):
-    """The claim's parent hash is not the proven head's hash."""
+    """The claim's parent (its number − 1 and parent hash) is not a proven block."""
 
 
 class ParentStateRootMismatch(ProofRefused):
-    """The claim's parent state root is not the proven head's state root."""
+    """The claim's parent state root is not its proven parent's state root."""
 
 
 class OriginNotAncestor(ProofRefused):
@@ -175,9 +191,8 @@ def _head_slots(chain_id: int) -> tuple[bytes, bytes, bytes]:
     return base, _offset(base, 1), _offset(base, 2)
 
 
-def _proven_slots(chain_id: int, number: int) -> tuple[bytes, bytes]:
-    base = mapping_slot(_PROVEN, chain_id, number)
-    return base, _offset(base, 1)
+def _proven_slot(chain_id: int, number: int, block_hash: bytes) -> bytes:
+    return mapping_slot(_PROVEN, chain_id, number, block_hash)
 
 
 def _hash(word: int) -> Hash32:
@@ -210,9 +225,7 @@ def configure_verifier(state: WorldState, genesis: Mapping[int, tuple[Hash32, Ha
         state.set_storage(address, number_slot, 0)
         state.set_storage(address, hash_slot, _word(block_hash))
         state.set_storage(address, root_slot, _word(state_root))
-        proven_hash, proven_root = _proven_slots(chain_id, 0)
-        state.set_storage(address, proven_hash, _word(block_hash))
-        state.set_storage(address, proven_root, _word(state_root))
+        state.set_storage(address, _proven_slot(chain_id, 0, block_hash), _word(state_root))
 
 
 def read_proven_head(state: WorldState, chain_id: int) -> tuple[U64, Hash32, Hash32] | None:
@@ -229,14 +242,12 @@ def read_proven_head(state: WorldState, chain_id: int) -> tuple[U64, Hash32, Has
 
 
 def read_proven_block(
-    state: WorldState, chain_id: int, number: int
-) -> tuple[Hash32, Hash32] | None:
-    """(block hash, state root) of proven block ``number`` of the chain, or None if not proven."""
-    hash_slot, root_slot = _proven_slots(chain_id, number)
-    block_hash = state.get_storage(VALIDITY_VERIFIER_ADDRESS, hash_slot)
-    if not block_hash:
-        return None
-    return _hash(block_hash), _hash(state.get_storage(VALIDITY_VERIFIER_ADDRESS, root_slot))
+    state: WorldState, chain_id: int, number: int, block_hash: Hash32
+) -> Hash32 | None:
+    """The state root of block ``number`` with hash ``block_hash`` of the chain if that
+    version is proven, else None."""
+    root = state.get_storage(VALIDITY_VERIFIER_ADDRESS, _proven_slot(chain_id, number, block_hash))
+    return _hash(root) if root else None
 
 
 # --- the module -----------------------------------------------------------------------------
@@ -278,20 +289,13 @@ class ValidityVerifier(NativeModule):
             return self.abi.function("provenHead").encode_return(
                 ctx.sload(number_slot), _hash(ctx.sload(hash_slot)), _hash(ctx.sload(root_slot))
             )
-        if function == "provenBlock":
-            chain_id, number = args
-            assert isinstance(chain_id, int) and isinstance(number, int)
-            hash_slot, root_slot = _proven_slots(chain_id, number)
-            return self.abi.function("provenBlock").encode_return(
-                _hash(ctx.sload(hash_slot)), _hash(ctx.sload(root_slot))
-            )
-        if function == "isProven":
+        if function in ("provenStateRoot", "isProven"):
             chain_id, number, block_hash = args
             assert isinstance(chain_id, int) and isinstance(number, int)
-            held = ctx.sload(_proven_slots(chain_id, number)[0])
-            return self.abi.function("isProven").encode_return(
-                held != 0 and _hash(held) == block_hash
-            )
+            assert isinstance(block_hash, bytes)
+            root = ctx.sload(_proven_slot(chain_id, number, block_hash))
+            value = _hash(root) if function == "provenStateRoot" else root != 0
+            return self.abi.function(function).encode_return(value)
         raise revert(f"unknown function {function}")
 
     def _submit(self, ctx: CallContext, chain_id: int, raw_claim: bytes, proof: bytes) -> None:
@@ -303,9 +307,8 @@ class ValidityVerifier(NativeModule):
             if not head_hash:
                 raise UnknownValidityChain(f"chain {chain_id} is not a registered validity chain")
             head_number = ctx.sload(number_slot)
-            head_root = ctx.sload(root_slot)
             claim = decode_block_claim(raw_claim)
-            _check_successor(chain_id, claim, head_number, _hash(head_hash), _hash(head_root))
+            _check_successor(ctx, chain_id, claim, head_number)
             _check_origin(ctx, claim)
             ctx.charge(verification_gas(len(proof)))
             self.proof_system(chain_id).verify(claim, proof)
@@ -316,12 +319,12 @@ class ValidityVerifier(NativeModule):
             InvalidValidityProof,
         ) as exc:
             raise revert(f"{type(exc).__name__}: {exc}") from exc
-        ctx.sstore(number_slot, claim.number)
-        ctx.sstore(hash_slot, _word(claim.block_hash))
-        ctx.sstore(root_slot, _word(claim.state_root))
-        proven_hash, proven_root = _proven_slots(chain_id, claim.number)
-        ctx.sstore(proven_hash, _word(claim.block_hash))
-        ctx.sstore(proven_root, _word(claim.state_root))
+        if claim.number > head_number:
+            ctx.sstore(number_slot, claim.number)
+            ctx.sstore(hash_slot, _word(claim.block_hash))
+            ctx.sstore(root_slot, _word(claim.state_root))
+        proven = _proven_slot(chain_id, claim.number, claim.block_hash)
+        ctx.sstore(proven, _word(claim.state_root))
         topics, data = self.abi.event("BlockProven").encode_log(
             chain_id, claim.number, claim.block_hash, claim.state_root
         )
@@ -350,27 +353,30 @@ def _check_origin(ctx: CallContext, claim: BlockClaim) -> None:
         )
 
 
-def _check_successor(
-    chain_id: int, claim: BlockClaim, head_number: int, head_hash: Hash32, head_root: Hash32
-) -> None:
-    """Raise the ``ProofRefused`` subclass that ``claim`` breaks as the head's successor."""
+def _check_successor(ctx: CallContext, chain_id: int, claim: BlockClaim, head_number: int) -> None:
+    """Raise the ``ProofRefused`` subclass that ``claim`` breaks as a child of a proven block."""
     if claim.chain_id != chain_id:
         raise WrongClaimChain(
             f"the claim is about chain {claim.chain_id}, the call names {chain_id}"
         )
-    if claim.number != head_number + 1:
+    if claim.number > head_number + 1 or claim.number == 0:
         raise NotNextBlock(
-            f"chain {chain_id}: the claim is block {claim.number}, the next block to prove"
-            f" is {head_number + 1}"
+            f"chain {chain_id}: the claim is block {claim.number}, the proven head is"
+            f" {head_number} (a claim's parent must be proven)"
         )
-    if claim.parent_hash != head_hash:
+    if ctx.sload(_proven_slot(chain_id, claim.number, claim.block_hash)):
+        raise AlreadyProven(
+            f"chain {chain_id} block {claim.number} 0x{claim.block_hash.hex()[:16]} is proven"
+        )
+    parent_root = ctx.sload(_proven_slot(chain_id, claim.number - 1, claim.parent_hash))
+    if not parent_root:
         raise ParentMismatch(
             f"chain {chain_id} block {claim.number}: parent 0x{claim.parent_hash.hex()[:16]}"
-            f" is not the proven head 0x{head_hash.hex()[:16]}"
+            f" is not a proven block {claim.number - 1}"
         )
-    if claim.parent_state_root != head_root:
+    if claim.parent_state_root != _hash(parent_root):
         raise ParentStateRootMismatch(
             f"chain {chain_id} block {claim.number}: parent state root"
-            f" 0x{claim.parent_state_root.hex()[:16]} is not the proven head's"
-            f" 0x{head_root.hex()[:16]}"
+            f" 0x{claim.parent_state_root.hex()[:16]} is not its proven parent's"
+            f" 0x{_hash(parent_root).hex()[:16]}"
         )

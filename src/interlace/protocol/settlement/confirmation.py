@@ -6,7 +6,9 @@ facts must agree:
 
 - **L1** (``is_block_confirmed``, the ``HubSettlement`` confirmation rule):
   while it settles an aggregate, each block must be confirmed in L1 state.
-  A validity block must be proven (``ValidityVerifier``) with the same hash.
+  A validity block must be proven (``ValidityVerifier``) with the same hash;
+  L1 may hold proofs of other versions at that height (its proven blocks
+  are a tree), and the aggregate's version is the one that counts.
   An optimistic block carries a reference ``RLP(uint outputNumber)``: the
   output at that number resolved valid (``DisputeGameFactory``), and the
   aggregate's block at that number has the output's block hash, so the
@@ -53,8 +55,7 @@ def is_block_confirmed(
     if rollup is None:
         return False
     if rollup.kind == RollupKind.VALIDITY:
-        proven = read_proven_block(state, block.chain_id, block.number)
-        return proven is not None and proven[0] == block.block_hash
+        return read_proven_block(state, block.chain_id, block.number, block.block_hash) is not None
     output_number = read_output_reference(block.confirmation)
     if output_number is None or output_number < block.number:
         return False
@@ -77,8 +78,7 @@ def settled_state_root(state: WorldState, chain_id: int, number: int) -> Hash32 
     if settled is None or rollup is None:
         return None
     if rollup.kind == RollupKind.VALIDITY:
-        proven = read_proven_block(state, chain_id, number)
-        return proven[1] if proven is not None and proven[0] == settled else None
+        return read_proven_block(state, chain_id, number, settled)
     resolved = read_resolved_output(state, chain_id, number)
     if resolved is None or resolved.status != GameStatus.DEFENDER_WINS:
         return None
