@@ -245,6 +245,9 @@ class WithholdProofs(Message):
 # ---- parameters ----------------------------------------------------------------------------
 
 
+JOB_TIMEOUT: Final = 10.0
+"""Seconds before an unanswered proof job is sent again (to the least-loaded worker)."""
+
 @dataclass(frozen=True, slots=True)
 class CoordinatorParams:
     """Static parameters of a chain's proof coordinator."""
@@ -267,7 +270,7 @@ class CoordinatorParams:
     """Jobs outstanding per worker (one proving, the rest queued there)."""
     max_ahead: int = 64
     """Prove no block more than this far above the proven head."""
-    job_timeout: float = 10.0
+    job_timeout: float = JOB_TIMEOUT
     """Seconds before an unanswered job goes to another worker."""
     ask_interval: float = 1.0
     """At most one ``BlocksRequest`` to the sequencer per this many seconds."""
@@ -931,7 +934,11 @@ class ProverWorker(Role):
     def _start_next(self, now: Timestamp) -> list[Effect]:
         if self.active is not None or not self.queue:
             return []
-        self.active = self.queue.pop(0)
+        # The lowest block first, not the oldest job: the coordinator submits in block order,
+        # so a job sent again after its answer was lost must not wait behind the blocks
+        # above it (explorer seed 1827: two lost answers held every submission for 30 s).
+        lowest = min(range(len(self.queue)), key=lambda i: self.queue[i].job.number)
+        self.active = self.queue.pop(lowest)
         job = self.active.job
         busy = self.params.seconds_per_block + self.params.seconds_per_tx * job.transactions
         return [SetTimer("prove", Timestamp(now + busy))]

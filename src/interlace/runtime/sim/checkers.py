@@ -35,6 +35,7 @@ from interlace.roles.base import Message, NodeId, Timestamp
 from interlace.roles.l1_sync import RETRY_AFTER
 from interlace.roles.messages import BlockGossip
 from interlace.roles.names import HUB_NODE, sequencer_node, verifier_node
+from interlace.roles.prover import JOB_TIMEOUT
 from interlace.roles.records import (
     EvidenceKind,
     HubEvidenceKept,
@@ -696,7 +697,9 @@ def finality_allowance(scenario: "Scenario", *, optimistic: bool) -> float:
       the proof (``provers`` share the blocks) and its L1 transaction;
     - that settlement L1-final (``finality_depth`` + 1 L1 blocks), the next hub aggregate
       (``aggregate_every``) and the aggregate L1-final;
-    - with message loss, one lost L1 transaction resent (the hub's 20 s and 4 L1 blocks).
+    - with message loss, one lost L1 transaction resent (the hub's 20 s and 4 L1 blocks)
+      and, on a validity chain, one proof job or its answer lost and sent again
+      (``JOB_TIMEOUT`` and one more job).
     """
     s = scenario
     l1 = s.l1.block_time
@@ -710,6 +713,8 @@ def finality_allowance(scenario: "Scenario", *, optimistic: bool) -> float:
     final = (s.l1.finality_depth + 1) * l1
     aggregate = s.settlement.aggregate_every + final
     lost = (20.0 + 4 * l1) if s.network.loss else 0.0
+    if s.network.loss and not optimistic:
+        lost += JOB_TIMEOUT + per_block  # a proof job or its answer lost, and sent again
     return safe + settled + final + aggregate + lost
 
 
