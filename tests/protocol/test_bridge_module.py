@@ -14,6 +14,8 @@ from interlace.primitives.keys import PrivateKey, private_key_from_seed
 from interlace.primitives.receipt import Receipt
 from interlace.primitives.tx import sign_dynamic_fee
 from interlace.primitives.types import U64, U256, ZERO_ADDRESS, Address, ChainId, Hash32
+from interlace.protocol.bridge.accounting import ImportedBridgeExit
+from interlace.protocol.bridge.certificate import IMPORTS_GENESIS, fold_imports
 from interlace.protocol.bridge.claim import ClaimProof, build_claim_proof
 from interlace.protocol.bridge.format import (
     ETH_TOKEN,
@@ -31,11 +33,13 @@ from interlace.protocol.bridge.module import (
     ExitRootManager,
     UnifiedBridge,
     configure_bridge,
+    decode_claim,
     encode_claim,
     global_exit_root_deposit,
     is_claimed,
     knows_global_exit_root,
     read_exit_roots,
+    read_imported_exits_hash,
     read_local_exit_root,
     record_rollup_exit_root,
 )
@@ -84,14 +88,16 @@ class Chain:
             U64(30_000_000),
         )
 
-    def send(self, key: PrivateKey, data: bytes, value: int = 0) -> Receipt:
+    def send(
+        self, key: PrivateKey, data: bytes, value: int = 0, to: Address = BRIDGE_ADDRESS
+    ) -> Receipt:
         nonce = self.nonces.get(key.address, 0)
         self.nonces[key.address] = nonce + 1
         tx = sign_dynamic_fee(
             key,
             chain_id=self.chain_id,
             nonce=nonce,
-            to=BRIDGE_ADDRESS,
+            to=to,
             gas_limit=GAS,
             max_priority_fee_per_gas=0,
             max_fee_per_gas=1,
@@ -274,7 +280,12 @@ def test_message_carries_its_value(world: World) -> None:
         (
             BRIDGE_ABI.function("bridgeAsset").encode_call(1, BOB, 5, b"\x01" * 20, False, b""),
             0,
-            "ERC-20 tokens are not bridged yet",
+            "no token at 0x0101",
+        ),
+        (
+            BRIDGE_ABI.function("bridgeAsset").encode_call(1, BOB, 5, ZERO_ADDRESS, False, b"\x01"),
+            5,
+            "permitData is not supported",
         ),
     ],
 )
@@ -354,24 +365,39 @@ def test_only_the_depositor_inserts_global_exit_roots() -> None:
         )
 
 
-def test_a_network_cannot_take_back_more_than_l1_sent_it(world: World) -> None:
-    """The interim per-chain rule on L1: network 1 got 3 ETH from L1, so a claim on L1 of
-    4 ETH it exited is refused, even with a valid proof (its extra ETH is not backed)."""
-    rollup, l1 = world.rollup, world.l1
+def test_a_rollup_exits_only_what_came_in_through_the_bridge(world: World) -> None:
+    """Network 1 got 3 ETH through the bridge: ETH it got otherwise (genesis, a portal
+    deposit) cannot leave by the bridge, so an honest chain's certificate never fails L1's
+    accounting; the refusal gives the figures and changes nothing."""
+    rollup = world.rollup
+    assert rollup.send(ALICE, claim_call("claimAsset", world.deposit, world.proof)).success
+    balance = BRIDGE_ABI.function("bridgedBalance")
+    view = balance.encode_call(0, ZERO_ADDRESS)
+    assert UnifiedBridge().view(rollup.state, rollup.env().call_env(), view) == (
+        (3 * ETH).to_bytes(32, "big")
+    )
     carol = private_key_from_seed(b"carol")
     rollup.state.add_balance(carol.address, 5 * ETH)  # unbacked ETH, e.g. from genesis
-    out = BridgeExit(LeafType.ASSET, ETH_TOKEN, 0, carol.address, 4 * ETH)
-    assert rollup.send(carol, bridge_asset(0, carol.address, 4 * ETH), value=4 * ETH).success
-    rollup_tree = ExitTree.from_leaves([out.leaf_hash()])
-    rollups = ExitTree.from_leaves([rollup_tree.root()])
-    record_rollup_exit_root(l1.state, rollups.root(), l1.number)
-    mainnet, _ = read_exit_roots(l1.state)
-    proof = build_claim_proof(GlobalIndex.for_exit(1, 0), rollup_tree, rollups, mainnet)
-    call = claim_call("claimAsset", out, proof)
-    reason = l1.refusal(ALICE.address, call)
-    assert "NetworkBalanceExceeded: network 1 exits 4000000000000000000 wei" in reason
-    assert "only 3000000000000000000 wei" in reason
-    escrow = l1.state.balance_of(BRIDGE_ADDRESS)
-    assert not l1.send(ALICE, call).success
-    assert l1.state.balance_of(BRIDGE_ADDRESS) == escrow
-    assert not is_claimed(l1.state, 1, 0)
+    before = storage_snapshot(rollup)
+    reason = rollup.refusal(carol.address, bridge_asset(0, carol.address, 4 * ETH), 4 * ETH)
+    assert reason.startswith("InsufficientBridgedBalance: network 1 exits 4000000000000000000")
+    assert "holds 3000000000000000000 bridged in" in reason
+    message = BRIDGE_ABI.function("bridgeMessage").encode_call(0, carol.address, True, b"")
+    assert "InsufficientBridgedBalance" in rollup.refusal(carol.address, message, 4 * ETH)
+    assert not rollup.send(carol, bridge_asset(0, carol.address, 4 * ETH), value=4 * ETH).success
+    assert storage_snapshot(rollup) == before
+    assert rollup.send(carol, bridge_asset(0, carol.address, 3 * ETH), value=3 * ETH).success
+    assert UnifiedBridge().view(rollup.state, rollup.env().call_env(), view) == bytes(32)
+
+
+def test_claims_extend_the_imported_exits_hash(world: World) -> None:
+    rollup, l1 = world.rollup, world.l1
+    assert read_imported_exits_hash(rollup.state) == IMPORTS_GENESIS
+    call = claim_call("claimAsset", world.deposit, world.proof)
+    imported = decode_claim(call)
+    assert imported == ImportedBridgeExit(world.deposit, world.proof)
+    assert decode_claim(bridge_asset(0, BOB, 1)) is None
+    assert rollup.send(ALICE, call).success
+    assert read_imported_exits_hash(rollup.state) == fold_imports(IMPORTS_GENESIS, [imported])
+    # L1 is not certified: its claims leave the hash alone
+    assert read_imported_exits_hash(l1.state) == IMPORTS_GENESIS

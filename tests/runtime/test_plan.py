@@ -93,7 +93,8 @@ def test_the_devnet_starts_nodes_by_tier_and_the_simulator_boots_them_in_plan_or
     plan = build_plan(DEVNET_PLAN, 0)
     kinds = [n.kind for n in plan.nodes]
     assert kinds[:4] == [RoleKind.L1, RoleKind.SEQUENCER, RoleKind.BATCHER, RoleKind.VERIFIER]
-    assert kinds[-2:] == [RoleKind.HUB, RoleKind.RELAYER]
+    # the settlers come last, so that they leave the other nodes' ports as they were
+    assert kinds[-4:] == [RoleKind.HUB, RoleKind.RELAYER, RoleKind.SETTLER, RoleKind.SETTLER]
     topology = build_topology(DevnetConfig())
     order = [s.kind for s in topology.nodes.values()]
     assert order[:5] == [

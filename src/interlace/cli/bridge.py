@@ -41,7 +41,20 @@ SourceOption = Annotated[
 ]
 IndexOption = Annotated[int, typer.Option("--index", help="Which bridge exit of it (0 = first).")]
 TimeoutOption = Annotated[float, typer.Option("--timeout", help="Seconds to wait.")]
-AmountOption = Annotated[str, typer.Option("--amount", help="ETH to move: 1eth, 2gwei, 1000.")]
+AmountOption = Annotated[
+    str,
+    typer.Option(
+        "--amount", help="ETH to move (1eth, 2gwei, 1000), or with --token whole token units."
+    ),
+]
+TokenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--token",
+        help="An ERC-20 token to move instead of ETH: its address here or on L1.",
+        show_default=False,
+    ),
+]
 RecipientOption = Annotated[
     str | None,
     typer.Option("--recipient", help="0x address on the destination (default: you)."),
@@ -102,27 +115,41 @@ def _send(  # noqa: PLR0917 - the three sending commands share it
     account: int,
     data_dir: Any,
     json_output: bool,
+    token: str | None = None,
 ) -> None:
     with _errors_as_one_line():
-        wei = parse_amount(amount)
+        wei = parse_amount(amount) if token is None else _token_units(amount)
         if wei == 0:
             raise UsageError("--amount must be more than zero")
         client = _client(data_dir)
         signer = _signer(client, key, account)
         source_chain = _l1(client) if source is None else source
         destination_chain = _l1(client) if destination is None else destination
-        made = client.bridge.send(signer, source_chain, destination_chain, wei, to=recipient)
+        made = client.bridge.send(
+            signer, source_chain, destination_chain, wei, to=recipient, token=token
+        )
     if json_output:
         _echo_json(transfer_json(made))
         return
+    what = "wei" if made.exit.token.is_eth else f"units of {made.exit.token}"
     console.print(
-        f"sent {made.exit.amount} wei from {source_chain} to "
+        f"sent {made.exit.amount} {what} from {source_chain} to "
         f"{_hex(made.exit.destination_address)} on {destination_chain}: exit "
         f"{made.leaf_index} of network {made.source_network}, tx {_hex(made.tx)} in block "
         f"#{made.block}"
     )
     where = "" if source is None else f" --chain {source_chain}"
     console.print(f"claim it: interlace bridge claim{where} --tx {_hex(made.tx)} --wait")
+
+
+def _token_units(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise UsageError(f"with --token, --amount is whole token units, not {text!r}") from None
+    if value < 0:
+        raise UsageError("--amount must not be negative")
+    return value
 
 
 @app.command("deposit")
@@ -134,9 +161,11 @@ def deposit(  # noqa: PLR0917 - one parameter per CLI option
     account: AccountOption = 0,
     data_dir: DataDir = None,
     json_output: JsonFlag = False,
+    token: TokenOption = None,
 ) -> None:
-    """Deposit ETH from L1 to a rollup (bridgeAsset, recording a global exit root)."""
-    _send(None, chain, amount, recipient, key, account, data_dir, json_output)
+    """Deposit ETH or a token from L1 to a rollup (bridgeAsset, recording a global exit
+    root)."""
+    _send(None, chain, amount, recipient, key, account, data_dir, json_output, token)
 
 
 @app.command("send")
@@ -149,9 +178,10 @@ def send(  # noqa: PLR0917 - one parameter per CLI option
     account: AccountOption = 0,
     data_dir: DataDir = None,
     json_output: JsonFlag = False,
+    token: TokenOption = None,
 ) -> None:
-    """Send ETH from a rollup to another chain (bridgeAsset on the source)."""
-    _send(source, destination, amount, recipient, key, account, data_dir, json_output)
+    """Send ETH or a token from a rollup to another chain (bridgeAsset on the source)."""
+    _send(source, destination, amount, recipient, key, account, data_dir, json_output, token)
 
 
 @app.command("withdraw")
@@ -163,9 +193,10 @@ def withdraw(  # noqa: PLR0917 - one parameter per CLI option
     account: AccountOption = 0,
     data_dir: DataDir = None,
     json_output: JsonFlag = False,
+    token: TokenOption = None,
 ) -> None:
-    """Withdraw ETH from a rollup to L1 (claimable once the block settles on L1)."""
-    _send(source, None, amount, recipient, key, account, data_dir, json_output)
+    """Withdraw ETH or a token from a rollup to L1 (claimable once the block settles on L1)."""
+    _send(source, None, amount, recipient, key, account, data_dir, json_output, token)
 
 
 @app.command("settle")

@@ -9,7 +9,7 @@ traceback.
 import typer
 
 from interlace import __version__
-from interlace.cli import bridge, devnet, sim, user
+from interlace.cli import bridge, devnet, sim, token, user
 
 app = typer.Typer(
     name="interlace",
@@ -21,6 +21,7 @@ app.add_typer(sim.app, name="sim")
 app.add_typer(devnet.app, name="devnet")
 user.register(app)
 app.add_typer(bridge.app, name="bridge")
+app.add_typer(token.app, name="token")
 
 
 @app.command("version")

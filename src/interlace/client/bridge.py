@@ -20,6 +20,12 @@ rollup's exit, once a block at or above it is settled on L1 and its local exit r
 in, ``settle``), ``claimable`` (the destination recorded that root: L1 at once, a rollup
 once its sequencer adopts the recording L1 block as an L1Origin), ``claimed``.
 
+``settle`` sends a rollup's certificate with its local exit root (``certificate``): the
+exits and claims of the blocks since L1's last settlement of the chain, the witness of
+L1's accounting check and the chain's previous state, all rebuilt from the chain's bridge
+logs and its claim transactions (so the submitter keeps nothing, and its work grows with
+the chain's history), and the two storage proofs.
+
 Simplified on purpose: nobody settles a rollup's local exit root by itself yet (the hub or
 the relayer will); ``settle`` does it for the caller, who pays L1 gas.
 """
@@ -29,12 +35,18 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final
 
-from interlace.client.errors import BadResponse, MessageNotFound, MessageNotReady, WaitTimeout
+from interlace.client.errors import (
+    BadResponse,
+    MessageNotFound,
+    MessageNotReady,
+    TransactionFailed,
+    WaitTimeout,
+)
 from interlace.client.types import TxReceipt
 from interlace.primitives.errors import InterlaceError
 from interlace.primitives.exit_tree import ExitTree
-from interlace.primitives.hashing import keccak256
 from interlace.primitives.keys import PrivateKey
+from interlace.primitives.receipt import Log
 from interlace.primitives.types import (
     ZERO_ADDRESS,
     ZERO_HASH,
@@ -43,13 +55,13 @@ from interlace.primitives.types import (
     address_from_hex,
     to_address,
 )
+from interlace.protocol.bridge.accounting import ImportedBridgeExit
+from interlace.protocol.bridge.certificate import Submission, build_submission, encode_submission
 from interlace.protocol.bridge.claim import ClaimProof, build_claim_proof
 from interlace.protocol.bridge.format import (
     MAINNET_NETWORK_ID,
     BridgeExit,
     GlobalIndex,
-    LeafType,
-    TokenInfo,
     global_exit_root,
 )
 from interlace.protocol.bridge.module import (
@@ -58,8 +70,11 @@ from interlace.protocol.bridge.module import (
     EXIT_ROOT_MANAGER_ABI,
     L1_EXIT_ROOT_MANAGER_ADDRESS,
     L2_EXIT_ROOT_MANAGER_ADDRESS,
+    decode_claim,
     encode_claim,
+    imported_exits_hash_slot,
     local_exit_root_slot,
+    read_bridge_event,
 )
 from interlace.protocol.settlement.aggregate import SETTLEMENT_ABI, SETTLEMENT_ADDRESS
 
@@ -74,6 +89,7 @@ SETTLE_SEARCH: Final = 64
 """Blocks below a chain's settled head ``settle`` looks through for one L1 knows the state
 root of (an optimistic chain's output block)."""
 _BRIDGE_EVENT: Final = BRIDGE_ABI.event("BridgeEvent")
+_CLAIM_EVENT: Final = BRIDGE_ABI.event("ClaimEvent")
 
 
 class BridgeStage(StrEnum):
@@ -119,19 +135,12 @@ class BridgeStatus:
 
 def _decode_event(topics: tuple[Hash32, ...], data: bytes) -> tuple[BridgeExit, int, bytes]:
     try:
-        fields = _BRIDGE_EVENT.decode_log(topics, data)
-        leaf_type, origin_network, origin, destination, to, amount, metadata, count = fields
-        exit_ = BridgeExit(
-            LeafType(int(leaf_type)),
-            TokenInfo(int(origin_network), Address(bytes(origin))),
-            int(destination),
-            Address(bytes(to)),
-            int(amount),
-            keccak256(bytes(metadata)),
-        )
+        decoded = read_bridge_event(Log(BRIDGE_ADDRESS, topics, data))
     except (InterlaceError, ValueError) as exc:
         raise BadResponse(f"a BridgeEvent log does not decode: {exc}") from exc
-    return exit_, int(count), bytes(metadata)
+    if decoded is None:
+        raise BadResponse("the log is not a BridgeEvent of the bridge")
+    return decoded
 
 
 def _to_address(value: str | bytes) -> Address:
@@ -202,25 +211,60 @@ class BridgeClient:
         up to ``up_to_block`` only, if given)."""
         chain = self.client.chain(chain_id)
         last_block = chain.block_number() if up_to_block is None else up_to_block
-        leaves: dict[int, Hash32] = {}
-        for first in range(0, last_block + 1, _LOG_RANGE):
+        return [e.leaf_hash() for e in self._exits_between(chain_id, 0, last_block)]
+
+    def _bridge_logs(
+        self, chain_id: int, topic0: Hash32, first_block: int, last_block: int
+    ) -> list[dict[str, Any]]:
+        """The bridge's logs with ``topic0`` in blocks ``first_block..last_block``, in order."""
+        chain = self.client.chain(chain_id)
+        logs: list[dict[str, Any]] = []
+        for first in range(first_block, last_block + 1, _LOG_RANGE):
             last = min(last_block, first + _LOG_RANGE - 1)
-            logs = chain.rpc(
-                "eth_getLogs",
-                {
-                    "fromBlock": hex(first),
-                    "toBlock": hex(last),
-                    "address": "0x" + BRIDGE_ADDRESS.hex(),
-                    "topics": ["0x" + _BRIDGE_EVENT.topic0.hex()],
-                },
+            logs.extend(
+                chain.rpc(
+                    "eth_getLogs",
+                    {
+                        "fromBlock": hex(first),
+                        "toBlock": hex(last),
+                        "address": "0x" + BRIDGE_ADDRESS.hex(),
+                        "topics": ["0x" + topic0.hex()],
+                    },
+                )
             )
-            for log in logs:
-                topics = tuple(Hash32(bytes.fromhex(t[2:])) for t in log["topics"])
-                exit_, count, _metadata = _decode_event(topics, bytes.fromhex(log["data"][2:]))
-                leaves[count] = exit_.leaf_hash()
-        if sorted(leaves) != list(range(len(leaves))):
+        return logs
+
+    def _exits_between(self, chain_id: int, first_block: int, last_block: int) -> list[BridgeExit]:
+        """The exits of a chain's blocks ``first_block..last_block``, in leaf order."""
+        exits: dict[int, BridgeExit] = {}
+        for log in self._bridge_logs(chain_id, _BRIDGE_EVENT.topic0, first_block, last_block):
+            topics = tuple(Hash32(bytes.fromhex(t[2:])) for t in log["topics"])
+            exit_, count, _metadata = _decode_event(topics, bytes.fromhex(log["data"][2:]))
+            exits[count] = exit_
+        start = min(exits, default=0)
+        if sorted(exits) != list(range(start, start + len(exits))):
             raise BadResponse(f"chain {chain_id}'s bridge logs have a gap in their deposit counts")
-        return [leaves[i] for i in range(len(leaves))]
+        return [exits[i] for i in sorted(exits)]
+
+    def _imports_between(
+        self, chain_id: int, first_block: int, last_block: int
+    ) -> list[ImportedBridgeExit]:
+        """The claims of a chain's blocks ``first_block..last_block``, in order, each with
+        the proof its transaction carried."""
+        chain = self.client.chain(chain_id)
+        imports: list[ImportedBridgeExit] = []
+        for log in self._bridge_logs(chain_id, _CLAIM_EVENT.topic0, first_block, last_block):
+            tx = chain.rpc("eth_getTransactionByHash", log["transactionHash"])
+            try:
+                imported = decode_claim(bytes.fromhex(tx["input"][2:]))
+            except (InterlaceError, ValueError, KeyError, TypeError) as exc:
+                raise BadResponse(f"claim transaction {log['transactionHash']}: {exc}") from exc
+            if imported is None:
+                raise BadResponse(
+                    f"transaction {log['transactionHash']} emitted a ClaimEvent but is no claim"
+                )
+            imports.append(imported)
+        return imports
 
     def l1_exit_roots(self) -> tuple[Hash32, Hash32]:
         """L1's last (mainnet exit root, rollup exit root)."""
@@ -368,16 +412,30 @@ class BridgeClient:
         amount: int,
         *,
         to: str | bytes | None = None,
+        token: str | bytes | None = None,
     ) -> BridgeTransfer:
-        """``bridgeAsset`` ETH from ``source_chain`` to ``to`` (default: the sender) on
-        ``destination_chain``; from L1 it records a global exit root at once."""
+        """``bridgeAsset`` ETH (wei), or ``amount`` units of ``token``, from ``source_chain``
+        to ``to`` (default: the sender) on ``destination_chain``; from L1 it records a
+        global exit root at once. ``token`` may be the token's address on the source or
+        its origin address; a token made on the source chain is approved to the bridge
+        first where the allowance is short (a second transaction)."""
         network = self.network_of(destination_chain)
         target = _to_address(to) if to is not None else key.address
-        data = BRIDGE_ABI.function("bridgeAsset").encode_call(
-            network, target, amount, ZERO_ADDRESS, True, b""
-        )
         chain = self.client.chain(source_chain)
-        receipt = chain.send_call(key, BRIDGE_ADDRESS, data=data, value=amount)
+        local, value = ZERO_ADDRESS, amount
+        if token is not None:
+            tokens = self.client.tokens
+            local, value = tokens.local_address(source_chain, token), 0
+            origin = tokens.origin_of(source_chain, local)
+            native = origin.origin_network == self.network_of(source_chain)
+            if native and tokens.allowance(source_chain, local, key.address, BRIDGE_ADDRESS) < (
+                amount
+            ):
+                tokens.approve(key, source_chain, local, BRIDGE_ADDRESS, amount)
+        data = BRIDGE_ABI.function("bridgeAsset").encode_call(
+            network, target, amount, local, True, b""
+        )
+        receipt = chain.send_call(key, BRIDGE_ADDRESS, data=data, value=value)
         assert isinstance(receipt, TxReceipt)
         return self.transfer_of(source_chain, receipt.tx_hash)
 
@@ -399,20 +457,50 @@ class BridgeClient:
                 f"no block of chain {chain_id} above {settled_at} is settled on L1 with a "
                 "state root L1 knows yet"
             )
+        submission = self.certificate(chain_id, settled_at, number)
         proof = self.client.chain(chain_id).rpc(
             "eth_getProof",
             "0x" + BRIDGE_ADDRESS.hex(),
-            ["0x" + local_exit_root_slot().hex()],
+            ["0x" + local_exit_root_slot().hex(), "0x" + imported_exits_hash_slot().hex()],
             hex(number),
         )
         account = [bytes.fromhex(node[2:]) for node in proof["accountProof"]]
-        storage = [bytes.fromhex(node[2:]) for node in proof["storageProof"][0]["proof"]]
-        data = BRIDGE_ABI.function("settleLocalExitRoot").encode_call(
-            chain_id, number, account, storage
+        exit_root, imports = (
+            [bytes.fromhex(node[2:]) for node in item["proof"]] for item in proof["storageProof"]
         )
-        receipt = l1.send_call(key, BRIDGE_ADDRESS, data=data)
+        data = BRIDGE_ABI.function("settleLocalExitRoot").encode_call(
+            chain_id, number, account, exit_root, imports, encode_submission(submission)
+        )
+        try:
+            receipt = l1.send_call(key, BRIDGE_ADDRESS, data=data)
+        except TransactionFailed:
+            if self.settled_exit_root(chain_id)[1] >= number:
+                return None  # another sender (the chain's settler) took it in first
+            raise
         assert isinstance(receipt, TxReceipt)
         return receipt
+
+    def certificate(self, chain_id: int, settled_at: int, number: int) -> Submission:
+        """The certificate of a chain's blocks ``settled_at + 1 .. number`` with its witness
+        and the chain's previous state, rebuilt from the chain's bridge logs; the refusal
+        L1 would give (a ``BridgeRefused``) if the blocks break the accounting rule."""
+        network = self.network_of(chain_id)
+        _pp_root, height, _imports = self._view(
+            self.client.l1(), BRIDGE_ADDRESS, "networkState", network
+        )
+        settled = (
+            self._exits_between(chain_id, 0, settled_at) if settled_at else [],
+            self._imports_between(chain_id, 0, settled_at) if settled_at else [],
+        )
+        new = (
+            self._exits_between(chain_id, settled_at + 1, number),
+            self._imports_between(chain_id, settled_at + 1, number),
+        )
+        l1_id = self.client.endpoints.l1_chain_id
+        assert l1_id is not None
+        return build_submission(
+            network, settled, new, int(height), lambda root: self._knows(l1_id, root)
+        )
 
     def claim(self, key: PrivateKey, chain_id: int, tx: str | bytes, index: int = 0) -> TxReceipt:
         """Claim a transfer on its destination; ``MessageNotReady`` says what it waits for."""

@@ -38,6 +38,7 @@ from interlace.client.errors import (
     UnknownNode,
     WaitTimeout,
 )
+from interlace.client.tokens import TokenClient
 from interlace.client.transport import HttpTransport, Transport
 from interlace.client.types import (
     BlockSafety,
@@ -310,6 +311,11 @@ class InterlaceClient:
     def bridge(self) -> BridgeClient:
         """The unified bridge: deposits from L1, their status and claims."""
         return BridgeClient(self)
+
+    @property
+    def tokens(self) -> TokenClient:
+        """ERC-20 tokens: make one on L1, balances and metadata on every chain."""
+        return TokenClient(self)
 
     def l1(self) -> ChainClient:
         """The L1 node."""

@@ -4,9 +4,9 @@ A network has one L1 node (``l1``), one hub (``hub``), one relayer (``relayer``)
 and one workload client (``client``), and per rollup chain ``<id>`` a
 sequencer ``seq-<id>``, batcher ``batcher-<id>``, verifier node
 ``verifier-<id>``, proof coordinator ``prover-<id>`` with workers
-``prover-<id>-<i>``, proposer ``proposer-<id>`` and challenger
-``challenger-<id>``. Scenario files, RPC endpoints and logs use these names;
-``parse_node`` reads one back.
+``prover-<id>-<i>``, proposer ``proposer-<id>``, challenger
+``challenger-<id>`` and exit-root settler ``bridge-<id>``. Scenario files, RPC
+endpoints and logs use these names; ``parse_node`` reads one back.
 """
 
 import re
@@ -20,7 +20,15 @@ HUB_NODE: Final = NodeId("hub")
 RELAYER_NODE: Final = NodeId("relayer")
 CLIENT_NODE: Final = NodeId("client")
 
-CHAIN_ROLES: Final = ("seq", "batcher", "verifier", "prover", "proposer", "challenger")
+CHAIN_ROLES: Final = (
+    "seq",
+    "batcher",
+    "verifier",
+    "prover",
+    "proposer",
+    "challenger",
+    "bridge",
+)
 """Name prefixes of the nodes that serve one rollup chain."""
 
 
@@ -57,6 +65,11 @@ def proposer_node(chain_id: int) -> NodeId:
 def challenger_node(chain_id: int) -> NodeId:
     """``challenger-<chain>``."""
     return NodeId(f"challenger-{chain_id}")
+
+
+def settler_node(chain_id: int) -> NodeId:
+    """``bridge-<chain>``: the rollup's exit-root settler."""
+    return NodeId(f"bridge-{chain_id}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -248,6 +248,7 @@ class WithholdProofs(Message):
 JOB_TIMEOUT: Final = 10.0
 """Seconds before an unanswered proof job is sent again (to the least-loaded worker)."""
 
+
 @dataclass(frozen=True, slots=True)
 class CoordinatorParams:
     """Static parameters of a chain's proof coordinator."""

@@ -34,7 +34,7 @@ import math
 import tomllib
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from pathlib import Path
@@ -62,6 +62,7 @@ from interlace.roles.base import NodeId, Role, StoreView
 from interlace.roles.batcher import RESUBMIT_L1_BLOCKS, Batcher, BatcherParams
 from interlace.roles.challenger import Challenger, ChallengerParams
 from interlace.roles.client import dev_key
+from interlace.roles.exit_settler import ExitRootSettler, SettlerParams
 from interlace.roles.game_player import RESUBMIT_L1_BLOCKS as PLAYER_RESUBMIT_L1_BLOCKS
 from interlace.roles.hub import Hub, HubParams, HubSettlementParams
 from interlace.roles.l1_node import L1Node, L1Params
@@ -74,6 +75,7 @@ from interlace.roles.names import (
     coordinator_node,
     proposer_node,
     sequencer_node,
+    settler_node,
     verifier_node,
     worker_node,
 )
@@ -187,6 +189,11 @@ class SettlementSpec:
     """Modelled proving time per transaction."""
     aggregate_every: float = 4.0
     """Seconds between the hub's aggregates."""
+    settle_exit_roots: bool = False
+    """Run a settler per rollup (``bridge-<chain>``) that takes the rollup's local exit
+    root into L1, with its certificate, after each aggregate that settles a block with
+    bridge activity (off: only users' ``interlace bridge settle`` does). Only with
+    settlement enabled; without it nothing is settled on L1 and no settler runs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -540,6 +547,8 @@ class RoleKind(StrEnum):
     PROVER_WORKER = "prover-worker"
     PROPOSER = "proposer"
     CHALLENGER = "challenger"
+    SETTLER = "settler"
+    """A rollup's exit-root settler (``bridge-<chain>``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -678,6 +687,8 @@ def build_plan(spec: PlanSpec, seed: int) -> NetworkPlan:
     if settle:
         l1_alloc[hub_key.address] = NODE_BALANCE
         l1_alloc.update({k.address: NODE_BALANCE for k in _settlement_keys(seed, kinds)})
+        if spec.settlement.settle_exit_roots:
+            l1_alloc.update({dev_key(seed, "settler", c).address: NODE_BALANCE for c in chain_ids})
         # A rollup's genesis block does not commit to its L1Origin, so the anchors can be
         # computed before the L1 genesis block they start from.
         placeholder = L1Origin(U64(0), ZERO_HASH, U64(0), U256(0))
@@ -745,6 +756,11 @@ def build_plan(spec: PlanSpec, seed: int) -> NetworkPlan:
         )
         nodes.append(NodePlan(HUB_NODE, RoleKind.HUB, None, Hub, hub_params))
         nodes.append(NodePlan(RELAYER_NODE, RoleKind.RELAYER, None, Relayer, relayer_params))
+    if settle and spec.settlement.settle_exit_roots:
+        # After every other node, so that adding them leaves the others' ports as they were.
+        nodes.extend(
+            _settler_node(spec, seed, chain, network_ids[chain.chain_id], nodes) for chain in chains
+        )
     return NetworkPlan(
         spec=spec,
         seed=seed,
@@ -803,6 +819,25 @@ def _rollup_nodes(
     if chain.kind == RollupKind.VALIDITY:
         return nodes + _prover_nodes(spec, seed, chain)
     return nodes + _player_nodes(spec, seed, verifier)
+
+
+def _settler_node(
+    spec: PlanSpec, seed: int, chain: ChainPlan, network_id: int, nodes: Sequence[NodePlan]
+) -> NodePlan:
+    """A rollup's exit-root settler, following the chain as its verifier node does."""
+    verifier = next(
+        n.params for n in nodes if n.kind == RoleKind.VERIFIER and n.chain_id == chain.chain_id
+    )
+    params = SettlerParams(
+        verifier=verifier,
+        kind=chain.kind,
+        network_id=network_id,
+        l1_chain_id=L1_CHAIN_ID,
+        key=dev_key(seed, "settler", chain.chain_id),
+        resubmit_after=PLAYER_RESUBMIT_L1_BLOCKS * spec.l1.block_time,
+    )
+    node = settler_node(chain.chain_id)
+    return NodePlan(node, RoleKind.SETTLER, chain.chain_id, ExitRootSettler, params)
 
 
 def _prover_nodes(spec: PlanSpec, seed: int, chain: ChainPlan) -> list[NodePlan]:

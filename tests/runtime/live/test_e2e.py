@@ -245,11 +245,21 @@ def test_devnet_end_to_end(devnet: Devnet) -> None:
     assert waiting["stage"] == "sent"
     assert "interlace bridge settle --chain 902" in waiting["waitingFor"]
 
-    def settled_past_withdrawal() -> bool:
-        settled = cli(data_dir, "bridge", "settle", "--chain", str(DESTINATION))
-        return int(settled["settledBlock"]) >= int(out["blockNumber"])
+    def claimable_on_l1() -> bool:
+        # nobody calls settle here: 902's settler (bridge-902) takes its exit root into L1
+        # with the certificate once an aggregate settles a block at or above the withdrawal
+        now = cli(
+            data_dir,
+            "bridge",
+            "status",
+            "--chain",
+            str(DESTINATION),
+            "--tx",
+            out["transactionHash"],
+        )
+        return bool(now["stage"] == "claimable")
 
-    wait_for("L1 to take 902's exit root past the withdrawal", settled_past_withdrawal, timeout=60)
+    wait_for("902's settler to take its exit root past the withdrawal", claimable_on_l1, timeout=60)
     claimed_l1 = cli(
         data_dir, "bridge", "claim", "--chain", str(DESTINATION), "--tx", out["transactionHash"],
         "--wait",
@@ -257,27 +267,70 @@ def test_devnet_end_to_end(devnet: Devnet) -> None:
     assert claimed_l1["chainId"] == 900
     l1_w3 = Web3(Web3.HTTPProvider(topology.rpc_url(NodeId("l1"))))
     assert l1_w3.eth.get_balance(Web3.to_checksum_address(recipient_l1)) == 10**17
-    # the interim per-chain rule: 902 cannot take back more than L1 sent it (0.25 ETH in,
-    # 0.1 ETH out, so 0.2 more is refused at the claim, with the figures)
-    over = cli(
-        data_dir, "bridge", "withdraw", "--from-chain", str(DESTINATION), "--amount", "0.2eth",
-        "--recipient", recipient_l1,
+    # per-chain accounting: 902 got 0.25 ETH through the bridge and sent 0.1 back, so its
+    # bridge refuses to exit 0.2 more (L1 would refuse the certificate of such a range
+    # too, tests/protocol/test_bridge_certificate.py), with the figures
+    refused = CliRunner().invoke(
+        app,
+        ["bridge", "withdraw", "--from-chain", str(DESTINATION), "--amount", "0.2eth",
+         "--recipient", recipient_l1, "--data-dir", str(data_dir)],
+    )  # fmt: skip
+    assert refused.exit_code == 1
+    assert "InsufficientBridgedBalance: network 2 exits 200000000000000000" in refused.output
+    assert "holds 150000000000000000 bridged in" in refused.output, refused.output
+
+    # ---- an ERC-20 token: made on L1, to 902 and back, read with web3.py's ERC-20 ABI -----
+    made_token = cli(
+        data_dir, "token", "create", "--name", "Interlace Gold", "--symbol", "IGLD",
+        "--decimals", "6", "--supply", "1000000",
+    )  # fmt: skip
+    me, token = made_token["creator"], made_token["token"]
+    sent = cli(
+        data_dir, "bridge", "deposit", "--to-chain", str(DESTINATION), "--amount", "2500",
+        "--token", token,
+    )  # fmt: skip
+    assert (sent["originNetwork"], sent["originAddress"]) == (0, token)
+    cli(data_dir, "bridge", "claim", "--tx", sent["transactionHash"], "--wait")
+    on_902 = cli(data_dir, "token", "balance", "--token", token, "--chain", str(DESTINATION))
+    assert on_902["balance"] == "2500" and on_902["token"] != token  # the wrapped token
+    erc20_abi = [
+        {"name": name, "type": "function", "stateMutability": "view", "inputs": [],
+         "outputs": [{"name": "", "type": kind}]}
+        for name, kind in (("name", "string"), ("symbol", "string"), ("decimals", "uint8"),
+                           ("totalSupply", "uint256"))
+    ] + [
+        {"name": "balanceOf", "type": "function", "stateMutability": "view",
+         "inputs": [{"name": "account", "type": "address"}],
+         "outputs": [{"name": "", "type": "uint256"}]},
+    ]  # fmt: skip
+    wrapped = dest_w3.eth.contract(address=Web3.to_checksum_address(on_902["token"]), abi=erc20_abi)
+    assert (wrapped.functions.name().call(), wrapped.functions.symbol().call()) == (
+        "Interlace Gold",
+        "IGLD",
+    )
+    assert wrapped.functions.decimals().call() == 6
+    assert wrapped.functions.totalSupply().call() == 2500
+    assert wrapped.functions.balanceOf(Web3.to_checksum_address(me)).call() == 2500
+    l1_token = l1_w3.eth.contract(address=Web3.to_checksum_address(token), abi=erc20_abi)
+    assert l1_token.functions.balanceOf(Web3.to_checksum_address(me)).call() == 1_000_000 - 2500
+    back = cli(
+        data_dir, "bridge", "withdraw", "--from-chain", str(DESTINATION), "--amount", "1000",
+        "--token", token,
     )  # fmt: skip
     wait_for(
-        "L1 to take 902's exit root past the second withdrawal",
+        "L1 to take 902's exit root past the token withdrawal",
         lambda: (
             int(cli(data_dir, "bridge", "settle", "--chain", str(DESTINATION))["settledBlock"])
-            >= int(over["blockNumber"])
+            >= int(back["blockNumber"])
         ),
         timeout=60,
     )
-    refused = CliRunner().invoke(
-        app,
-        ["bridge", "claim", "--chain", str(DESTINATION), "--tx", over["transactionHash"],
-         "--wait", "--data-dir", str(data_dir)],
+    cli(
+        data_dir, "bridge", "claim", "--chain", str(DESTINATION), "--tx", back["transactionHash"],
+        "--wait",
     )  # fmt: skip
-    assert refused.exit_code == 1
-    assert "NetworkBalanceExceeded" in refused.output, refused.output
+    assert l1_token.functions.balanceOf(Web3.to_checksum_address(me)).call() == 1_000_000 - 1500
+    assert wrapped.functions.totalSupply().call() == 1500
 
     # ---- kill -9 a sequencer: it resumes from its store, with no height gap -----------------
     seq = NodeId(f"seq-{SOURCE}")

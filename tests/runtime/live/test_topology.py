@@ -53,6 +53,8 @@ def test_topology_has_every_node_with_distinct_ports() -> None:
         "prover-902",
         "prover-902-0",
         "prover-902-1",
+        "bridge-901",  # the exit-root settlers, last: the other nodes keep their ports
+        "bridge-902",
     ]
     assert len(topology.nodes) == node_count(topology.config)
     ports = [p for s in topology.nodes.values() for p in (s.rpc_port, s.p2p_port)]
@@ -60,7 +62,9 @@ def test_topology_has_every_node_with_distinct_ports() -> None:
     assert topology.nodes[NodeId("l1")].rpc_port == 30000
     assert topology.nodes[NodeId("l1")].p2p_port == 31000
     plain = build_topology(devnet_config(rollups=2, settlement=False, kinds=("validity",)))
-    assert [n for n in plain.nodes if n.startswith(("prover", "proposer", "challenger"))] == []
+    assert [
+        n for n in plain.nodes if n.startswith(("prover", "proposer", "challenger", "bridge"))
+    ] == []
     assert len(plain.nodes) == node_count(plain.config) == 9
 
 

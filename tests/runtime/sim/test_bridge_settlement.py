@@ -11,10 +11,12 @@ import pytest
 
 from interlace.primitives.exit_tree import EMPTY_EXIT_ROOT, ExitTree
 from interlace.primitives.types import U256, Address, Hash32
+from interlace.protocol.bridge.certificate import build_submission, encode_submission
 from interlace.protocol.bridge.format import global_exit_root
 from interlace.protocol.bridge.module import (
     BRIDGE_ABI,
     BRIDGE_ADDRESS,
+    imported_exits_hash_slot,
     knows_global_exit_root,
     local_exit_root_slot,
     read_exit_roots,
@@ -40,6 +42,7 @@ class Settled:
     state_root: Hash32
     account_proof: tuple[bytes, ...]
     storage_proof: tuple[bytes, ...]
+    imports_proof: tuple[bytes, ...]
 
 
 @cache
@@ -71,6 +74,7 @@ def settled_world() -> tuple[WorldState, dict[RollupKind, Settled], dict[int, in
                 root,
                 tuple(rollup_state.account_trie().proof(BRIDGE_ADDRESS)),
                 tuple(rollup_state.storage_trie(BRIDGE_ADDRESS).proof(local_exit_root_slot())),
+                tuple(rollup_state.storage_trie(BRIDGE_ADDRESS).proof(imported_exits_hash_slot())),
             )
             break
     return state, found, kinds
@@ -83,6 +87,13 @@ def settle(state: WorldState, item: Settled, **change: object) -> tuple[WorldSta
         "number": item.number,
         "account": list(item.account_proof),
         "storage": list(item.storage_proof),
+        "imports": list(item.imports_proof),
+        # no bridge traffic in the settlement scenario: the chain's first certificate is empty
+        "certificate": encode_submission(
+            build_submission(
+                settled_world()[2][item.chain_id], ([], []), ([], []), 0, lambda _root: False
+            )
+        ),
     }
     args.update(change)
     module = l1_modules()[BRIDGE_ADDRESS]
@@ -90,7 +101,14 @@ def settle(state: WorldState, item: Settled, **change: object) -> tuple[WorldSta
     module.call(
         ctx,
         "settleLocalExitRoot",
-        (args["chain_id"], args["number"], args["account"], args["storage"]),
+        (
+            args["chain_id"],
+            args["number"],
+            args["account"],
+            args["storage"],
+            args["imports"],
+            args["certificate"],
+        ),
     )
     return state, list(ctx.logs)
 

@@ -23,9 +23,10 @@ exit root in the rollup exit tree.
 - Token metadata is ``abi.encode(string name, string symbol, uint8 decimals)``.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Final
+from typing import Any, Final
 
 from interlace.primitives.abi import abi_decode, abi_encode
 from interlace.primitives.errors import MalformedInput
@@ -210,6 +211,33 @@ class BridgeExit:
             )
         if not 0 <= self.amount <= _U256:
             raise MalformedBridgeValue(f"amount {self.amount} is not a uint256")
+
+    def leaf_fields(self) -> tuple[int, int, Address, int, Address, int]:
+        """(leafType, originNetwork, originAddress, destinationNetwork, destinationAddress,
+        amount): the leaf's fields before its metadata, in the order of ``BridgeEvent``,
+        ``getLeafValue`` and the claim calls."""
+        return (
+            int(self.leaf_type),
+            self.token.origin_network,
+            self.token.origin_address,
+            self.destination_network,
+            self.destination_address,
+            self.amount,
+        )
+
+    @classmethod
+    def from_leaf_fields(cls, fields: Sequence[Any], metadata_hash: Hash32) -> "BridgeExit":
+        """The exit with ``leaf_fields()`` ``fields`` (decoded ABI values) and the metadata
+        hash; ``MalformedBridgeValue`` or ``ValueError`` if a field is out of range."""
+        leaf_type, origin_network, origin, destination, to, amount = fields
+        return cls(
+            LeafType(int(leaf_type)),
+            TokenInfo(int(origin_network), Address(bytes(origin))),
+            int(destination),
+            Address(bytes(to)),
+            int(amount),
+            Hash32(bytes(metadata_hash)),
+        )
 
     def leaf_hash(self) -> Hash32:
         """The exit's leaf in its local exit tree (``getLeafValue``)."""

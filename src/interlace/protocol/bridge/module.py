@@ -9,19 +9,29 @@ every chain, as ``PolygonZkEVMBridgeV2`` is deployed) with its ABI and events:
   destinationAddress, forceUpdateGlobalExitRoot, metadata)`` append an exit to the chain's
   local exit tree and emit ``BridgeEvent``. ETH sent to the bridge stays in escrow on L1
   (network 0, where ETH is native) and is burnt on a rollup (where it was minted by a
-  claim).
+  claim); an ERC-20 token (``token.py``) goes into escrow on its origin chain and is
+  burnt elsewhere (its wrapped token). On a rollup an exit takes only from what came in
+  through the bridge (``bridgedBalance``, ``InsufficientBridgedBalance``).
 - ``claimAsset``/``claimMessage`` take the exit's fields, the global index and the two
   32-sibling proofs, check them with ``verify_claim`` against the global exit roots this
-  chain recorded, set the nullifier in the claimed bitmap, pay the ETH (from escrow on L1,
-  minted on a rollup) and emit ``ClaimEvent``. A message runs no code at its destination
+  chain recorded, set the nullifier in the claimed bitmap, extend a rollup's
+  ``importedExitsHash`` (``certificate.py``), pay the ETH (from escrow on L1, minted on a
+  rollup) or the token (from escrow on its origin chain, else minted as the wrapped token,
+  made on the first claim) and emit ``ClaimEvent``. A message runs no code at its destination
   yet (there is no EVM): the claim records it and pays its value.
-- ``isClaimed``, ``networkID``, ``depositCount``, ``getRoot``, ``lastLocalExitRoot``.
+- ``isClaimed``, ``networkID``, ``depositCount``, ``getRoot``, ``lastLocalExitRoot``,
+  ``getTokenWrappedAddress``, ``precalculatedWrapperAddress``, ``wrappedTokenToTokenInfo``.
+- L1 only: ``settleLocalExitRoot`` takes a rollup's local exit root with the chain's
+  certificate and checks it (``_settle_local_exit_root``).
 
 Storage (Solidity-style slots): ``_branch[32]`` at 0–31 and ``depositCount`` at 32 (the
 layout of ``DepositContractBase``), ``networkID`` 33, ``claimedBitMap`` mapping at 34 (word
 ``key >> 8``, bit ``key & 255``), ``lastLocalExitRoot`` 35: the local exit root after the
 last exit, kept in one slot so that a storage proof of it against a settled block's state
-root is one slot's proof.
+root is one slot's proof; ``importedExitsHash`` 40 and ``bridgedBalance`` mapping 41 on
+a rollup; on L1 the network map 36, the rollup count 37, each network's settled local
+exit root 38 and block 39, pessimistic root 42, certificate height 43 and settled
+``importedExitsHash`` 44.
 
 ``ExitRootManager`` keeps the global exit roots: on L1 (AggLayer's
 ``PolygonZkEVMGlobalExitRootV2`` address) the last mainnet and rollup exit roots and
@@ -29,16 +39,15 @@ root is one slot's proof.
 (``PolygonZkEVMGlobalExitRootL2``'s address) only the map, filled by a system deposit
 ``insertGlobalExitRoot`` that derivation builds from the chain's L1Origin.
 
-Simplified on purpose, and said so in docs/bridge.md: ERC-20 tokens are refused until the
-token factory and wrapped tokens exist (``bridgeAsset`` with a token address reverts with
-that reason); ``permitData`` must be empty.
+Simplified on purpose, and said so in docs/bridge.md: ``permitData`` must be empty
+(approve the bridge first), and tokens are native modules, not contracts.
 """
 
 from collections.abc import Callable, Sequence
 from typing import Final
 
 from interlace.primitives.abi import AbiModule
-from interlace.primitives.errors import InputError
+from interlace.primitives.errors import InputError, InterlaceError
 from interlace.primitives.exit_tree import (
     EMPTY_EXIT_ROOT,
     EXIT_TREE_CAPACITY,
@@ -52,7 +61,25 @@ from interlace.primitives.mpt import verify_proof
 from interlace.primitives.receipt import Log
 from interlace.primitives.rlp_codec import decode_rlp, read_uint
 from interlace.primitives.tx import DepositTransaction
-from interlace.primitives.types import ZERO_ADDRESS, Address, Hash32, address_from_hex
+from interlace.primitives.types import (
+    ZERO_ADDRESS,
+    ZERO_HASH,
+    Address,
+    Hash32,
+    address_from_hex,
+    to_hex,
+)
+from interlace.protocol.bridge.accounting import (
+    ImportedBridgeExit,
+    NetworkState,
+    apply_certificate,
+)
+from interlace.protocol.bridge.certificate import (
+    certificate_gas,
+    decode_submission,
+    fold_imports,
+    pessimistic_root,
+)
 from interlace.protocol.bridge.claim import ClaimProof, verify_claim
 from interlace.protocol.bridge.errors import BridgeRefused
 from interlace.protocol.bridge.format import (
@@ -61,8 +88,21 @@ from interlace.protocol.bridge.format import (
     BridgeExit,
     LeafType,
     TokenInfo,
+    TokenMetadata,
     claimed_key,
+    decode_token_metadata,
+    encode_token_metadata,
     global_exit_root,
+)
+from interlace.protocol.bridge.token import (
+    burn_tokens,
+    create_token,
+    mint_tokens,
+    read_token_metadata,
+    read_token_origin,
+    token_exists,
+    transfer_tokens,
+    wrapped_token_address,
 )
 from interlace.protocol.chain.modules import (
     G_LOG,
@@ -86,14 +126,21 @@ __all__ = [
     "ExitRootManager",
     "SettledStateRoot",
     "UnifiedBridge",
+    "bridged_balance_slot",
     "configure_bridge",
+    "decode_claim",
     "encode_claim",
     "global_exit_root_deposit",
     "global_exit_root_of_log",
+    "imported_exits_hash_slot",
+    "is_claim_event",
     "is_claimed",
     "knows_global_exit_root",
     "local_exit_root_slot",
+    "read_bridge_event",
+    "read_bridged_balance",
     "read_exit_roots",
+    "read_imported_exits_hash",
     "read_local_exit_root",
     "record_rollup_exit_root",
 ]
@@ -130,6 +177,18 @@ BRIDGE_ABI: Final = AbiModule.declare(
         f"claimAsset({_CLAIM_ARGS})",
         f"claimMessage({_CLAIM_ARGS})",
         "isClaimed(uint32 leafIndex, uint32 sourceBridgeNetwork) view returns (bool)",
+        (
+            "getTokenWrappedAddress(uint32 originNetwork, address originTokenAddress) view"
+            " returns (address)"
+        ),
+        (
+            "precalculatedWrapperAddress(uint32 originNetwork, address originTokenAddress,"
+            " string name, string symbol, uint8 decimals) view returns (address)"
+        ),
+        (
+            "wrappedTokenToTokenInfo(address wrappedToken) view returns"
+            " (uint32 originNetwork, address originTokenAddress)"
+        ),
         "networkID() view returns (uint32)",
         "depositCount() view returns (uint256)",
         "getRoot() view returns (bytes32)",
@@ -137,11 +196,16 @@ BRIDGE_ABI: Final = AbiModule.declare(
         "updateGlobalExitRoot()",
         (
             "settleLocalExitRoot(uint64 chainId, uint64 blockNumber, bytes[] accountProof,"
-            " bytes[] storageProof)"
+            " bytes[] exitRootProof, bytes[] importsProof, bytes certificate)"
         ),
         "rollupLocalExitRoot(uint32 networkID) view returns (bytes32 root, uint64 blockNumber)",
         "networkOf(uint64 chainId) view returns (uint32)",
-        "networkCredit(uint32 networkID) view returns (uint256)",
+        (
+            "networkState(uint32 networkID) view returns (bytes32 pessimisticRoot,"
+            " uint64 height, bytes32 importedExitsHash)"
+        ),
+        "importedExitsHash() view returns (bytes32)",
+        "bridgedBalance(uint32 originNetwork, address originTokenAddress) view returns (uint256)",
         "settledStateRoot(uint64 chainId, uint64 blockNumber) view returns (bytes32)",
     ],
     events=[
@@ -182,7 +246,11 @@ _CHAIN_NETWORK: Final = 36  # L1: mapping(chainId => networkID)
 _NETWORK_COUNT: Final = 37  # L1: rollups registered with a network id
 _ROLLUP_LER: Final = 38  # L1: mapping(networkID => settled local exit root)
 _ROLLUP_LER_BLOCK: Final = 39  # L1: mapping(networkID => the block it was settled at)
-_L1_CREDIT: Final = 40  # L1: mapping(networkID => wei L1 sent it, less what it took back)
+_IMPORTED_EXITS_HASH: Final = 40  # a rollup: the hash chain of its claims (certificate.py)
+_BRIDGED: Final = 41  # a rollup: mapping(token key => bridged in, less what left)
+_PP_ROOT: Final = 42  # L1: mapping(networkID => pessimistic root of its settled state)
+_NETWORK_HEIGHT: Final = 43  # L1: mapping(networkID => certificates settled)
+_NETWORK_IMPORTS: Final = 44  # L1: mapping(networkID => its settled importedExitsHash)
 # Exit root manager storage.
 _LAST_MAINNET: Final = 0
 _LAST_ROLLUP: Final = 1
@@ -195,6 +263,48 @@ def _word(value: bytes) -> int:
 
 def _hash(word: int) -> Hash32:
     return Hash32(word.to_bytes(32, "big"))
+
+
+def read_bridge_event(log: Log) -> tuple[BridgeExit, int, bytes] | None:
+    """(exit, leaf index, metadata) of a ``BridgeEvent`` log of the bridge; None for any other
+    log. ``MalformedCalldata`` or ``BridgeRefused`` if it does not decode."""
+    event = BRIDGE_ABI.event("BridgeEvent")
+    if log.address != BRIDGE_ADDRESS or log.topics[:1] != (event.topic0,):
+        return None
+    *fields, metadata, count = event.decode_log(log.topics, log.data)
+    return BridgeExit.from_leaf_fields(fields, keccak256(bytes(metadata))), int(count), metadata
+
+
+def is_claim_event(log: Log) -> bool:
+    """Whether ``log`` is a ``ClaimEvent`` of the bridge."""
+    topic0 = BRIDGE_ABI.event("ClaimEvent").topic0
+    return log.address == BRIDGE_ADDRESS and log.topics[:1] == (topic0,)
+
+
+def decode_claim(calldata: bytes) -> ImportedBridgeExit | None:
+    """The exit and proof a ``claimAsset``/``claimMessage`` call carries; None for calldata
+    of another function (``MalformedCalldata`` or ``BridgeRefused`` if it does not
+    decode)."""
+    function, args = BRIDGE_ABI.decode_call(calldata)
+    if function not in ("claimAsset", "claimMessage"):
+        return None
+    local, rollup, index, mainnet, rollup_root, origin, token, destination, to, amount, data = args
+    exit_ = BridgeExit(
+        LeafType.ASSET if function == "claimAsset" else LeafType.MESSAGE,
+        TokenInfo(int(origin), Address(bytes(token))),
+        int(destination),
+        Address(bytes(to)),
+        int(amount),
+        keccak256(bytes(data)),
+    )
+    proof = ClaimProof(
+        _siblings(local),
+        _siblings(rollup),
+        int(index),
+        Hash32(bytes(mainnet)),
+        Hash32(bytes(rollup_root)),
+    )
+    return ImportedBridgeExit(exit_, proof)
 
 
 def encode_claim(exit_: BridgeExit, proof: ClaimProof, metadata: bytes = b"") -> bytes:
@@ -226,16 +336,38 @@ def local_exit_root_slot() -> bytes:
     return word_slot(_LAST_LOCAL_EXIT_ROOT)
 
 
+def imported_exits_hash_slot() -> bytes:
+    """The storage key of a rollup bridge's ``importedExitsHash`` (for ``eth_getProof``)."""
+    return word_slot(_IMPORTED_EXITS_HASH)
+
+
+def _token_key(token: TokenInfo) -> int:
+    return (token.origin_network << 160) | int.from_bytes(token.origin_address, "big")
+
+
+def bridged_balance_slot(token: TokenInfo) -> bytes:
+    """The storage key of a rollup bridge's ``bridgedBalance`` of ``token``."""
+    return mapping_slot(_BRIDGED, _token_key(token))
+
+
+def read_bridged_balance(state: WorldState, token: TokenInfo) -> int:
+    """A rollup's balance of ``token`` bridged in through claims, less what left by exits."""
+    return state.get_storage(BRIDGE_ADDRESS, bridged_balance_slot(token))
+
+
+def read_imported_exits_hash(state: WorldState) -> Hash32:
+    """A rollup bridge's hash chain of its claims (``certificate.fold_imports``)."""
+    return _hash(state.get_storage(BRIDGE_ADDRESS, word_slot(_IMPORTED_EXITS_HASH)))
+
+
 def _node_list(value: object) -> list[bytes]:
     assert isinstance(value, tuple | list)
     return [bytes(node) for node in value]
 
 
-def _proven_local_exit_root(
-    state_root: Hash32, account_proof: list[bytes], storage_proof: list[bytes]
-) -> Hash32:
-    """The bridge's ``lastLocalExitRoot`` in the state under ``state_root``, or a revert
-    naming which proof failed."""
+def _bridge_storage_root(state_root: Hash32, account_proof: list[bytes]) -> Hash32:
+    """The bridge's storage root in the state under ``state_root``, or a revert naming what
+    failed."""
     try:
         raw_account = verify_proof(state_root, BRIDGE_ADDRESS, account_proof, secure=True)
     except InputError as exc:
@@ -243,14 +375,19 @@ def _proven_local_exit_root(
     if raw_account is None:
         raise revert(f"the account proof shows no bridge under state root 0x{state_root.hex()}")
     try:
-        storage_root = decode_account(raw_account).storage_root
-        raw_word = verify_proof(storage_root, local_exit_root_slot(), storage_proof, secure=True)
-        word = None if raw_word is None else read_uint(decode_rlp(raw_word), 256, "root")
+        return decode_account(raw_account).storage_root
     except InputError as exc:
-        raise revert(f"InvalidStorageProof: the lastLocalExitRoot slot: {exc}") from exc
-    if word is None:
-        raise revert("the storage proof shows the bridge's lastLocalExitRoot unset")
-    return _hash(word)
+        raise revert(f"InvalidStorageProof: the bridge's account: {exc}") from exc
+
+
+def _proven_word(storage_root: Hash32, slot: bytes, proof: list[bytes], name: str) -> int:
+    """A bridge storage word under ``storage_root`` (0 if the proof shows it unset), or a
+    revert naming the slot whose proof failed."""
+    try:
+        raw_word = verify_proof(storage_root, slot, proof, secure=True)
+        return 0 if raw_word is None else read_uint(decode_rlp(raw_word), 256, name)
+    except InputError as exc:
+        raise revert(f"InvalidStorageProof: the {name} slot: {exc}") from exc
 
 
 def _siblings(value: object) -> tuple[Hash32, ...]:
@@ -374,10 +511,36 @@ class UnifiedBridge(NativeModule):
             rule = self.settled_state_root
             known = rule(ctx.state, chain_id, number) if rule is not None else None
             return fn.encode_return(known or b"\x00" * 32)
-        if function == "networkCredit":
+        if function == "networkState":
             (network,) = args
             assert isinstance(network, int)
-            return fn.encode_return(ctx.sload(mapping_slot(_L1_CREDIT, network)))
+            return fn.encode_return(
+                _hash(ctx.sload(mapping_slot(_PP_ROOT, network))),
+                ctx.sload(mapping_slot(_NETWORK_HEIGHT, network)),
+                _hash(ctx.sload(mapping_slot(_NETWORK_IMPORTS, network))),
+            )
+        if function == "importedExitsHash":
+            return fn.encode_return(_hash(ctx.sload(word_slot(_IMPORTED_EXITS_HASH))))
+        if function == "bridgedBalance":
+            origin_network, origin_address = args
+            assert isinstance(origin_network, int)
+            assert isinstance(origin_address, bytes)
+            token = TokenInfo(origin_network, Address(origin_address))
+            return fn.encode_return(ctx.sload(bridged_balance_slot(token)))
+        if function in ("getTokenWrappedAddress", "precalculatedWrapperAddress"):
+            origin_network, origin_address = args[:2]
+            assert isinstance(origin_network, int)
+            assert isinstance(origin_address, bytes)
+            wrapped = wrapped_token_address(TokenInfo(origin_network, Address(origin_address)))
+            made = function == "precalculatedWrapperAddress" or token_exists(ctx.state, wrapped)
+            return fn.encode_return(wrapped if made else ZERO_ADDRESS)
+        if function == "wrappedTokenToTokenInfo":
+            (wrapped_token,) = args
+            assert isinstance(wrapped_token, bytes)
+            origin = read_token_origin(ctx.state, Address(wrapped_token))
+            if origin is None or not token_exists(ctx.state, Address(wrapped_token)):
+                return fn.encode_return(0, ZERO_ADDRESS)
+            return fn.encode_return(origin.origin_network, origin.origin_address)
         if function == "networkOf":
             (chain_id,) = args
             assert isinstance(chain_id, int)
@@ -417,26 +580,34 @@ class UnifiedBridge(NativeModule):
         if amount and self._network(ctx) != MAINNET_NETWORK_ID:
             ctx.state.sub_balance(self.address, amount)
 
-    def _credit(self, ctx: CallContext, network: int, amount: int) -> None:
-        """L1: the ETH it sends ``network`` is what that network may take back."""
-        if amount and self._network(ctx) == MAINNET_NETWORK_ID:
-            slot = mapping_slot(_L1_CREDIT, network)
-            ctx.sstore(slot, ctx.sload(slot) + amount)
-
-    def _debit(self, ctx: CallContext, network: int, amount: int) -> None:
-        """L1: a claim of ETH a rollup exited takes from what L1 sent that rollup; more is
-        refused (the interim per-chain rule until certificates are checked, docs/bridge.md)."""
-        if not amount or self._network(ctx) != MAINNET_NETWORK_ID:
+    def _bridged_out(self, ctx: CallContext, token: TokenInfo, amount: int) -> None:
+        """A rollup: an exit takes from what came in through the bridge, and never more, so
+        an honest chain's certificate never fails L1's accounting (L1 checks it again:
+        ``accounting.apply_certificate``). A token native to the chain is not counted."""
+        slot = self._bridged_slot(ctx, token)
+        if not amount or slot is None:
             return
-        slot = mapping_slot(_L1_CREDIT, network)
         held = ctx.sload(slot)
         if amount > held:
             raise revert(
-                f"NetworkBalanceExceeded: network {network} exits {amount} wei to L1, but L1 "
-                f"sent it only {held} wei more than it took back; value it got from other "
-                "rollups leaves through L1 once per-chain certificates are checked (not yet)"
+                f"InsufficientBridgedBalance: network {self._network(ctx)} exits {amount} "
+                f"of {token} but holds {held} bridged in; only what came through the bridge "
+                "can leave by it (ETH of the chain's genesis or of OptimismPortal deposits "
+                "cannot)"
             )
         ctx.sstore(slot, held - amount)
+
+    def _bridged_in(self, ctx: CallContext, token: TokenInfo, amount: int) -> None:
+        slot = self._bridged_slot(ctx, token)
+        if amount and slot is not None:
+            ctx.sstore(slot, ctx.sload(slot) + amount)
+
+    def _bridged_slot(self, ctx: CallContext, token: TokenInfo) -> bytes | None:
+        """Where a rollup counts ``token`` bridged in; None on L1 and for a token native to
+        the chain, which are not counted."""
+        if self._network(ctx) in (MAINNET_NETWORK_ID, token.origin_network):
+            return None
+        return bridged_balance_slot(token)
 
     def _pay_eth(self, ctx: CallContext, to: Address, amount: int) -> None:
         """ETH of a claim: out of escrow on L1, minted on a rollup."""
@@ -455,14 +626,7 @@ class UnifiedBridge(NativeModule):
             raise revert("the destination address is zero: the value would be lost")
         count = ctx.sload(word_slot(_DEPOSIT_COUNT))
         topics, data = self.abi.event("BridgeEvent").encode_log(
-            int(exit_.leaf_type),
-            exit_.token.origin_network,
-            exit_.token.origin_address,
-            exit_.destination_network,
-            exit_.destination_address,
-            exit_.amount,
-            metadata,
-            count,
+            *exit_.leaf_fields(), metadata, count
         )
         ctx.emit(topics, data)
         self._add_leaf(ctx, exit_.leaf_hash())
@@ -477,21 +641,34 @@ class UnifiedBridge(NativeModule):
         assert isinstance(amount, int)
         assert isinstance(token, bytes)
         assert isinstance(permit, bytes)
-        if token != ZERO_ADDRESS:
-            raise revert(
-                "ERC-20 tokens are not bridged yet: the token factory and wrapped tokens "
-                "are not built (only ETH, token address zero)"
-            )
         if permit:
-            raise revert("permitData is for ERC-20 tokens; it must be empty for ETH")
+            raise revert("permitData is not supported: approve the bridge, then bridgeAsset")
         if amount == 0:
             raise revert("the amount is zero")
-        if ctx.value != amount:
-            raise revert(f"AmountDoesNotMatchMsgValue: amount {amount}, value {ctx.value}")
-        exit_ = BridgeExit(LeafType.ASSET, ETH_TOKEN, destination, Address(to), amount)
-        self._exit(ctx, exit_, b"", bool(force))
-        self._take_eth(ctx, amount)
-        self._credit(ctx, destination, amount)
+        if token == ZERO_ADDRESS:
+            if ctx.value != amount:
+                raise revert(f"AmountDoesNotMatchMsgValue: amount {amount}, value {ctx.value}")
+            exit_ = BridgeExit(LeafType.ASSET, ETH_TOKEN, destination, Address(to), amount)
+            self._bridged_out(ctx, ETH_TOKEN, amount)
+            self._exit(ctx, exit_, b"", bool(force))
+            self._take_eth(ctx, amount)
+            return b""
+        if ctx.value:
+            raise revert(f"MsgValueNotZero: a token transfer carries no ETH, got {ctx.value}")
+        if not token_exists(ctx.state, Address(token)):
+            raise revert(f"no token at 0x{token.hex()}")
+        origin = read_token_origin(ctx.state, Address(token))
+        metadata = encode_token_metadata(read_token_metadata(ctx.state, Address(token)))
+        if origin is None:  # made on this chain: into escrow
+            origin = TokenInfo(self._network(ctx), Address(token))
+            transfer_tokens(ctx, Address(token), ctx.sender, self.address, amount)
+        else:  # a wrapped token: burnt here, minted where it arrives
+            self._bridged_out(ctx, origin, amount)
+            burn_tokens(ctx, Address(token), ctx.sender, amount)
+        exit_ = BridgeExit(
+            LeafType.ASSET, origin, destination, Address(to), amount, keccak256(metadata)
+        )
+        self._exit(ctx, exit_, metadata, bool(force))
         return b""
 
     def _bridge_message(self, ctx: CallContext, args: tuple[object, ...]) -> bytes:
@@ -503,9 +680,9 @@ class UnifiedBridge(NativeModule):
         exit_ = BridgeExit(
             LeafType.MESSAGE, sender, destination, Address(to), int(ctx.value), keccak256(metadata)
         )
+        self._bridged_out(ctx, ETH_TOKEN, int(ctx.value))
         self._exit(ctx, exit_, metadata, bool(force))
         self._take_eth(ctx, int(ctx.value))
-        self._credit(ctx, destination, int(ctx.value))
         return b""
 
     def _update_global_exit_root(self, ctx: CallContext) -> None:
@@ -524,13 +701,20 @@ class UnifiedBridge(NativeModule):
 
     def _settle_local_exit_root(self, ctx: CallContext, args: tuple[object, ...]) -> bytes:
         """Take a rollup's local exit root into L1's rollup exit tree, with evidence tied to
-        a block L1 settled: the block's state root as L1 knows it (a validity proof, or a
-        resolved output) and an EIP-1186 proof of the rollup bridge's
-        ``lastLocalExitRoot`` slot against it. Anyone may send it; nothing is taken on the
-        hub's word."""
-        chain_id, number, account_proof, storage_proof = args
+        a block L1 settled and the chain's certificate for the blocks since the last one.
+
+        The evidence: the block's state root as L1 knows it (a validity proof, or a
+        resolved output) and EIP-1186 proofs of the rollup bridge's ``lastLocalExitRoot``
+        and ``importedExitsHash`` slots against it. The certificate must continue the
+        chain's settled state (``certificate.py``), end at that local exit root, import
+        exactly the claims the hash chain commits to, and pass the per-chain accounting
+        (``accounting.apply_certificate``): a chain that exits more of a token than came
+        into it is refused here whatever its own proof said. Anyone may send it; nothing
+        is taken on the hub's word."""
+        chain_id, number, account_proof, exit_root_proof, imports_proof, raw = args
         assert isinstance(chain_id, int)
         assert isinstance(number, int)
+        assert isinstance(raw, bytes)
         if self._network(ctx) != MAINNET_NETWORK_ID or self.settled_state_root is None:
             raise revert("local exit roots are settled on L1's bridge")
         network = ctx.sload(mapping_slot(_CHAIN_NETWORK, chain_id))
@@ -548,11 +732,39 @@ class UnifiedBridge(NativeModule):
                 f"block {number} of chain {chain_id} is not settled on L1 with a state root "
                 "L1 knows (a proven block, or a resolved output)"
             )
-        root = _proven_local_exit_root(
-            state_root, _node_list(account_proof), _node_list(storage_proof)
+        storage_root = _bridge_storage_root(state_root, _node_list(account_proof))
+        root = _hash(
+            _proven_word(
+                storage_root,
+                local_exit_root_slot(),
+                _node_list(exit_root_proof),
+                "lastLocalExitRoot",
+            )
+        )
+        if root == ZERO_HASH:
+            raise revert("the storage proof shows the bridge's lastLocalExitRoot unset")
+        imports_hash = _hash(
+            _proven_word(
+                storage_root,
+                imported_exits_hash_slot(),
+                _node_list(imports_proof),
+                "importedExitsHash",
+            )
+        )
+        state = self._check_certificate(
+            ctx,
+            network=network,
+            chain_id=chain_id,
+            number=number,
+            raw=raw,
+            root=root,
+            imports_hash=imports_hash,
         )
         ctx.sstore(mapping_slot(_ROLLUP_LER, network), _word(root))
         ctx.sstore(mapping_slot(_ROLLUP_LER_BLOCK, network), number)
+        ctx.sstore(mapping_slot(_PP_ROOT, network), _word(pessimistic_root(state, network)))
+        ctx.sstore(mapping_slot(_NETWORK_HEIGHT, network), state.height)
+        ctx.sstore(mapping_slot(_NETWORK_IMPORTS, network), _word(imports_hash))
         count = ctx.sload(word_slot(_NETWORK_COUNT))
         leaves = [_hash(ctx.sload(mapping_slot(_ROLLUP_LER, n))) for n in range(1, count + 1)]
         rollup_exit_root = ExitTree.from_leaves(leaves).root()
@@ -569,7 +781,84 @@ class UnifiedBridge(NativeModule):
         ctx.logs.append(Log(L1_EXIT_ROOT_MANAGER_ADDRESS, tuple(topics), data))
         return b""
 
+    def _check_certificate(
+        self,
+        ctx: CallContext,
+        *,
+        network: int,
+        chain_id: int,
+        number: int,
+        raw: bytes,
+        root: Hash32,
+        imports_hash: Hash32,
+    ) -> NetworkState:
+        """The chain's state after the submitted certificate, or a revert naming what
+        failed (see ``_settle_local_exit_root``)."""
+        try:
+            submission = decode_submission(raw)
+        except BridgeRefused as exc:
+            raise revert(f"{type(exc).__name__}: {exc}") from exc
+        cert, previous = submission.certificate, submission.previous
+        ctx.charge(certificate_gas(submission))
+        if cert.network_id != network:
+            raise revert(
+                f"WrongCertificateNetwork: the certificate is network {cert.network_id}'s, "
+                f"chain {chain_id} is network {network}"
+            )
+        held = _hash(ctx.sload(mapping_slot(_PP_ROOT, network)))
+        empty = held == ZERO_HASH and previous == NetworkState()
+        if not empty and pessimistic_root(previous, network) != held:
+            raise revert(
+                f"PessimisticRootMismatch: the previous state given for network {network} "
+                f"has pessimistic root {to_hex(pessimistic_root(previous, network))}, L1 holds "
+                f"{to_hex(held)}"
+            )
+        settled = _hash(ctx.sload(mapping_slot(_ROLLUP_LER, network)))
+        if previous.local_exit_root != (settled if settled != ZERO_HASH else EMPTY_EXIT_ROOT):
+            raise revert(
+                f"LocalExitRootMismatch: the previous state's local exit root "
+                f"{to_hex(previous.local_exit_root)} is not network {network}'s settled "
+                f"{to_hex(settled)}"
+            )
+        start = _hash(ctx.sload(mapping_slot(_NETWORK_IMPORTS, network)))
+        folded = fold_imports(start, cert.imported_bridge_exits)
+        if folded != imports_hash:
+            raise revert(
+                f"ImportsMismatch: the certificate's {len(cert.imported_bridge_exits)} "
+                f"imported exits do not give chain {chain_id}'s importedExitsHash at block "
+                f"{number} ({to_hex(folded)}, the block holds {to_hex(imports_hash)}): a claim "
+                "is missing, extra or out of order"
+            )
+        if cert.new_local_exit_root != root:
+            raise revert(
+                f"LocalExitRootMismatch: the certificate ends at local exit root "
+                f"{to_hex(cert.new_local_exit_root)}, chain {chain_id}'s block {number} holds "
+                f"{to_hex(root)}"
+            )
+        try:
+            return apply_certificate(
+                previous,
+                cert,
+                submission.witness,
+                lambda candidate: knows_global_exit_root(ctx.state, candidate),
+            )
+        except BridgeRefused as exc:
+            raise revert(f"{type(exc).__name__}: {exc}") from exc
+
     # ---- claims ---------------------------------------------------------------------
+
+    def _claim_token(self, ctx: CallContext, exit_: BridgeExit, metadata: bytes) -> None:
+        """Pay a token claim: out of escrow on its origin chain, else minted as the wrapped
+        token (made at its address on the first claim, with the exit's metadata)."""
+        origin, to, amount = exit_.token, exit_.destination_address, exit_.amount
+        if origin.origin_network == self._network(ctx):
+            transfer_tokens(ctx, origin.origin_address, self.address, to, amount)
+            return
+        wrapped = wrapped_token_address(origin)
+        if not token_exists(ctx.state, wrapped):
+            create_token(ctx, wrapped, _claim_token_metadata(metadata), origin)
+        self._bridged_in(ctx, origin, amount)
+        mint_tokens(ctx, wrapped, to, amount)
 
     def _claim(self, ctx: CallContext, function: str, args: tuple[object, ...]) -> bytes:
         (
@@ -625,18 +914,30 @@ class UnifiedBridge(NativeModule):
                 f"AlreadyClaimed: exit {index.leaf_index} of network {index.source_network}"
             )
         ctx.sstore(slot, word | (1 << (key & 255)))
-        if leaf_type is LeafType.ASSET and not exit_.token.is_eth:
-            raise revert("ERC-20 tokens are not bridged yet (only ETH)")
-        if leaf_type is LeafType.ASSET and exit_.token.origin_network != MAINNET_NETWORK_ID:
+        is_token = leaf_type is LeafType.ASSET and not exit_.token.is_eth
+        if leaf_type is LeafType.ASSET and exit_.token.is_eth and exit_.token.origin_network:
             raise revert("ETH names origin network 0")
-        if index.source_network != MAINNET_NETWORK_ID:
-            self._debit(ctx, index.source_network, amount)
-        self._pay_eth(ctx, exit_.destination_address, amount)
+        if network != MAINNET_NETWORK_ID:
+            slot = word_slot(_IMPORTED_EXITS_HASH)
+            imported = ImportedBridgeExit(exit_, proof)
+            ctx.sstore(slot, _word(fold_imports(_hash(ctx.sload(slot)), (imported,))))
+        if is_token:
+            self._claim_token(ctx, exit_, metadata)
+        else:
+            self._bridged_in(ctx, exit_.amount_token, amount)
+            self._pay_eth(ctx, exit_.destination_address, amount)
         topics, data = self.abi.event("ClaimEvent").encode_log(
             global_index, origin_network, origin_address, destination_address, amount
         )
         ctx.emit(topics, data)
         return b""
+
+
+def _claim_token_metadata(metadata: bytes) -> TokenMetadata:
+    try:
+        return decode_token_metadata(metadata)
+    except InterlaceError as exc:
+        raise revert(f"the claim's token metadata does not decode: {exc}") from exc
 
 
 def global_exit_root_deposit(root: Hash32, source_hash: Hash32) -> DepositTransaction:

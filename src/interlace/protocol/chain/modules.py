@@ -9,7 +9,8 @@ metered with a small, documented gas schedule (see ``GasSchedule`` in
 """
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -145,3 +146,63 @@ def install_module(state: WorldState, module: NativeModule) -> None:
         module.address,
         Account(account.nonce, account.balance, account.storage_root, MODULE_CODE_HASH),
     )
+
+
+class ModuleFamily(ABC):
+    """Native modules of one kind at many addresses (the ERC-20 tokens): every address that
+    starts with ``prefix`` is served by ``bind(address)``, a module bound to that address
+    (its storage is that address's)."""
+
+    prefix: bytes
+
+    @abstractmethod
+    def bind(self, address: Address) -> NativeModule:
+        """The module serving ``address`` (which starts with ``prefix``)."""
+
+
+class ModuleMap(MutableMapping[Address, NativeModule]):
+    """A chain's modules by address: the fixed ones, then the families by address prefix.
+
+    Iterating gives the fixed modules only (those genesis installs); a family's addresses
+    are found by lookup, as execution and the RPC look a call's target up. Setting or
+    deleting an entry changes the fixed modules (a test adding its own module)."""
+
+    def __init__(
+        self, fixed: Mapping[Address, NativeModule], families: Sequence[ModuleFamily] = ()
+    ) -> None:
+        self._fixed = dict(fixed)
+        self._families = tuple(families)
+
+    def __getitem__(self, address: Address) -> NativeModule:
+        module = self._fixed.get(address)
+        if module is not None:
+            return module
+        for family in self._families:
+            if address.startswith(family.prefix):
+                return family.bind(address)
+        raise KeyError(address)
+
+    def __setitem__(self, address: Address, module: NativeModule) -> None:
+        self._fixed[address] = module
+
+    def __delitem__(self, address: Address) -> None:
+        del self._fixed[address]
+
+    def __iter__(self) -> Iterator[Address]:
+        return iter(self._fixed)
+
+    def __len__(self) -> int:
+        return len(self._fixed)
+
+
+@contextmanager
+def acting_as(ctx: CallContext, module: Address) -> Iterator[CallContext]:
+    """Run part of a call against another module's storage and logs, with the same gas,
+    sender and log list: a module calling one it trusts (the bridge minting a wrapped
+    token, moving a token into escrow)."""
+    own = ctx.module
+    ctx.module = module
+    try:
+        yield ctx
+    finally:
+        ctx.module = own

@@ -16,14 +16,22 @@ from interlace.primitives.header import BlockHeader
 from interlace.primitives.types import U64, U256, Address, ChainId, Hash32
 from interlace.protocol.bridge.format import MAINNET_NETWORK_ID
 from interlace.protocol.bridge.module import (
+    BRIDGE_ADDRESS,
     L1_EXIT_ROOT_MANAGER_ADDRESS,
     ExitRootManager,
     UnifiedBridge,
     configure_bridge,
 )
+from interlace.protocol.bridge.token import TokenFactory, token_family
 from interlace.protocol.chain.block import ChainConfig, genesis_header
 from interlace.protocol.chain.history import install_history
-from interlace.protocol.chain.modules import CallContext, CallEnv, NativeModule, install_module
+from interlace.protocol.chain.modules import (
+    CallContext,
+    CallEnv,
+    ModuleMap,
+    NativeModule,
+    install_module,
+)
 from interlace.protocol.chain.state import WorldState
 from interlace.protocol.l1.modules import (
     BatchInbox,
@@ -46,8 +54,8 @@ L1_CONFIG: Final = ChainConfig(L1_CHAIN_ID, block_hash_history=True)
 ``ValidityVerifier`` reads to check a proven block's L1Origin."""
 
 
-def l1_modules() -> dict[Address, NativeModule]:
-    """The L1's native modules by address."""
+def l1_modules() -> ModuleMap:
+    """The L1's native modules by address, and its ERC-20 tokens (``bridge.token``)."""
     modules: list[NativeModule] = [
         RollupRegistry(),
         BatchInbox(),
@@ -57,8 +65,9 @@ def l1_modules() -> dict[Address, NativeModule]:
         DisputeGameFactory(),
         UnifiedBridge(settled_state_root),
         ExitRootManager(L1_EXIT_ROOT_MANAGER_ADDRESS),
+        TokenFactory(),
     ]
-    return {m.address: m for m in modules}
+    return ModuleMap({m.address: m for m in modules}, [token_family(BRIDGE_ADDRESS)])
 
 
 @dataclass(frozen=True, slots=True)

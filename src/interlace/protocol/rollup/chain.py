@@ -23,11 +23,13 @@ from interlace.primitives.receipt import Receipt
 from interlace.primitives.tx import Transaction
 from interlace.primitives.types import U64, Address, ChainId, Hash32
 from interlace.protocol.bridge.module import (
+    BRIDGE_ADDRESS,
     L2_EXIT_ROOT_MANAGER_ADDRESS,
     ExitRootManager,
     UnifiedBridge,
     configure_bridge,
 )
+from interlace.protocol.bridge.token import token_family
 from interlace.protocol.chain.block import (
     Block,
     BuiltBlock,
@@ -36,7 +38,7 @@ from interlace.protocol.chain.block import (
     execute_block,
     genesis_header,
 )
-from interlace.protocol.chain.modules import NativeModule, install_module
+from interlace.protocol.chain.modules import ModuleMap, NativeModule, install_module
 from interlace.protocol.chain.state import WorldState
 from interlace.protocol.interop.messenger import (
     HubClient,
@@ -81,8 +83,8 @@ class RollupGenesis:
     bridge unconfigured, refusing every call."""
 
 
-def rollup_modules() -> dict[Address, NativeModule]:
-    """The predeploys every rollup runs."""
+def rollup_modules() -> ModuleMap:
+    """The predeploys every rollup runs, and its wrapped ERC-20 tokens (``bridge.token``)."""
     modules: list[NativeModule] = [
         L1Block(),
         Messenger(),
@@ -90,7 +92,7 @@ def rollup_modules() -> dict[Address, NativeModule]:
         UnifiedBridge(),
         ExitRootManager(L2_EXIT_ROOT_MANAGER_ADDRESS),
     ]
-    return {m.address: m for m in modules}
+    return ModuleMap({m.address: m for m in modules}, [token_family(BRIDGE_ADDRESS)])
 
 
 class RollupChain:

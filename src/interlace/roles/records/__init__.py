@@ -93,6 +93,7 @@ from interlace.roles.records.sequencer import (
     SequencerUnsafeReorg,
     SequencerWaitingForL1,
 )
+from interlace.roles.records.settler import SettlerRefused, SettlerReverted, SettlerSubmitted
 from interlace.roles.records.verifier import (
     EvidenceKind,
     SafeReorgCause,
@@ -176,6 +177,9 @@ __all__ = [
     "SequencerTxRejected",
     "SequencerUnsafeReorg",
     "SequencerWaitingForL1",
+    "SettlerRefused",
+    "SettlerReverted",
+    "SettlerSubmitted",
     "VerifierBadBatch",
     "VerifierBadEnvelope",
     "VerifierEvidence",

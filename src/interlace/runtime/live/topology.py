@@ -79,6 +79,7 @@ DEVNET_PLAN: Final = PlanSpec(
         aggregate_every=3.0,
         prove_seconds_per_block=0.0,
         prove_seconds_per_tx=0.0,
+        settle_exit_roots=True,
     ),
     accounts=AccountsSpec(shared=10, per_chain=0, l1=0, balance=10_000 * ETHER),
 )
@@ -127,6 +128,7 @@ FLAT_SETTINGS: Final = {
     "max_depth": ("settlement", "max_depth"),
     "provers": ("settlement", "provers"),
     "aggregate_every": ("settlement", "aggregate_every"),
+    "settle_exit_roots": ("settlement", "settle_exit_roots"),
     "dev_accounts": ("accounts", "shared"),
     "dev_balance": ("accounts", "balance"),
 }
