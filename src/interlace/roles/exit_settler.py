@@ -22,7 +22,7 @@ imports from the claim transactions) with storage proofs of the bridge's
 ``resubmit_after`` seconds of the L1's clock is sent again). A range that breaks the
 accounting rule is not sent: ``settler.refused`` names the refusal L1 would give, once
 per block. A transaction L1 reverts is recorded (``settler.reverted``) and that block is
-not tried again; a later block is.
+not tried again; a later block is. One an L1 reorg removed is tried again.
 
 Durability: none of its own. A restart re-derives the chain (the follower's store) and
 re-reads L1; a transaction in flight when it stopped lands or is dropped, and the next
@@ -81,8 +81,8 @@ from interlace.roles.messages import (
     L1BlockPublished,
 )
 from interlace.roles.names import L1_NODE
-from interlace.roles.records import Record, SettlerRefused, SettlerReverted, SettlerSubmitted
-from interlace.roles.rollup_follower import RollupFollower
+from interlace.roles.records import SettlerRefused, SettlerReverted, SettlerSubmitted
+from interlace.roles.rollup_follower import RollupFollower, without_records
 from interlace.roles.verifier import VerifierParams
 
 __all__ = ["ExitRootSettler", "SettlerParams"]
@@ -164,10 +164,10 @@ class ExitRootSettler(Role):
             return []
         message = event.message
         if isinstance(message, HubBlockPublished):
-            return _inner(follower.on_hub(event.sender, message, now))
+            return without_records(follower.on_hub(event.sender, message, now))
         if not isinstance(message, L1BlockPublished):
             return []
-        effects = _inner(follower.on_l1(message, now))
+        effects = without_records(follower.on_l1(message, now))
         effects.extend(self._refresh())
         follower.release_l1(follower.l1.complete_through + 1)
         follower.chain.release_states_below(min(follower.state_floor(), self.settled_at))
@@ -185,8 +185,11 @@ class ExitRootSettler(Role):
         for number in stale:
             del self._facts[number]
         if stale:
+            # An L1 reorg: what it took out is forgotten, and a block whose transaction it
+            # removed may be tried again (the facts say whether it is still the one to send).
             for dropped in self.sender.forget_from(min(stale)):
                 effects.extend(self.sender.give_up(dropped.tx.nonce))
+                self.tried.discard(int(dropped.tx.tag))
         for number in range(l1.complete_through + 1):
             if number in self._facts:
                 continue
@@ -341,8 +344,3 @@ class ExitRootSettler(Role):
                         if imported is not None:
                             imports.append(imported)
         return exits, imports
-
-
-def _inner(effects: Iterable[Effect]) -> list[Effect]:
-    """The follower's effects: its store writes and L1 syncs, not its timeline."""
-    return [e for e in effects if not isinstance(e, Record)]

@@ -28,7 +28,6 @@ states and L1 bodies itself, after scanning each L1 block.
 """
 
 from abc import abstractmethod
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Final
 
@@ -79,9 +78,8 @@ from interlace.roles.records import (
     GameResolved,
     GameStep,
     GameStepUnavailable,
-    Record,
 )
-from interlace.roles.rollup_follower import RollupFollower
+from interlace.roles.rollup_follower import RollupFollower, without_records
 from interlace.roles.verifier import VerifierParams
 
 MAX_FEE_PER_GAS: Final = 10**10
@@ -222,7 +220,7 @@ class GamePlayer(Role):
             return []
         message = event.message
         if isinstance(message, L1BlockPublished):
-            effects = self._inner(follower.on_l1(message, now))
+            effects = without_records(follower.on_l1(message, now))
             effects.extend(self._refresh())
             follower.release_l1(follower.l1.complete_through + 1)
             kept = follower.chain.release_states_below(
@@ -233,17 +231,13 @@ class GamePlayer(Role):
                 effects.extend(self.act())
             return effects
         if isinstance(message, HubBlockPublished):
-            return self._inner(follower.on_hub(event.sender, message, now))
+            return without_records(follower.on_hub(event.sender, message, now))
         return self.on_message(message)
 
     def on_message(self, message: object) -> list[Effect]:
         """Messages other than L1 blocks (subclasses add fault controls)."""
         del message
         return []
-
-    def _inner(self, effects: Iterable[Effect]) -> list[Effect]:
-        """The follower's effects: its store writes and L1 syncs, not its timeline."""
-        return [e for e in effects if not isinstance(e, Record)]
 
     def _synced(self) -> bool:
         l1 = self.follower.l1

@@ -37,6 +37,7 @@ canonical.
 """
 
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final, Protocol
 
@@ -90,6 +91,7 @@ from interlace.roles.messages import (
 )
 from interlace.roles.names import L1_NODE
 from interlace.roles.records import (
+    Record,
     SafeReorgCause,
     VerifierBadBatch,
     VerifierHeldAside,
@@ -575,3 +577,9 @@ def _contents_digest(transactions: tuple[bytes, ...]) -> Hash32:
 
 def _block_key(number: int) -> bytes:
     return _BLOCK_KEY + number.to_bytes(8, "big")
+
+
+def without_records(effects: Iterable[Effect]) -> list[Effect]:
+    """A follower's effects for an owner that is not a verifier node: its store writes and
+    L1 syncs, not its timeline (the verifier node records what derivation does)."""
+    return [e for e in effects if not isinstance(e, Record)]

@@ -287,7 +287,9 @@ def _import_exit(
             f"is not shown unclaimed under nullifier root {to_hex(nullifier_root)} "
             "(imported before, or a wrong path)"
         )
-    return root_from_non_inclusion(bits, path, NULLIFIED)
+    after = root_from_non_inclusion(bits, path, NULLIFIED)
+    assert after is not None  # the same path led to the root just above
+    return after
 
 
 def _apply_balances(
@@ -322,7 +324,9 @@ def _apply_balances(
             )
         if balance > _U256_MAX:
             raise BalanceOverflow(f"network {network}: balance of {proof.token} passes 2^256-1")
-        root = root_from_inclusion(bits, _balance_value(balance), proof.siblings)
+        after = root_from_inclusion(bits, _balance_value(balance), proof.siblings)
+        assert after is not None  # the same siblings led to the root just above
+        root = after
     return root
 
 

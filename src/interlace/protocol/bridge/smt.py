@@ -56,12 +56,15 @@ def _check_key(bits: Sequence[bool], depth: int) -> None:
         raise ValueError(f"a key of this tree is {depth} bits, got {len(bits)}")
 
 
-def root_from_inclusion(bits: Sequence[bool], value: Hash32, siblings: Sequence[Hash32]) -> Hash32:
+def root_from_inclusion(
+    bits: Sequence[bool], value: Hash32, siblings: Sequence[Hash32]
+) -> Hash32 | None:
     """The root that an inclusion proof gives for ``value`` at the key ``bits``
-    (``SmtMerkleProof::verify``); the caller compares it with the root it trusts."""
+    (``SmtMerkleProof::verify``); the caller compares it with the root it trusts. None for
+    a proof of the wrong length, which leads to no root."""
     depth = len(bits)
     if len(siblings) != depth:
-        return Hash32(b"")  # a proof of the wrong length leads to no root
+        return None
     node = value
     for height, sibling in enumerate(siblings):
         right = bits[depth - 1 - height]
@@ -71,14 +74,15 @@ def root_from_inclusion(bits: Sequence[bool], value: Hash32, siblings: Sequence[
 
 def root_from_non_inclusion(
     bits: Sequence[bool], siblings: Sequence[Hash32], value: Hash32 = ZERO_HASH
-) -> Hash32:
+) -> Hash32 | None:
     """The root a non-inclusion proof gives with ``value`` at the key (zero: the root it
     proves the key unset under, ``SmtNonInclusionProof::verify``; non-zero: the root after
-    setting it, ``verify_and_update``). A proof longer than the key leads to no root."""
+    setting it, ``verify_and_update``). A proof longer than the key leads to no root
+    (None)."""
     depth = len(bits)
     count = len(siblings)
     if count > depth:
-        return Hash32(b"")
+        return None
     if value == ZERO_HASH:
         node = EMPTY_SUBTREE[depth - count]
     else:
