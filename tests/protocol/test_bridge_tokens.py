@@ -158,6 +158,9 @@ def test_erc20_transfer_approve_transfer_from(tokens: Tokens) -> None:
         CAROL.address, erc20("transfer", ZERO_ADDRESS, 1), to=token
     )
     assert "OnlyBridge" in l1.refusal(ALICE.address, erc20("mint", ALICE.address, 1), to=token)
+    # the zero address is no account: a call "from" it (an eth_call's default) mints nothing
+    reason = l1.refusal(ZERO_ADDRESS, erc20("transfer", BOB, 10**30), to=token)
+    assert reason.startswith("ERC20InvalidSender")
     missing = Address(bytes.fromhex("70707070") + b"\x01" * 16)
     assert "no token at" in l1.refusal(ALICE.address, erc20("balanceOf", ALICE.address), to=missing)
     assert not l1.call_to(ALICE, missing, erc20("transfer", BOB, 1)).success
@@ -230,7 +233,10 @@ def test_a_token_goes_l1_to_a_rollup_to_another_and_back(tokens: Tokens) -> None
 def test_bad_token_bridging_is_refused(tokens: Tokens) -> None:
     l1, a, token = tokens.l1, tokens.a, tokens.token
     call = bridge_token(1, CAROL.address, 10, token)
-    assert "ERC20InsufficientBalance" in l1.refusal(CAROL.address, call)  # no tokens, no escrow
+    # escrow is transferFrom: without an approval of the bridge nothing moves
+    assert "ERC20InsufficientAllowance" in l1.refusal(ALICE.address, call)
+    assert l1.call_to(CAROL, token, erc20("approve", BRIDGE_ADDRESS, 10)).success
+    assert "ERC20InsufficientBalance" in l1.refusal(CAROL.address, call)  # no tokens
     assert "MsgValueNotZero" in l1.refusal(ALICE.address, call, value=1)
     missing = Address(bytes.fromhex("70707070") + b"\x02" * 16)
     assert "no token at" in l1.refusal(ALICE.address, bridge_token(1, BOB, 1, missing))

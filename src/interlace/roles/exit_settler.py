@@ -34,30 +34,34 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from interlace.primitives.errors import InterlaceError
-from interlace.primitives.hashing import keccak256
+from interlace.primitives.exit_tree import ExitTree
 from interlace.primitives.keys import PrivateKey
 from interlace.primitives.receipt import Receipt
-from interlace.primitives.types import ChainId, Hash32
+from interlace.primitives.types import ChainId, Hash32, to_hex
 from interlace.protocol.bridge.accounting import ImportedBridgeExit
 from interlace.protocol.bridge.certificate import (
+    IMPORTS_GENESIS,
     build_submission,
     certificate_gas,
     encode_submission,
+    fold_imports,
 )
 from interlace.protocol.bridge.errors import BridgeRefused
 from interlace.protocol.bridge.format import BridgeExit
 from interlace.protocol.bridge.module import (
     BRIDGE_ABI,
     BRIDGE_ADDRESS,
-    EXIT_ROOT_MANAGER_ABI,
-    L1_EXIT_ROOT_MANAGER_ADDRESS,
     decode_claim,
+    global_exit_root_of_log,
     imported_exits_hash_slot,
     is_claim_event,
     local_exit_root_slot,
     read_bridge_event,
+    read_imported_exits_hash,
+    read_local_exit_root,
 )
 from interlace.protocol.chain.block import Block
+from interlace.protocol.chain.state import WorldState
 from interlace.protocol.hub.settling import FactKind
 from interlace.protocol.l1.modules import RollupKind
 from interlace.protocol.rollup.chain import StatePruned
@@ -89,7 +93,6 @@ __all__ = ["ExitRootSettler", "SettlerParams"]
 
 _BLOCK_SETTLED: Final = SETTLEMENT_ABI.event("BlockSettled")
 _LER_SETTLED: Final = BRIDGE_ABI.event("LocalExitRootSettled")
-_INFO_TREE: Final = EXIT_ROOT_MANAGER_ABI.event("UpdateL1InfoTree")
 _SETTLE: Final = BRIDGE_ABI.function("settleLocalExitRoot")
 _GAS_MARGIN: Final = 400_000
 """Gas on top of intrinsic and the certificate check: proofs, reads, writes, logs."""
@@ -224,10 +227,8 @@ class ExitRootSettler(Role):
                         )
                         if of_network == network:
                             facts.exit_roots.append(int(number))
-                    elif log.address == L1_EXIT_ROOT_MANAGER_ADDRESS and log.topics[:1] == (
-                        _INFO_TREE.topic0,
-                    ):
-                        facts.global_roots.append(keccak256(log.topics[1] + log.topics[2]))
+                    elif (root := global_exit_root_of_log(log)) is not None:
+                        facts.global_roots.append(root)
                     else:
                         fact = read_proven_fact(log, tx) or read_game_fact(log, tx)
                         ok = FactKind.PROVEN if wanted else FactKind.OUTPUT_VALID
@@ -274,13 +275,18 @@ class ExitRootSettler(Role):
 
     def _send(self, number: int, now: Timestamp) -> list[Effect]:
         chain = self.follower.chain
-        settled_exits, settled_imports = self._bridge_history(1, self.settled_at)
-        exits, imports = self._bridge_history(self.settled_at + 1, number)
+        try:
+            settled_exits, settled_imports = self._bridge_history(1, self.settled_at)
+            exits, imports = self._bridge_history(self.settled_at + 1, number)
+        except InterlaceError as exc:
+            self.tried.add(number)
+            return [SettlerRefused(chain=self.chain_id, number=number, reason=str(exc))]
         if not exits and not imports:
             return []  # nothing new to take in
         self.tried.add(number)
         try:
             state = chain.state_at(number)
+            _check_own_state(state, settled_exits + exits, settled_imports + imports)
             submission = build_submission(
                 self.params.network_id,
                 (settled_exits, settled_imports),
@@ -329,7 +335,7 @@ class ExitRootSettler(Role):
         for number in range(max(first, 1), last + 1):
             block = chain.block_at(number)
             if block is None:
-                break
+                raise BridgeRefused(f"block {number} is not derived yet")
             receipts = chain.receipts[number]
             for tx, receipt in zip(block.transactions, receipts, strict=True):
                 for log in receipt.logs:
@@ -337,10 +343,32 @@ class ExitRootSettler(Role):
                     if event is not None:
                         exits.append(event[0])
                     elif is_claim_event(log):
-                        try:
-                            imported = decode_claim(tx.data)
-                        except InterlaceError:
-                            imported = None  # a claim event comes only from a claim call
-                        if imported is not None:
-                            imports.append(imported)
+                        # only a claim call emits a ClaimEvent (there is no EVM to call
+                        # the bridge from code): its calldata is the import
+                        imported = decode_claim(tx.data)
+                        if imported is None:
+                            raise BridgeRefused(
+                                f"block {number}: a ClaimEvent in a transaction that is no claim"
+                            )
+                        imports.append(imported)
         return exits, imports
+
+
+def _check_own_state(
+    state: WorldState, exits: list[BridgeExit], imports: list[ImportedBridgeExit]
+) -> None:
+    """Raise ``BridgeRefused`` unless the chain's own bridge state holds what the history
+    gives (its local exit root and its claims' hash chain): L1 would refuse the certificate
+    otherwise, so it is not sent."""
+    root = ExitTree.from_leaves([e.leaf_hash() for e in exits]).root()
+    if root != read_local_exit_root(state):
+        raise BridgeRefused(
+            f"the chain's {len(exits)} exits give local exit root {to_hex(root)}, its bridge "
+            f"holds {to_hex(read_local_exit_root(state))}"
+        )
+    folded = fold_imports(IMPORTS_GENESIS, imports)
+    if folded != read_imported_exits_hash(state):
+        raise BridgeRefused(
+            f"the chain's {len(imports)} claims give importedExitsHash {to_hex(folded)}, its "
+            f"bridge holds {to_hex(read_imported_exits_hash(state))}"
+        )

@@ -224,7 +224,13 @@ def decode_submission(data: bytes) -> Submission:
             imported_bridge_exits=tuple(
                 ImportedBridgeExit(
                     _exit_of(exit_value),
-                    ClaimProof(_hashes(local), _hashes(rollup), int(index), mainnet, rollup_root),
+                    ClaimProof(
+                        _hashes(local),
+                        _hashes(rollup),
+                        int(index),
+                        Hash32(bytes(mainnet)),
+                        Hash32(bytes(rollup_root)),
+                    ),
                 )
                 for exit_value, local, rollup, index, mainnet, rollup_root in imports
             ),

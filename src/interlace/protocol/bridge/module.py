@@ -97,11 +97,12 @@ from interlace.protocol.bridge.format import (
 from interlace.protocol.bridge.token import (
     burn_tokens,
     create_token,
+    escrow_tokens,
     mint_tokens,
     read_token_metadata,
     read_token_origin,
+    release_tokens,
     token_exists,
-    transfer_tokens,
     wrapped_token_address,
 )
 from interlace.protocol.chain.modules import (
@@ -661,7 +662,7 @@ class UnifiedBridge(NativeModule):
         metadata = encode_token_metadata(read_token_metadata(ctx.state, Address(token)))
         if origin is None:  # made on this chain: into escrow
             origin = TokenInfo(self._network(ctx), Address(token))
-            transfer_tokens(ctx, Address(token), ctx.sender, self.address, amount)
+            escrow_tokens(ctx, Address(token), ctx.sender, self.address, amount)
         else:  # a wrapped token: burnt here, minted where it arrives
             self._bridged_out(ctx, origin, amount)
             burn_tokens(ctx, Address(token), ctx.sender, amount)
@@ -852,11 +853,16 @@ class UnifiedBridge(NativeModule):
         token (made at its address on the first claim, with the exit's metadata)."""
         origin, to, amount = exit_.token, exit_.destination_address, exit_.amount
         if origin.origin_network == self._network(ctx):
-            transfer_tokens(ctx, origin.origin_address, self.address, to, amount)
+            release_tokens(ctx, origin.origin_address, self.address, to, amount)
             return
         wrapped = wrapped_token_address(origin)
         if not token_exists(ctx.state, wrapped):
             create_token(ctx, wrapped, _claim_token_metadata(metadata), origin)
+        elif read_token_origin(ctx.state, wrapped) != origin:
+            raise revert(
+                f"the address 0x{wrapped.hex()} of {origin}'s wrapped token holds another "
+                "token (an address collision): nothing is minted"
+            )
         self._bridged_in(ctx, origin, amount)
         mint_tokens(ctx, wrapped, to, amount)
 

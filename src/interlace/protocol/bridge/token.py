@@ -56,14 +56,15 @@ __all__ = [
     "TokenFactory",
     "burn_tokens",
     "create_token",
+    "escrow_tokens",
     "factory_token_address",
     "mint_tokens",
     "read_token_balance",
     "read_token_metadata",
     "read_token_origin",
+    "release_tokens",
     "token_exists",
     "token_family",
-    "transfer_tokens",
     "wrapped_token_address",
 ]
 
@@ -212,10 +213,12 @@ def _on_token(ctx: CallContext, token: Address) -> Iterator[CallContext]:
         yield inner
 
 
-def _move(ctx: CallContext, source: Address, to: Address, amount: int) -> None:
-    """Move ``amount`` of the token ``ctx`` acts on from ``source`` to ``to`` (zero
-    address: mint or burn), with its ``Transfer`` log."""
-    if source != ZERO_ADDRESS:
+def _update(ctx: CallContext, source: Address | None, to: Address | None, amount: int) -> None:
+    """Move ``amount`` of the token ``ctx`` acts on from ``source`` to ``to``, with its
+    ``Transfer`` log (OpenZeppelin's ``_update``): no ``source`` mints, no ``to`` burns. The
+    zero address is never an account here, so no call can mint by sending from it."""
+    supply_slot = word_slot(_TOTAL_SUPPLY)
+    if source is not None:
         slot = mapping_slot(_BALANCES, source)
         held = ctx.sload(slot)
         if amount > held:
@@ -225,28 +228,59 @@ def _move(ctx: CallContext, source: Address, to: Address, amount: int) -> None:
             )
         ctx.sstore(slot, held - amount)
     else:
-        supply = ctx.sload(word_slot(_TOTAL_SUPPLY)) + amount
+        supply = ctx.sload(supply_slot) + amount
         if supply > _U256_MAX:
             raise revert(f"the supply of token 0x{ctx.module.hex()} would pass 2^256 - 1")
-        ctx.sstore(word_slot(_TOTAL_SUPPLY), supply)
-    if to != ZERO_ADDRESS:
+        ctx.sstore(supply_slot, supply)
+    if to is not None:
         slot = mapping_slot(_BALANCES, to)
         ctx.sstore(slot, ctx.sload(slot) + amount)
     else:
-        ctx.sstore(word_slot(_TOTAL_SUPPLY), ctx.sload(word_slot(_TOTAL_SUPPLY)) - amount)
-    topics, data = ERC20_ABI.event("Transfer").encode_log(source, to, amount)
+        ctx.sstore(supply_slot, ctx.sload(supply_slot) - amount)
+    topics, data = ERC20_ABI.event("Transfer").encode_log(
+        source or ZERO_ADDRESS, to or ZERO_ADDRESS, amount
+    )
     ctx.emit(topics, data)
 
 
-def transfer_tokens(
-    ctx: CallContext, token: Address, source: Address, to: Address, amount: int
-) -> None:
-    """Move a token between two accounts inside a call the bridge makes (escrow and
-    release), with its ``Transfer`` log and gas."""
+def _check_accounts(source: Address, to: Address) -> None:
+    if source == ZERO_ADDRESS:
+        raise revert("ERC20InvalidSender: transfer from the zero address")
     if to == ZERO_ADDRESS:
         raise revert("ERC20InvalidReceiver: transfer to the zero address")
+
+
+def _spend_allowance(ctx: CallContext, owner: Address, spender: Address, amount: int) -> None:
+    """Take ``amount`` from what ``owner`` let ``spender`` move (the maximum is unlimited)."""
+    slot = mapping_slot(_ALLOWANCES, owner, spender)
+    allowed = ctx.sload(slot)
+    if amount > allowed:
+        raise revert(
+            f"ERC20InsufficientAllowance: 0x{spender.hex()} may move {allowed} of "
+            f"0x{owner.hex()}'s token 0x{ctx.module.hex()}, {amount} asked"
+        )
+    if allowed != _U256_MAX:
+        ctx.sstore(slot, allowed - amount)
+
+
+def escrow_tokens(
+    ctx: CallContext, token: Address, owner: Address, bridge: Address, amount: int
+) -> None:
+    """``transferFrom(owner, bridge, amount)`` as the bridge makes it (so ``owner`` must have
+    approved the bridge), with its ``Transfer`` log and gas."""
     with _on_token(ctx, token) as inner:
-        _move(inner, source, to, amount)
+        _check_accounts(owner, bridge)
+        _spend_allowance(inner, owner, bridge, amount)
+        _update(inner, owner, bridge, amount)
+
+
+def release_tokens(
+    ctx: CallContext, token: Address, bridge: Address, to: Address, amount: int
+) -> None:
+    """``transfer(to, amount)`` from the bridge's escrow (a claim on the token's origin)."""
+    with _on_token(ctx, token) as inner:
+        _check_accounts(bridge, to)
+        _update(inner, bridge, to, amount)
 
 
 def mint_tokens(ctx: CallContext, token: Address, to: Address, amount: int) -> None:
@@ -254,13 +288,15 @@ def mint_tokens(ctx: CallContext, token: Address, to: Address, amount: int) -> N
     if to == ZERO_ADDRESS:
         raise revert("ERC20InvalidReceiver: mint to the zero address")
     with _on_token(ctx, token) as inner:
-        _move(inner, ZERO_ADDRESS, to, amount)
+        _update(inner, None, to, amount)
 
 
 def burn_tokens(ctx: CallContext, token: Address, source: Address, amount: int) -> None:
     """Burn a wrapped token (the bridge's exit)."""
+    if source == ZERO_ADDRESS:
+        raise revert("ERC20InvalidSender: burn from the zero address")
     with _on_token(ctx, token) as inner:
-        _move(inner, source, ZERO_ADDRESS, amount)
+        _update(inner, source, None, amount)
 
 
 class Erc20Token(NativeModule):
@@ -305,8 +341,8 @@ class Erc20Token(NativeModule):
         if function == "transfer":
             to, amount = args
             assert isinstance(to, bytes) and isinstance(amount, int)
-            self._check_receiver(Address(to))
-            _move(ctx, ctx.sender, Address(to), amount)
+            _check_accounts(ctx.sender, Address(to))
+            _update(ctx, ctx.sender, Address(to), amount)
             return fn.encode_return(True)
         if function == "approve":
             spender, amount = args
@@ -321,35 +357,23 @@ class Erc20Token(NativeModule):
             source, to, amount = args
             assert isinstance(source, bytes) and isinstance(to, bytes)
             assert isinstance(amount, int)
-            self._check_receiver(Address(to))
-            slot = mapping_slot(_ALLOWANCES, source, ctx.sender)
-            allowed = ctx.sload(slot)
-            if amount > allowed:
-                raise revert(
-                    f"ERC20InsufficientAllowance: 0x{ctx.sender.hex()} may move {allowed} of "
-                    f"0x{bytes(source).hex()}'s token 0x{self.address.hex()}, {amount} asked"
-                )
-            if allowed != _U256_MAX:
-                ctx.sstore(slot, allowed - amount)
-            _move(ctx, Address(source), Address(to), amount)
+            _check_accounts(Address(source), Address(to))
+            _spend_allowance(ctx, Address(source), ctx.sender, amount)
+            _update(ctx, Address(source), Address(to), amount)
             return fn.encode_return(True)
         if function in ("mint", "burn"):
             account, amount = args
             assert isinstance(account, bytes) and isinstance(amount, int)
             if ctx.sender != self.bridge or read_token_origin(ctx.state, self.address) is None:
                 raise revert(f"OnlyBridge: only the bridge {function}s a wrapped token")
+            if Address(account) == ZERO_ADDRESS:
+                raise revert(f"ERC20InvalidReceiver: {function} for the zero address")
             if function == "mint":
-                self._check_receiver(Address(account))
-                _move(ctx, ZERO_ADDRESS, Address(account), amount)
+                _update(ctx, None, Address(account), amount)
             else:
-                _move(ctx, Address(account), ZERO_ADDRESS, amount)
+                _update(ctx, Address(account), None, amount)
             return b""
         raise revert(f"unknown function {function}")
-
-    @staticmethod
-    def _check_receiver(to: Address) -> None:
-        if to == ZERO_ADDRESS:
-            raise revert("ERC20InvalidReceiver: transfer to the zero address")
 
 
 class _TokenFamily(ModuleFamily):
@@ -397,7 +421,7 @@ class TokenFactory(NativeModule):
         create_token(ctx, token, TokenMetadata(name, symbol, decimals), None)
         if supply:
             with acting_as(ctx, token):
-                _move(ctx, ZERO_ADDRESS, ctx.sender, supply)
+                _update(ctx, None, ctx.sender, supply)
         topics, data = self.abi.event("TokenCreated").encode_log(
             token, ctx.sender, name, symbol, decimals, supply
         )
