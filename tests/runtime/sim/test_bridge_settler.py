@@ -21,6 +21,7 @@ from interlace.protocol.bridge.format import ETH_TOKEN, BridgeExit, GlobalIndex,
 from interlace.protocol.bridge.module import (
     BRIDGE_ABI,
     BRIDGE_ADDRESS,
+    bridged_balance_slot,
     decode_claim,
     encode_claim,
     knows_global_exit_root,
@@ -33,6 +34,7 @@ from interlace.protocol.l1.genesis import L1_CHAIN_ID, l1_modules
 from interlace.roles.messages import SubmitL1Transaction, SubmitTransaction
 from interlace.roles.names import L1_NODE, sequencer_node, settler_node
 from interlace.roles.records import SettlerSubmitted
+from interlace.runtime.sim.checkers import BridgeBacked
 from interlace.runtime.sim.scenario import load_scenario
 from interlace.runtime.sim.world import World
 
@@ -172,3 +174,23 @@ def test_the_run_keeps_every_invariant() -> None:
     result = run()
     failed = {k: v for k, v in result.metrics["invariants"].items() if v != "ok"}
     assert not failed
+
+
+def test_the_bridge_backed_checker_catches_value_no_escrow_covers() -> None:
+    """Inv. 4 for the bridge can fail: 902's state made to say it holds more ETH through the
+    bridge than L1 escrows, as a forged chain would."""
+    world = run().world
+    checker = BridgeBacked("inv4_bridge_backed", world)
+    checker.finish()
+    assert checker.violation is None
+    sequencer = world.sequencer_by_node(sequencer_node(CHAIN))
+    assert sequencer is not None
+    state = sequencer.chain.state_at(sequencer.chain.head.number)
+    mark = state.checkpoint()
+    try:
+        state.set_storage(BRIDGE_ADDRESS, bridged_balance_slot(ETH_TOKEN), 10**30)
+        checker.finish()
+    finally:
+        state.revert_to(mark)
+    assert checker.violation is not None
+    assert "L1 escrows" in checker.violation

@@ -62,6 +62,7 @@ __all__ = [
     "read_token_balance",
     "read_token_metadata",
     "read_token_origin",
+    "read_token_supply",
     "release_tokens",
     "token_exists",
     "token_family",
@@ -161,6 +162,11 @@ def token_exists(state: WorldState, token: Address) -> bool:
 def read_token_balance(state: WorldState, token: Address, owner: Address) -> int:
     """``balanceOf(owner)`` of ``token``."""
     return state.get_storage(token, mapping_slot(_BALANCES, owner))
+
+
+def read_token_supply(state: WorldState, token: Address) -> int:
+    """``totalSupply()`` of ``token``."""
+    return state.get_storage(token, word_slot(_TOTAL_SUPPLY))
 
 
 def read_token_metadata(state: WorldState, token: Address) -> TokenMetadata:

@@ -27,6 +27,18 @@ from interlace.primitives.envelope import decode_envelope
 from interlace.primitives.hashing import keccak256
 from interlace.primitives.tx import DepositTransaction
 from interlace.primitives.types import Hash32
+from interlace.protocol.bridge.format import ETH_TOKEN, LeafType
+from interlace.protocol.bridge.module import (
+    BRIDGE_ADDRESS,
+    read_bridge_event,
+    read_bridged_balance,
+)
+from interlace.protocol.bridge.token import (
+    read_token_balance,
+    read_token_supply,
+    token_exists,
+    wrapped_token_address,
+)
 from interlace.protocol.hub.state import SafetyLevel
 from interlace.protocol.interop.messenger import MESSENGER_ABI, MESSENGER_ADDRESS, relay_claim
 from interlace.protocol.l1.modules import RollupKind, escrowed_on_l1
@@ -831,6 +843,58 @@ class DepositsConserved(Checker):
 
 
 @dataclass(slots=True)
+class BridgeBacked(Checker):
+    """Inv. 4 (the unified bridge), at the end of the run: per token bridged from L1 (ETH and
+    every L1 token a ``BridgeEvent`` on L1 names), what all rollups hold of it through the
+    bridge (each one's ``bridgedBalance``: claims in, less exits out) is covered by L1's
+    escrow of it; the difference is what is in flight. And per rollup and token, a wrapped
+    token's supply is exactly what came in through the bridge, less what left: no chain
+    exits more than it holds."""
+
+    def finish(self) -> None:
+        l1 = self.world.l1_node()
+        if l1 is None:
+            return
+        now = self.world.sim.now
+        escrow_state = l1.head_state
+        tokens = {ETH_TOKEN}
+        for receipts in l1.receipts:
+            for receipt in receipts:
+                for log in receipt.logs:
+                    event = read_bridge_event(log)
+                    if event is not None and event[0].leaf_type is LeafType.ASSET:
+                        tokens.add(event[0].token)
+        states = [
+            (s.chain_id, s.chain.state_at(s.chain.head.number)) for s in self.world.sequencers()
+        ]
+        for token in sorted(tokens, key=lambda t: (t.origin_network, t.origin_address)):
+            held = sum(read_bridged_balance(state, token) for _chain, state in states)
+            escrow: int
+            if token.is_eth:
+                escrow = escrow_state.balance_of(BRIDGE_ADDRESS)
+            else:
+                escrow = read_token_balance(escrow_state, token.origin_address, BRIDGE_ADDRESS)
+            if held > escrow:
+                self.fail(
+                    now,
+                    f"rollups hold {held} of {token} through the bridge, L1 escrows {escrow}",
+                )
+                return
+            if token.is_eth:
+                continue
+            wrapped = wrapped_token_address(token)
+            for chain_id, state in states:
+                supply = read_token_supply(state, wrapped) if token_exists(state, wrapped) else 0
+                if supply != read_bridged_balance(state, token):
+                    self.fail(
+                        now,
+                        f"chain {chain_id}: {supply} of {token}'s wrapped token exist, "
+                        f"{read_bridged_balance(state, token)} came in through the bridge",
+                    )
+                    return
+
+
+@dataclass(slots=True)
 class RunProgress(Checker):
     """Liveness of the run: it ends (no livelock), no role raises, and at the end every node is
     up and still handling events: each loop the role declares (``Role.loops``) is armed, and
@@ -986,12 +1050,14 @@ ALL_CHECKERS = (
     OriginsCanonical,
     CrashRecovery,
     DepositsConserved,
+    BridgeBacked,
 )
 CHECKER_NAMES = {
     RunProgress: "liveness_run_progress",
     HeadsAdvance: "liveness_heads_advance",
     SafetyMonotonic: "inv5_safety_monotonic",
     DepositsConserved: "inv4_deposits_conserved",
+    BridgeBacked: "inv4_bridge_backed",
     EquivocationEvidence: "inv6_equivocation_evidence",
     NoFalseEquivocation: "inv6_no_false_evidence",
     OriginsCanonical: "inv7_origins_canonical",
