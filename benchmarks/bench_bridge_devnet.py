@@ -6,11 +6,14 @@ after another with the SDK (``client.bridge``), as a user would:
 
 1. **L1 → 902** (``deposit``): from the L1 receipt to ``claimable`` on 902 (the rollup
    adopts the L1 block that recorded the global exit root as an L1Origin).
-2. **902 → L1** (``withdraw``): from the 902 receipt to ``claimable`` on L1, calling
-   ``settle`` whenever the exit is not yet in L1's rollup exit tree: it waits for a hub
-   aggregate to settle a block at or above it (902's proof, then the aggregate).
+2. **902 → L1** (``withdraw``): from the 902 receipt to ``claimable`` on L1, with nobody
+   calling ``settle``: 902's settler (``bridge-902``) takes its local exit root in with the
+   certificate once a hub aggregate settles a block at or above the exit (902's proof,
+   then the aggregate).
 3. **902 → 901** (``send``): from the 902 receipt to ``claimable`` on 901 (settlement as
    in 2, then 901 adopts the recording L1 block).
+4. **902 → 901, an ERC-20 token** made on L1 and deposited to 902 first: the same route
+   for a token (burnt on 902, minted on 901 as the same wrapped token).
 
 Each is reported as p50/p99 seconds and in L1 block times, the reference measured in the
 same run (the mean interval of the L1 blocks seen during the run). The fast path through
@@ -102,9 +105,11 @@ def main() -> None:
         deposits = measure(
             args.count, deposit, lambda t: time_to_claimable(client, t, None, key_hex)
         )
-        # fund the withdrawals and transfers on 902 through the bridge (L1 credit)
-        for _ in range(2):
-            made = client.bridge.send(key, L1, VALIDITY, args.count * 10 * amount)
+        # fund the withdrawals and transfers on 902 through the bridge (only what came in
+        # through it can leave by it), and a token
+        token, _receipt = client.tokens.create(key, "Bench Token", "BENCH", 6, 10**12)
+        for send_token in (None, None, token):
+            made = client.bridge.send(key, L1, VALIDITY, args.count * 10 * amount, token=send_token)
             client.bridge.wait_for(L1, made.tx, BridgeStage.CLAIMABLE, timeout=TIMEOUT)
             client.bridge.claim(key, L1, made.tx)
 
@@ -114,17 +119,21 @@ def main() -> None:
         def to_optimistic() -> BridgeTransfer:
             return client.bridge.send(key, VALIDITY, OPTIMISTIC, amount)
 
-        withdrawals = measure(
-            args.count, withdraw, lambda t: time_to_claimable(client, t, VALIDITY, key_hex)
-        )
-        transfers = measure(
-            args.count, to_optimistic, lambda t: time_to_claimable(client, t, VALIDITY, key_hex)
-        )
+        def token_to_optimistic() -> BridgeTransfer:
+            return client.bridge.send(key, VALIDITY, OPTIMISTIC, amount, token=token)
+
+        def automatic(transfer: BridgeTransfer) -> float:
+            return time_to_claimable(client, transfer, None, key_hex)
+
+        withdrawals = measure(args.count, withdraw, automatic)
+        transfers = measure(args.count, to_optimistic, automatic)
+        token_transfers = measure(args.count, token_to_optimistic, automatic)
         block = l1_block_time(client, first_l1, client.l1().block_number())
     print(f"L1 block time measured in the run: {block:.2f} s")
     report("L1 -> 902 deposit to claimable", deposits, block)
-    report("902 -> L1 withdrawal to claimable (settle when needed)", withdrawals, block)
+    report("902 -> L1 withdrawal to claimable (the settler settles)", withdrawals, block)
     report("902 -> 901 transfer to claimable (through L1 settlement)", transfers, block)
+    report("902 -> 901 token transfer to claimable (the same route)", token_transfers, block)
 
 
 if __name__ == "__main__":
