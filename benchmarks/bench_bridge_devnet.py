@@ -107,7 +107,7 @@ def main() -> None:
         )
         # fund the withdrawals and transfers on 902 through the bridge (only what came in
         # through it can leave by it), and a token
-        token, _receipt = client.tokens.create(key, "Bench Token", "BENCH", 6, 10**12)
+        token, _receipt = client.tokens.create(key, "Bench Token", "BENCH", 6, 10**24)
         for send_token in (None, None, token):
             made = client.bridge.send(key, L1, VALIDITY, args.count * 10 * amount, token=send_token)
             client.bridge.wait_for(L1, made.tx, BridgeStage.CLAIMABLE, timeout=TIMEOUT)
