@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from interlace.primitives.errors import InterlaceError
-from interlace.primitives.exit_tree import ExitTree
 from interlace.primitives.keys import PrivateKey
 from interlace.primitives.receipt import Receipt
 from interlace.primitives.types import ChainId, Hash32, to_hex
@@ -62,11 +61,10 @@ from interlace.protocol.bridge.module import (
 )
 from interlace.protocol.chain.block import Block
 from interlace.protocol.chain.state import WorldState
-from interlace.protocol.hub.settling import FactKind
+from interlace.protocol.hub.settling import FactKind, read_settled_fact
 from interlace.protocol.l1.modules import RollupKind
 from interlace.protocol.rollup.chain import StatePruned
-from interlace.protocol.settlement.aggregate import SETTLEMENT_ABI, SETTLEMENT_ADDRESS
-from interlace.protocol.settlement.confirmation import read_game_fact, read_proven_fact
+from interlace.protocol.settlement.confirmation import settlement_readers
 from interlace.roles.base import (
     Effect,
     Event,
@@ -91,7 +89,7 @@ from interlace.roles.verifier import VerifierParams
 
 __all__ = ["ExitRootSettler", "SettlerParams"]
 
-_BLOCK_SETTLED: Final = SETTLEMENT_ABI.event("BlockSettled")
+_FACT_READERS: Final = (read_settled_fact, *settlement_readers())
 _LER_SETTLED: Final = BRIDGE_ABI.event("LocalExitRootSettled")
 _SETTLE: Final = BRIDGE_ABI.function("settleLocalExitRoot")
 _GAS_MARGIN: Final = 400_000
@@ -211,31 +209,35 @@ class ExitRootSettler(Role):
     def _read(self, block: Block, receipts: Iterable[Receipt]) -> _Facts:
         facts = _Facts(block.hash)
         chain, network = self.chain_id, self.params.network_id
-        wanted = FactKind.PROVEN if self.params.kind == RollupKind.VALIDITY else None
+        known = (
+            FactKind.PROVEN if self.params.kind == RollupKind.VALIDITY else FactKind.OUTPUT_VALID
+        )
         for tx, receipt in zip(block.transactions, receipts, strict=True):
             for log in receipt.logs:
                 try:
-                    if log.address == SETTLEMENT_ADDRESS and log.topics[:1] == (
-                        _BLOCK_SETTLED.topic0,
-                    ):
-                        of, number, block_hash = _BLOCK_SETTLED.decode_log(log.topics, log.data)
-                        if of == chain:
-                            facts.settled.append((int(number), Hash32(block_hash)))
-                    elif log.address == BRIDGE_ADDRESS and log.topics[:1] == (_LER_SETTLED.topic0,):
+                    if log.address == BRIDGE_ADDRESS and log.topics[:1] == (_LER_SETTLED.topic0,):
                         of_network, _chain, number, _root, _rer = _LER_SETTLED.decode_log(
                             log.topics, log.data
                         )
                         if of_network == network:
                             facts.exit_roots.append(int(number))
-                    elif (root := global_exit_root_of_log(log)) is not None:
+                        continue
+                    if (root := global_exit_root_of_log(log)) is not None:
                         facts.global_roots.append(root)
-                    else:
-                        fact = read_proven_fact(log, tx) or read_game_fact(log, tx)
-                        ok = FactKind.PROVEN if wanted else FactKind.OUTPUT_VALID
-                        if fact is not None and fact.chain_id == chain and fact.kind == ok:
-                            facts.known.append((fact.number, fact.block_hash))
+                        continue
+                    # The same readers the hub applies (``settlement_readers``, and the
+                    # settlement module's own ``BlockSettled``).
+                    fact = next(
+                        (f for read in _FACT_READERS if (f := read(log, tx)) is not None), None
+                    )
                 except InterlaceError:
                     continue
+                if fact is None or fact.chain_id != chain:
+                    continue
+                if fact.kind == FactKind.SETTLED:
+                    facts.settled.append((fact.number, fact.block_hash))
+                elif fact.kind == known:
+                    facts.known.append((fact.number, fact.block_hash))
         return facts
 
     def _summarize(self) -> None:
@@ -286,7 +288,7 @@ class ExitRootSettler(Role):
         self.tried.add(number)
         try:
             state = chain.state_at(number)
-            _check_own_state(state, settled_exits + exits, settled_imports + imports)
+            _check_own_imports(state, settled_imports + imports)
             submission = build_submission(
                 self.params.network_id,
                 (settled_exits, settled_imports),
@@ -294,6 +296,7 @@ class ExitRootSettler(Role):
                 self.height,
                 self.global_roots.__contains__,
             )
+            _check_own_exit_root(state, submission.certificate.new_local_exit_root)
         except StatePruned:
             return []
         except BridgeRefused as exc:
@@ -354,18 +357,20 @@ class ExitRootSettler(Role):
         return exits, imports
 
 
-def _check_own_state(
-    state: WorldState, exits: list[BridgeExit], imports: list[ImportedBridgeExit]
-) -> None:
-    """Raise ``BridgeRefused`` unless the chain's own bridge state holds what the history
-    gives (its local exit root and its claims' hash chain): L1 would refuse the certificate
-    otherwise, so it is not sent."""
-    root = ExitTree.from_leaves([e.leaf_hash() for e in exits]).root()
+def _check_own_exit_root(state: WorldState, root: Hash32) -> None:
+    """Raise ``BridgeRefused`` unless the chain's bridge holds the local exit root its
+    history gives (the certificate's new root): L1 would refuse the certificate otherwise,
+    so it is not sent."""
     if root != read_local_exit_root(state):
         raise BridgeRefused(
-            f"the chain's {len(exits)} exits give local exit root {to_hex(root)}, its bridge "
-            f"holds {to_hex(read_local_exit_root(state))}"
+            f"the chain's exits give local exit root {to_hex(root)}, its bridge holds "
+            f"{to_hex(read_local_exit_root(state))}"
         )
+
+
+def _check_own_imports(state: WorldState, imports: list[ImportedBridgeExit]) -> None:
+    """Raise ``BridgeRefused`` unless the chain's bridge holds the claims' hash chain its
+    history gives (as ``_check_own_exit_root``)."""
     folded = fold_imports(IMPORTS_GENESIS, imports)
     if folded != read_imported_exits_hash(state):
         raise BridgeRefused(

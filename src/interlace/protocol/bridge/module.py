@@ -289,19 +289,29 @@ def decode_claim(calldata: bytes) -> ImportedBridgeExit | None:
     function, args = BRIDGE_ABI.decode_call(calldata)
     if function not in ("claimAsset", "claimMessage"):
         return None
+    return _claim_of_args(function, args)
+
+
+def _claim_of_args(function: str, args: tuple[object, ...]) -> ImportedBridgeExit:
+    """The exit and proof of decoded ``claimAsset``/``claimMessage`` arguments
+    (``BridgeRefused`` for a value out of range)."""
     local, rollup, index, mainnet, rollup_root, origin, token, destination, to, amount, data = args
+    assert isinstance(origin, int) and isinstance(destination, int)
+    assert isinstance(amount, int) and isinstance(index, int)
+    assert isinstance(token, bytes) and isinstance(to, bytes) and isinstance(data, bytes)
+    assert isinstance(mainnet, bytes) and isinstance(rollup_root, bytes)
     exit_ = BridgeExit(
         LeafType.ASSET if function == "claimAsset" else LeafType.MESSAGE,
-        TokenInfo(int(origin), Address(bytes(token))),
-        int(destination),
-        Address(bytes(to)),
-        int(amount),
-        keccak256(bytes(data)),
+        TokenInfo(origin, Address(token)),
+        destination,
+        Address(to),
+        amount,
+        keccak256(data),
     )
     proof = ClaimProof(
         _siblings(local),
         _siblings(rollup),
-        int(index),
+        index,
         Hash32(bytes(mainnet)),
         Hash32(bytes(rollup_root)),
     )
@@ -867,51 +877,18 @@ class UnifiedBridge(NativeModule):
         mint_tokens(ctx, wrapped, to, amount)
 
     def _claim(self, ctx: CallContext, function: str, args: tuple[object, ...]) -> bytes:
-        (
-            local_proof,
-            rollup_proof,
-            global_index,
-            mainnet_root,
-            rollup_root,
-            origin_network,
-            origin_address,
-            destination_network,
-            destination_address,
-            amount,
-            metadata,
-        ) = args
+        metadata = args[10]
         assert isinstance(metadata, bytes)
-        assert isinstance(origin_address, bytes)
-        assert isinstance(destination_address, bytes)
-        assert isinstance(origin_network, int)
-        assert isinstance(destination_network, int)
-        assert isinstance(amount, int)
-        assert isinstance(global_index, int)
-        assert isinstance(mainnet_root, bytes)
-        assert isinstance(rollup_root, bytes)
-        leaf_type = LeafType.ASSET if function == "claimAsset" else LeafType.MESSAGE
         try:
-            exit_ = BridgeExit(
-                leaf_type,
-                TokenInfo(origin_network, Address(origin_address)),
-                destination_network,
-                Address(destination_address),
-                amount,
-                keccak256(metadata),
-            )
-            proof = ClaimProof(
-                _siblings(local_proof),
-                _siblings(rollup_proof),
-                global_index,
-                Hash32(bytes(mainnet_root)),
-                Hash32(bytes(rollup_root)),
-            )
+            imported = _claim_of_args(function, args)
+            exit_, proof = imported.bridge_exit, imported.claim
             network = self._network(ctx)
             index = verify_claim(
                 exit_, proof, network, lambda root: knows_global_exit_root(ctx.state, root)
             )
         except BridgeRefused as exc:
             raise revert(f"{type(exc).__name__}: {exc}") from exc
+        leaf_type, amount = exit_.leaf_type, exit_.amount
         key = claimed_key(network, index.source_network, index.leaf_index)
         slot = mapping_slot(_CLAIMED, key >> 8)
         word = ctx.sload(slot)
@@ -925,7 +902,6 @@ class UnifiedBridge(NativeModule):
             raise revert("ETH names origin network 0")
         if network != MAINNET_NETWORK_ID:
             slot = word_slot(_IMPORTED_EXITS_HASH)
-            imported = ImportedBridgeExit(exit_, proof)
             ctx.sstore(slot, _word(fold_imports(_hash(ctx.sload(slot)), (imported,))))
         if is_token:
             self._claim_token(ctx, exit_, metadata)
@@ -933,7 +909,11 @@ class UnifiedBridge(NativeModule):
             self._bridged_in(ctx, exit_.amount_token, amount)
             self._pay_eth(ctx, exit_.destination_address, amount)
         topics, data = self.abi.event("ClaimEvent").encode_log(
-            global_index, origin_network, origin_address, destination_address, amount
+            proof.global_index,
+            exit_.token.origin_network,
+            exit_.token.origin_address,
+            exit_.destination_address,
+            amount,
         )
         ctx.emit(topics, data)
         return b""
